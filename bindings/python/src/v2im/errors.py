@@ -1,0 +1,83 @@
+"""The exception raised (or set on futures) for every non-zero v2im result code."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Optional
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .message import Message
+
+__all__ = [
+    "V2imError",
+    "ERR_REQUEST_TIME_OUT",
+    "ERR_SDK_NOT_INITIALIZED",
+    "ERR_INVALID_PARAMETERS",
+    "ERR_INVALID_JSON",
+    "ERR_SDK_MSG_BODY_SIZE_LIMIT",
+    "ERR_SDK_INVALID_CANCEL_MESSAGE",
+    "ERR_SDK_SEND_MESSAGE_FAILED_WITH_CANCEL",
+    "V2IM_ERR_UNKNOWN_METHOD",
+    "V2IM_ERR_SHUTTING_DOWN",
+    "V2IM_ERR_QUEUE_FULL",
+    "V2IM_ERR_PANIC",
+    "V2IM_ERR_POISONED",
+    "V2IM_ERR_WOULD_DEADLOCK",
+    "V2IM_ERR_HTTP_STATUS",
+    "V2IM_ERR_BAD_RESPONSE",
+    "V2IM_ERR_NETWORK",
+    "CANCELLATION_CODES",
+]
+
+# Tencent's codes (see the README's error table; the library's header has them all).
+ERR_REQUEST_TIME_OUT = 6012
+ERR_SDK_NOT_INITIALIZED = 6013
+ERR_INVALID_PARAMETERS = 6017
+ERR_INVALID_JSON = 6027
+ERR_SDK_MSG_BODY_SIZE_LIMIT = 8001
+ERR_SDK_INVALID_CANCEL_MESSAGE = 8020
+ERR_SDK_SEND_MESSAGE_FAILED_WITH_CANCEL = 8021
+
+# v2im's own block (100001 upwards, never reused).
+V2IM_ERR_UNKNOWN_METHOD = 100001
+V2IM_ERR_SHUTTING_DOWN = 100002
+V2IM_ERR_QUEUE_FULL = 100003
+V2IM_ERR_PANIC = 100004
+V2IM_ERR_POISONED = 100005
+V2IM_ERR_WOULD_DEADLOCK = 100006
+V2IM_ERR_HTTP_STATUS = 100007
+V2IM_ERR_BAD_RESPONSE = 100008
+V2IM_ERR_NETWORK = 100009
+
+#: Codes with which a request ends when it was cancelled (``cancel()``) or its client closed.
+CANCELLATION_CODES = frozenset(
+    {V2IM_ERR_SHUTTING_DOWN, ERR_SDK_SEND_MESSAGE_FAILED_WITH_CANCEL}
+)
+
+
+class V2imError(Exception):
+    """A v2im call failed.
+
+    ``code`` is the result code (Tencent's, a server's passed through, or one of v2im's own
+    100001+), ``desc`` its description, and ``message`` — for a failed send — the
+    :class:`~v2im.Message` as the library reported it (status 3, with its ``id``), else None.
+    """
+
+    def __init__(self, code: int, desc: str = "", message: Optional["Message"] = None) -> None:
+        super().__init__(code, desc)
+        self.code = int(code)
+        self.desc = desc
+        self.message = message
+
+    @property
+    def cancelled(self) -> bool:
+        """True when the request was cancelled (by ``cancel()`` or by closing the client)."""
+        return self.code in CANCELLATION_CODES
+
+    def __str__(self) -> str:
+        return f"[{self.code}] {self.desc}" if self.desc else f"[{self.code}]"
+
+    def __repr__(self) -> str:
+        return f"V2imError(code={self.code!r}, desc={self.desc!r})"
+
+    def __reduce__(self):  # picklable across processes
+        return (type(self), (self.code, self.desc, self.message))

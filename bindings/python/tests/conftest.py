@@ -1,0 +1,154 @@
+"""Fixtures: the v2im package from this source tree, and a real v2im-server per test session.
+
+The server is started and provisioned (accounts alice, bob, carol, dave; Public group
+``demo-group`` owned by alice) by the same code the C examples' runner uses: this file imports
+``Server``, ``Rest`` and ``provision`` from ``c_examples/with_server.py`` rather than repeating
+them, so keep those names (and ``SDKAPPID``, ``ADMIN``, ``USERS``, ``GROUP_ID``) stable there.
+
+Library missing -> every test is skipped with the list of places looked at, unless
+``V2IM_REQUIRE_LIBRARY=1`` (set under ctest/CI), which turns that into a failure. A library that
+exists but cannot be loaded, or a missing server binary, always fails.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+from pathlib import Path
+from typing import Any, Dict, Iterator
+
+import pytest
+
+HERE = Path(__file__).resolve().parent
+PKG_SRC = HERE.parent / "src"
+REPO = HERE.parents[2]
+
+if os.environ.get("V2IM_TEST_INSTALLED") != "1":
+    sys.path.insert(0, str(PKG_SRC))  # test this checkout, not some installed copy
+
+import v2im  # noqa: E402
+from v2im import _lib  # noqa: E402
+
+LIBRARY = v2im.find_library()
+REQUIRE_LIBRARY = os.environ.get("V2IM_REQUIRE_LIBRARY") == "1"
+NO_LIBRARY_REASON = (
+    "libv2im not found; build it with `cargo build -p v2im` or set V2IM_LIBRARY. Looked for:\n  "
+    + "\n  ".join(str(p) for p in _lib.candidate_paths())
+)
+
+# Every key of the seed's returned template, plus the two DESIGN.md adds.
+TEMPLATE_KEYS = frozenset(
+    """cloudCustomData customElem elemType faceElem faceUrl fileElem friendRemark
+    groupAtUserList groupID groupTipsElem id imageElem isExcludedFromLastMessage
+    isExcludedFromUnreadCount isPeerRead isRead isSelf localCustomData localCustomInt
+    locationElem mergerElem messageFromWeb msgID nameCard needReadReceipt nickName
+    offlinePushInfo priority progress random sender seq soundElem status textElem timestamp
+    userID videoElem targetGroupMemberList isForwardMessage""".split()
+)
+
+
+def pytest_report_header(config: Any) -> str:
+    return f"v2im library: {LIBRARY or 'NOT FOUND'}"
+
+
+def pytest_collection_modifyitems(config: Any, items: list) -> None:
+    if LIBRARY is not None:
+        return
+    if REQUIRE_LIBRARY:
+        raise pytest.UsageError("V2IM_REQUIRE_LIBRARY=1 but " + NO_LIBRARY_REASON)
+    skip = pytest.mark.skip(reason=NO_LIBRARY_REASON)
+    for item in items:
+        item.add_marker(skip)
+
+
+def _server_exe() -> Path:
+    env = os.environ.get("V2IM_SERVER")
+    if env:
+        return Path(env)
+    targets = []
+    if os.environ.get("CARGO_TARGET_DIR"):
+        targets.append(Path(os.environ["CARGO_TARGET_DIR"]))
+    targets.append(REPO / "target")
+    for t in targets:
+        for profile in ("debug", "release"):
+            exe = t / profile / "v2im-server"
+            if exe.is_file():
+                return exe
+    return targets[-1] / "debug" / "v2im-server"
+
+
+def _runner():
+    sys.path.insert(0, str(REPO / "c_examples"))
+    try:
+        import with_server  # the C examples' runner: server start + REST provisioning
+    finally:
+        sys.path.pop(0)
+    return with_server
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dict[str, Any]]:
+    """A running, provisioned v2im-server: {"url", "sdk_app_id", "secret_key", "group_id", ...}."""
+    exe = _server_exe()
+    if not exe.is_file():
+        pytest.fail(f"v2im-server not found at {exe}: build it with `cargo build -p v2im-server` "
+                    "or set V2IM_SERVER", pytrace=False)
+    ws = _runner()
+    key = secrets.token_hex(32)
+    tmp = tmp_path_factory.mktemp("v2im-server")
+    srv = ws.Server(str(exe), str(tmp), key)
+    try:
+        url = srv.url()
+        ws.provision(ws.Rest(url, ws.SDKAPPID, key, ws.ADMIN))
+        yield {
+            "url": url,
+            "sdk_app_id": ws.SDKAPPID,
+            "secret_key": key,
+            "admin": ws.ADMIN,
+            "users": list(ws.USERS),
+            "group_id": ws.GROUP_ID,
+            "rest": ws.Rest(url, ws.SDKAPPID, key, ws.ADMIN),
+            "process": srv,
+        }
+    finally:
+        rc = srv.stop()
+        if rc not in (0, None, -15, 143):
+            print(f"v2im-server exited with {rc}; log tail:\n{srv.tail()}", file=sys.stderr)
+
+
+@pytest.fixture
+def make_client(server: Dict[str, Any]) -> Iterator[Any]:
+    """A factory of clients (alice by default) that are all closed after the test."""
+    made = []
+
+    def make(user_id: str = "alice", **kw: Any) -> v2im.Client:
+        cfg: Dict[str, Any] = dict(
+            sdk_app_id=server["sdk_app_id"],
+            user_id=user_id,
+            secret_key=server["secret_key"],
+            server_url=server["url"],
+        )
+        cfg.update(kw)
+        c = v2im.Client(**cfg)
+        made.append(c)
+        return c
+
+    yield make
+    for c in made:
+        c.close()
+
+
+@pytest.fixture
+def client(make_client: Any) -> v2im.Client:
+    return make_client()
+
+
+@pytest.fixture(autouse=True)
+def no_stray_callbacks() -> Iterator[None]:
+    """Exactly once: no test may cause a callback for a request that was already completed."""
+    from v2im import client as cmod
+
+    before = cmod.stray_callbacks
+    yield
+    assert cmod.stray_callbacks == before, "a callback arrived for an already-completed request"
