@@ -1,0 +1,140 @@
+// cpp_example: the C++17 wrapper (include/v2im.hpp) end to end.
+//
+// Sends a text message one-to-one (waiting on a std::future) and one to a group (with a
+// callback), shows an error as a Result and as a v2im::Error exception, and checks every result.
+// Run it through c_examples/with_server.py, which provides V2IM_SERVER_URL, V2IM_SDKAPPID,
+// V2IM_SECRET_KEY and V2IM_GROUP_ID. Exits non-zero on any failure.
+//
+// Results are JSON strings; this example reads them with the small v2im::json helpers. A real
+// program would use its JSON library, e.g. nlohmann::json::parse(result.json)["data"]["msgID"].
+
+#include "v2im.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <future>
+#include <iostream>
+#include <string>
+
+namespace {
+
+int failures = 0;
+
+void check(bool ok, const std::string &what) {
+    std::cout << (ok ? "ok   " : "FAIL ") << what << "\n";
+    if (!ok) ++failures;
+}
+
+std::string env(const char *name, const char *fallback = nullptr) {
+    const char *v = std::getenv(name);
+    if (v && *v) return v;
+    if (fallback) return fallback;
+    std::cerr << "cpp_example: " << name << " is not set (run me through with_server.py)\n";
+    std::exit(2);
+}
+
+// The message `id` of a createXxxMessage result: {"code":0,"desc":"","data":{"id":...}}.
+std::string created_id(const v2im::Result &r) {
+    return v2im::json::string_at(r.json, {"data", "id"}).value_or("");
+}
+
+void check_sent(const v2im::Result &r, const std::string &what) {
+    check(r.ok(), what + ": code 0 (" + std::to_string(r.code) + " " + r.desc + ")");
+    auto msg_id = v2im::json::string_at(r.json, {"data", "msgID"});
+    check(msg_id && !msg_id->empty(), what + ": has a msgID");
+    check(v2im::json::int_at(r.json, {"data", "status"}) == 2, what + ": status 2 (sent)");
+    check(v2im::json::string_at(r.json, {"data", "sender"}) == std::string("alice"),
+          what + ": sender alice");
+    if (msg_id) std::cout << "     msgID " << *msg_id << "\n";
+}
+
+}  // namespace
+
+int main() {
+    using namespace std::chrono_literals;
+    const std::string url = env("V2IM_SERVER_URL");
+    const std::string appid = env("V2IM_SDKAPPID", "1400000000");
+    const std::string key = env("V2IM_SECRET_KEY");
+    const std::string group = env("V2IM_GROUP_ID", "demo-group");
+
+    std::cout << "libv2im " << v2im::version() << "\n";
+
+    const std::string config = "{\"sdkAppID\":" + appid + ",\"userID\":\"alice\",\"secretKey\":" +
+                               v2im::json::quote(key) + ",\"serverUrl\":" + v2im::json::quote(url) +
+                               "}";
+    try {
+        v2im::Client client(config);
+        std::atomic<int> events{0};
+        client.set_event_handler([&events](std::string_view ev) {
+            if (v2im::json::member(ev, "event")) ++events;
+        });
+
+        // 1. One-to-one text, waiting on the future.
+        v2im::Result created = client.call("createTextMessage", R"({"text":"hello from C++"})").get();
+        check(created.ok(), "createTextMessage");
+        const std::string id = created_id(created);
+        check(!id.empty(), "created message has an id");
+        std::future<v2im::Result> sent = client.call(
+            "sendMessage", "{\"id\":" + v2im::json::quote(id) + ",\"receiver\":\"bob\"}");
+        check(sent.wait_for(30s) == std::future_status::ready, "C2C send completed");
+        v2im::Result c2c = sent.get();
+        check_sent(c2c, "C2C send");
+        check(v2im::json::string_at(c2c.json, {"data", "userID"}) == std::string("bob"),
+              "C2C send: userID bob");
+
+        // 2. Group text with the callback overload (runs on the library's callback thread).
+        v2im::Result gcreated =
+            client.call("createTextMessage", R"({"text":"hello group from C++"})").get();
+        std::promise<v2im::Result> done;
+        client.call("sendMessage",
+                    "{\"id\":" + v2im::json::quote(created_id(gcreated)) +
+                        ",\"groupID\":" + v2im::json::quote(group) + ",\"priority\":1}",
+                    [&done](v2im::Result r) { done.set_value(std::move(r)); });
+        auto gfut = done.get_future();
+        check(gfut.wait_for(30s) == std::future_status::ready, "group send completed");
+        v2im::Result grp = gfut.get();
+        check_sent(grp, "group send");
+        check(v2im::json::string_at(grp.json, {"data", "groupID"}) == group, "group send: groupID");
+
+        // 3. Errors as values: an unknown id and a missing target come back as Results...
+        v2im::Result unknown =
+            client.call("sendMessage", R"({"id":"no-such-id","receiver":"bob"})").get();
+        check(unknown.code == 6017, "unknown id: 6017 (" + std::to_string(unknown.code) + ")");
+        v2im::Result refused = client.call("noSuchMethod", "{}").get();
+        check(!refused.ok(), "unknown method refused (" + std::to_string(refused.code) + ")");
+        // ... and as exceptions where you opt in.
+        try {
+            unknown.throw_if_error();
+            check(false, "throw_if_error throws");
+        } catch (const v2im::Error &e) {
+            check(e.code() == 6017 && !e.desc().empty(), std::string("v2im::Error: ") + e.what());
+        }
+
+        // 4. Move-only RAII: the moved-to client keeps working, the moved-from one is empty.
+        v2im::Client moved = std::move(client);
+        check(!client && moved, "moved client");
+        v2im::Result after = moved.call("createTextMessage", R"({"text":"after move"})").get();
+        check(after.ok(), "call on the moved-to client");
+        moved.close();  // the destructor would do the same
+        std::cout << "     " << events.load() << " events received\n";
+    } catch (const v2im::Error &e) {
+        std::cerr << "unexpected v2im::Error " << e.code() << ": " << e.desc() << "\n";
+        return 1;
+    }
+
+    // 5. A refused config throws from the constructor, with a desc naming the key.
+    try {
+        v2im::Client bad(R"({"userID":"alice","secretKey":"k"})");
+        check(false, "config without sdkAppID is refused");
+    } catch (const v2im::Error &e) {
+        check(e.code() == 6017, std::string("bad config throws: ") + e.what());
+    }
+
+    if (failures) {
+        std::cout << failures << " check(s) failed\n";
+        return 1;
+    }
+    std::cout << "all checks passed\n";
+    return 0;
+}
