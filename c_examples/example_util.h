@@ -1,0 +1,505 @@
+/*
+ * example_util.h: small helpers shared by the v2im C examples.
+ *
+ * Include it first (it asks for POSIX 2008 before any system header). Everything is
+ * `static inline`, so each example is one .c file plus this header and v2im.h.
+ *
+ * What is here:
+ *   - failing loudly:      EX_CHECK(cond, fmt, ...) prints file:line and exits 1;
+ *   - waiting for a result: ex_result + ex_result_cb + ex_result_wait (a mutex and a condition
+ *     variable, with a timeout so nothing hangs); ex_call()/ex_call_ok() wrap one v2im_call;
+ *   - configuration from the environment (what c_examples/with_server.py exports);
+ *   - JSON peeking by substring and a small pretty-printer.
+ *
+ * About the JSON helpers: v2im speaks JSON (serde_json, compact, keys without spaces), and these
+ * examples only peek into it with strstr, e.g. for `"status":2`, to stay free of dependencies.
+ * That is fine for a test but fragile in an application: a real program should parse the result
+ * with a JSON library (cJSON, jansson, yyjson, ...).
+ */
+#ifndef V2IM_EXAMPLE_UTIL_H
+#define V2IM_EXAMPLE_UTIL_H
+
+#ifndef _POSIX_C_SOURCE
+#define _POSIX_C_SOURCE 200809L
+#endif
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "v2im.h"
+
+/* How long any single callback may take before an example gives up. */
+#define EX_WAIT_SECONDS 30
+
+/* ------------------------------------------------------------------------------------------- */
+/* Failing loudly                                                                               */
+/* ------------------------------------------------------------------------------------------- */
+
+static inline void ex_fail_at(const char *file, int line, const char *fmt, ...)
+{
+    va_list ap;
+    fflush(stdout);
+    fprintf(stderr, "FAIL %s:%d: ", file, line);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    exit(1);
+}
+
+/* EX_CHECK(cond, "format", args...): exit(1) with a message when cond is false. */
+#define EX_CHECK(cond, ...)                                                                   \
+    do {                                                                                      \
+        if (!(cond)) {                                                                        \
+            ex_fail_at(__FILE__, __LINE__, __VA_ARGS__);                                      \
+        }                                                                                     \
+    } while (0)
+
+#define EX_FAIL(...) ex_fail_at(__FILE__, __LINE__, __VA_ARGS__)
+
+static inline char *ex_strdup(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *p = (char *)malloc(n);
+    if (p == NULL) {
+        EX_FAIL("out of memory");
+    }
+    memcpy(p, s, n);
+    return p;
+}
+
+/* ------------------------------------------------------------------------------------------- */
+/* Waiting for one callback                                                                     */
+/* ------------------------------------------------------------------------------------------- */
+
+/*
+ * One pending request. The callback copies what it needs: the `result_json` string belongs to
+ * the library and is valid only while the callback runs (rule 5). `calls` must end at exactly 1:
+ * v2im runs the callback of an accepted call exactly once (rule 2).
+ */
+typedef struct ex_result {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int calls;        /* how many times the callback ran */
+    int32_t code;     /* the `code` argument */
+    char *json;       /* malloc'd copy of result_json */
+    pthread_t thread; /* the thread the callback ran on */
+} ex_result;
+
+static inline void ex_result_init(ex_result *r)
+{
+    memset(r, 0, sizeof *r);
+    pthread_mutex_init(&r->mu, NULL);
+    pthread_cond_init(&r->cv, NULL);
+}
+
+static inline void ex_result_destroy(ex_result *r)
+{
+    pthread_cond_destroy(&r->cv);
+    pthread_mutex_destroy(&r->mu);
+    free(r->json);
+    r->json = NULL;
+}
+
+/* A v2im_callback: pass it with an ex_result * as user_data. */
+static inline void ex_result_cb(void *user_data, int32_t code, const char *result_json)
+{
+    ex_result *r = (ex_result *)user_data;
+    char *copy = ex_strdup(result_json != NULL ? result_json : "");
+    pthread_mutex_lock(&r->mu);
+    r->calls++;
+    r->code = code;
+    free(r->json);
+    r->json = copy;
+    r->thread = pthread_self();
+    pthread_cond_broadcast(&r->cv);
+    pthread_mutex_unlock(&r->mu);
+}
+
+static inline struct timespec ex_deadline(int seconds)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_sec += seconds;
+    return ts;
+}
+
+/* Waits until the callback ran; returns 0, or -1 after `seconds`. */
+static inline int ex_result_wait(ex_result *r, int seconds)
+{
+    struct timespec deadline = ex_deadline(seconds);
+    int rc = 0;
+    pthread_mutex_lock(&r->mu);
+    while (r->calls == 0 && rc != ETIMEDOUT) {
+        rc = pthread_cond_timedwait(&r->cv, &r->mu, &deadline);
+    }
+    rc = r->calls > 0 ? 0 : -1;
+    pthread_mutex_unlock(&r->mu);
+    return rc;
+}
+
+/* A thread-safe counter, e.g. of callbacks that must never run. */
+typedef struct ex_counter {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    long n;
+} ex_counter;
+
+static inline void ex_counter_init(ex_counter *c)
+{
+    pthread_mutex_init(&c->mu, NULL);
+    pthread_cond_init(&c->cv, NULL);
+    c->n = 0;
+}
+
+static inline void ex_counter_destroy(ex_counter *c)
+{
+    pthread_cond_destroy(&c->cv);
+    pthread_mutex_destroy(&c->mu);
+}
+
+static inline void ex_counter_add(ex_counter *c, long k)
+{
+    pthread_mutex_lock(&c->mu);
+    c->n += k;
+    pthread_cond_broadcast(&c->cv);
+    pthread_mutex_unlock(&c->mu);
+}
+
+static inline long ex_counter_get(ex_counter *c)
+{
+    long n;
+    pthread_mutex_lock(&c->mu);
+    n = c->n;
+    pthread_mutex_unlock(&c->mu);
+    return n;
+}
+
+/* Waits until the counter reaches `target`; returns 0, or -1 after `seconds`. */
+static inline int ex_counter_wait(ex_counter *c, long target, int seconds)
+{
+    struct timespec deadline = ex_deadline(seconds);
+    int rc = 0;
+    pthread_mutex_lock(&c->mu);
+    while (c->n < target && rc != ETIMEDOUT) {
+        rc = pthread_cond_timedwait(&c->cv, &c->mu, &deadline);
+    }
+    rc = c->n >= target ? 0 : -1;
+    pthread_mutex_unlock(&c->mu);
+    return rc;
+}
+
+/* A v2im_callback that only counts (user_data is an ex_counter *). */
+static inline void ex_count_cb(void *user_data, int32_t code, const char *result_json)
+{
+    (void)code;
+    (void)result_json;
+    ex_counter_add((ex_counter *)user_data, 1);
+}
+
+/*
+ * One request, synchronously: v2im_call, then wait for its callback.
+ * Exits if the call is refused (non-zero return: then the callback never runs) or the callback
+ * does not come within EX_WAIT_SECONDS. Returns the callback's code; if json_out is not NULL it
+ * receives a malloc'd copy of the result JSON (free it).
+ */
+static inline int32_t ex_call(v2im_client *client, const char *method, const char *params,
+                              char **json_out)
+{
+    ex_result r;
+    int32_t rc;
+    int32_t code;
+    ex_result_init(&r);
+    rc = v2im_call(client, method, params, ex_result_cb, &r);
+    if (rc != 0) {
+        EX_FAIL("v2im_call(%s) refused the request: %d (%s)", method, (int)rc,
+                v2im_error_str(rc));
+    }
+    if (ex_result_wait(&r, EX_WAIT_SECONDS) != 0) {
+        EX_FAIL("%s: no callback within %d s", method, EX_WAIT_SECONDS);
+    }
+    code = r.code;
+    if (json_out != NULL) {
+        *json_out = r.json;
+        r.json = NULL;
+    }
+    ex_result_destroy(&r);
+    return code;
+}
+
+/* Like ex_call, but the callback's code must be 0. Returns the result JSON (free it). */
+static inline char *ex_call_ok(v2im_client *client, const char *method, const char *params)
+{
+    char *json = NULL;
+    int32_t code = ex_call(client, method, params, &json);
+    if (code != 0) {
+        EX_FAIL("%s failed with %d (%s): %s", method, (int)code, v2im_error_str(code),
+                json != NULL ? json : "");
+    }
+    return json;
+}
+
+/* ------------------------------------------------------------------------------------------- */
+/* Configuration from the environment                                                           */
+/* ------------------------------------------------------------------------------------------- */
+
+static inline const char *ex_env(const char *name, const char *fallback)
+{
+    const char *v = getenv(name);
+    if (v != NULL && v[0] != '\0') {
+        return v;
+    }
+    if (fallback != NULL) {
+        return fallback;
+    }
+    EX_FAIL("environment variable %s is not set; run the example through "
+            "c_examples/with_server.py (ctest does) or export V2IM_SERVER_URL, V2IM_SDKAPPID, "
+            "V2IM_SECRET_KEY and V2IM_GROUP_ID yourself",
+            name);
+    return NULL;
+}
+
+/*
+ * The client configuration (DESIGN "Config"): `userID` sends every message; the REST calls are
+ * signed for the app admin `identifier` with a UserSig the library makes from `secretKey`.
+ * A mobile or desktop app would get a ready `userSig` from its own back end instead: never ship
+ * the secret key in a client.
+ */
+static inline void ex_config(char *buf, size_t size, const char *user_id)
+{
+    int n = snprintf(buf, size,
+                     "{\"sdkAppID\":%s,\"userID\":\"%s\",\"identifier\":\"%s\","
+                     "\"secretKey\":\"%s\",\"serverUrl\":\"%s\"}",
+                     ex_env("V2IM_SDKAPPID", NULL), user_id, ex_env("V2IM_ADMIN", "administrator"),
+                     ex_env("V2IM_SECRET_KEY", NULL), ex_env("V2IM_SERVER_URL", NULL));
+    EX_CHECK(n > 0 && (size_t)n < size, "config does not fit in %zu bytes", size);
+}
+
+/* Creates a client for `user_id`, or exits with the library's reason. */
+static inline v2im_client *ex_client_new(const char *user_id)
+{
+    char config[1024];
+    v2im_client *client = NULL;
+    ex_result r;
+    int32_t rc;
+    ex_config(config, sizeof config, user_id);
+    ex_result_init(&r);
+    /* The callback of v2im_client_new is optional and runs synchronously, before it returns. */
+    rc = v2im_client_new(config, &client, ex_result_cb, &r);
+    if (rc != 0 || client == NULL) {
+        EX_FAIL("v2im_client_new failed: %d (%s): %s", (int)rc, v2im_error_str(rc),
+                r.json != NULL ? r.json : "(no result)");
+    }
+    ex_result_destroy(&r);
+    return client;
+}
+
+/* ------------------------------------------------------------------------------------------- */
+/* JSON peeking (see the note at the top: use a JSON parser in real code)                        */
+/* ------------------------------------------------------------------------------------------- */
+
+/* Does `json` contain `fragment`, e.g. "\"code\":0"? */
+static inline int ex_json_has(const char *json, const char *fragment)
+{
+    return json != NULL && strstr(json, fragment) != NULL;
+}
+
+/* How many times `fragment` occurs in `json`. */
+static inline int ex_json_count(const char *json, const char *fragment)
+{
+    int n = 0;
+    size_t len = strlen(fragment);
+    const char *p = json;
+    if (json == NULL || len == 0) {
+        return 0;
+    }
+    while ((p = strstr(p, fragment)) != NULL) {
+        n++;
+        p += len;
+    }
+    return n;
+}
+
+/*
+ * Copies the string value of the first `"key":"..."` at or after `from` into out (escapes are
+ * kept as they are). Returns 1 if found, 0 if not (or if the value is not a string).
+ */
+static inline int ex_json_string(const char *from, const char *key, char *out, size_t size)
+{
+    char pattern[128];
+    const char *p;
+    size_t n = 0;
+    if (from == NULL || size == 0) {
+        return 0;
+    }
+    snprintf(pattern, sizeof pattern, "\"%s\":\"", key);
+    p = strstr(from, pattern);
+    if (p == NULL) {
+        return 0;
+    }
+    p += strlen(pattern);
+    while (*p != '\0' && *p != '"') {
+        if (*p == '\\' && p[1] != '\0') {
+            if (n + 2 < size) {
+                out[n++] = p[0];
+                out[n++] = p[1];
+            }
+            p += 2;
+            continue;
+        }
+        if (n + 1 < size) {
+            out[n++] = *p;
+        }
+        p++;
+    }
+    out[n] = '\0';
+    return *p == '"';
+}
+
+/* The integer value of the first `"key":N` at or after `from`. Returns 1 if found. */
+static inline int ex_json_int(const char *from, const char *key, long long *out)
+{
+    char pattern[128];
+    const char *p;
+    char *end;
+    if (from == NULL) {
+        return 0;
+    }
+    snprintf(pattern, sizeof pattern, "\"%s\":", key);
+    p = strstr(from, pattern);
+    if (p == NULL) {
+        return 0;
+    }
+    p += strlen(pattern);
+    *out = strtoll(p, &end, 10);
+    return end != p;
+}
+
+/* The `id` of a created message: data.id of a createXxxMessage result. Exits if absent. */
+static inline void ex_created_id(const char *json, char *out, size_t size)
+{
+    const char *data = json != NULL ? strstr(json, "\"data\":") : NULL;
+    EX_CHECK(data != NULL && ex_json_string(data, "id", out, size) && out[0] != '\0',
+             "no data.id in %s", json != NULL ? json : "(null)");
+}
+
+/* The server's `msgID` of a sent message. Exits if absent or empty. */
+static inline void ex_msg_id(const char *json, char *out, size_t size)
+{
+    EX_CHECK(ex_json_string(json, "msgID", out, size) && out[0] != '\0', "no msgID in %s",
+             json != NULL ? json : "(null)");
+}
+
+/* ------------------------------------------------------------------------------------------- */
+/* Pretty-printing                                                                              */
+/* ------------------------------------------------------------------------------------------- */
+
+static inline const char *ex_skip_ws(const char *p)
+{
+    while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r') {
+        p++;
+    }
+    return p;
+}
+
+/* End of the JSON string starting at the opening quote p. */
+static inline const char *ex_string_end(const char *p)
+{
+    p++;
+    while (*p != '\0' && *p != '"') {
+        p += (*p == '\\' && p[1] != '\0') ? 2 : 1;
+    }
+    return *p == '"' ? p + 1 : p;
+}
+
+/* End of the scalar JSON value (string, number, true, false, null) starting at p. */
+static inline const char *ex_scalar_end(const char *p)
+{
+    if (*p == '"') {
+        return ex_string_end(p);
+    }
+    while (*p != '\0' && *p != ',' && *p != '}' && *p != ']' && *p != ' ' && *p != '\n' &&
+           *p != '\r' && *p != '\t') {
+        p++;
+    }
+    return p;
+}
+
+static inline void ex_indent(FILE *out, int level)
+{
+    int i;
+    for (i = 0; i < level; i++) {
+        fputs("  ", out);
+    }
+}
+
+static inline const char *ex_print_value(FILE *out, const char *p, int level, int skip_nulls)
+{
+    p = ex_skip_ws(p);
+    if (*p == '{' || *p == '[') {
+        char close = *p == '{' ? '}' : ']';
+        int is_obj = *p == '{';
+        int printed = 0;
+        fputc(*p, out);
+        p = ex_skip_ws(p + 1);
+        while (*p != '\0' && *p != close) {
+            const char *key = NULL;
+            const char *key_end = NULL;
+            const char *value;
+            if (is_obj) {
+                key = p;
+                key_end = ex_string_end(p);
+                p = ex_skip_ws(key_end);
+                if (*p == ':') {
+                    p = ex_skip_ws(p + 1);
+                }
+            }
+            value = p;
+            if (skip_nulls && is_obj && strncmp(value, "null", 4) == 0) {
+                p = ex_skip_ws(value + 4);
+            } else {
+                fputs(printed ? ",\n" : "\n", out);
+                ex_indent(out, level + 1);
+                if (is_obj) {
+                    fprintf(out, "%.*s: ", (int)(key_end - key), key);
+                }
+                p = ex_skip_ws(ex_print_value(out, value, level + 1, skip_nulls));
+                printed = 1;
+            }
+            if (*p == ',') {
+                p = ex_skip_ws(p + 1);
+            }
+        }
+        if (printed) {
+            fputc('\n', out);
+            ex_indent(out, level);
+        }
+        fputc(close, out);
+        return *p == close ? p + 1 : p;
+    }
+    {
+        const char *end = ex_scalar_end(p);
+        fprintf(out, "%.*s", (int)(end - p), p);
+        return end;
+    }
+}
+
+/* Prints JSON indented by two spaces; with skip_nulls, object members whose value is null are
+ * left out (a V2TimMessage carries every key of the template, most of them null). */
+static inline void ex_print_json(FILE *out, const char *json, int skip_nulls)
+{
+    if (json == NULL) {
+        fputs("(null)\n", out);
+        return;
+    }
+    ex_print_value(out, json, 0, skip_nulls);
+    fputc('\n', out);
+}
+
+#endif /* V2IM_EXAMPLE_UTIL_H */
