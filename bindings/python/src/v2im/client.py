@@ -311,7 +311,7 @@ class _Handle:
             return
         if _in_callback():
             # Freeing joins the callback thread; do it from a thread of its own.
-            threading.Thread(target=self.free, name="v2im-free", daemon=True).start()
+            threading.Thread(target=self.free, name="v2im-free", daemon=False).start()
         else:
             self.free()
 
