@@ -169,7 +169,8 @@ def pending_count() -> int:
 
 def version() -> str:
     """The library's version string."""
-    return _lib.lib().v2im_version().decode()
+    v: Optional[bytes] = _lib.lib().v2im_version()
+    return v.decode() if v else ""
 
 
 def error_str(code: int) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Any, Optional, Tuple
 
 if TYPE_CHECKING:  # pragma: no cover
     from .message import Message
@@ -79,5 +79,5 @@ class V2imError(Exception):
     def __repr__(self) -> str:
         return f"V2imError(code={self.code!r}, desc={self.desc!r})"
 
-    def __reduce__(self):  # picklable across processes
+    def __reduce__(self) -> Tuple[Any, ...]:  # picklable across processes
         return (type(self), (self.code, self.desc, self.message))

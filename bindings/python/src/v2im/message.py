@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import copy
 import enum
-from typing import Any, Dict, Iterator, List, Mapping, Optional, TypedDict
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Type, TypedDict, TypeVar, Union
+
+_E = TypeVar("_E", bound=enum.IntEnum)
 
 __all__ = [
     "AT_ALL_TAG",
@@ -69,13 +71,14 @@ class OfflinePushInfo(TypedDict, total=False):
     androidVIVOClassification: int
 
 
-def _enum_or_int(cls: Any, v: Any) -> Any:
+def _enum_or_int(cls: Type[_E], v: Any) -> Union[_E, int, None]:
+    """The enum member for ``v``; a value the enum does not know stays a plain int."""
     if v is None:
         return None
     try:
         return cls(v)
     except ValueError:
-        return v
+        return int(v)
 
 
 class Message(Mapping[str, Any]):
@@ -125,15 +128,15 @@ class Message(Mapping[str, Any]):
         return self._raw.get("msgID") or None
 
     @property
-    def status(self) -> Optional[MessageStatus]:
+    def status(self) -> Union[MessageStatus, int, None]:
         return _enum_or_int(MessageStatus, self._raw.get("status"))
 
     @property
-    def elem_type(self) -> Optional[ElemType]:
+    def elem_type(self) -> Union[ElemType, int, None]:
         return _enum_or_int(ElemType, self._raw.get("elemType"))
 
     @property
-    def priority(self) -> Optional[Priority]:
+    def priority(self) -> Union[Priority, int, None]:
         return _enum_or_int(Priority, self._raw.get("priority"))
 
     # --- who, where, when -------------------------------------------------------------
