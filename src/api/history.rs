@@ -1,0 +1,231 @@
+//! `getC2CHistoryMessageList {userID, count, lastMsgID?}` and
+//! `getGroupHistoryMessageList {groupID, count, lastMsgID?}`: newest first, as V2TIM returns them;
+//! `lastMsgID` continues after (older than) that message. `msgID`s are the ones `sendMessage`
+//! returned, and a message this client has in its registry shows its `localCustomData`, which
+//! never leaves the process.
+
+use super::{fail_async, Ctx};
+use crate::callback::ResultCallback;
+use crate::codes::{self, Error, Result};
+use crate::dispatch::Dispatcher;
+use crate::model::args::{self, Params};
+use crate::model::message::now_secs;
+use crate::model::Message;
+use crate::registry::Registry;
+use crate::result;
+use crate::sender::http::RestClient;
+use crate::sender::Task;
+use serde_json::Value;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use v2im_wire::c2c::{GetRoamMsgRequest, GetRoamMsgResponse};
+use v2im_wire::group::{GroupMsgGetSimpleRequest, GroupMsgGetSimpleResponse};
+use v2im_wire::url::paths;
+
+/// Largest `count` accepted.
+pub const MAX_COUNT: i64 = 1000;
+/// `group_msg_get_simple` returns at most 20 messages per request (Tencent's limit).
+const GROUP_PAGE: i64 = 20;
+/// Slack on `MaxTime` for a server clock slightly ahead of ours.
+const CLOCK_SLACK_SECS: i64 = 300;
+
+/// History requests go through the send queue (so they share its workers and shutdown), each in
+/// a conversation of its own, under an id no message can have.
+static NEXT_REQUEST: AtomicU64 = AtomicU64::new(1);
+
+fn request_id() -> String {
+    format!("#history-{}", NEXT_REQUEST.fetch_add(1, Ordering::Relaxed))
+}
+
+enum Target {
+    C2c { peer: String, last_key: Option<String>, max_time: i64 },
+    Group { group: String, below_seq: Option<u64> },
+}
+
+pub fn c2c(ctx: &Ctx, params: &Params, cb: ResultCallback, extra: Option<Value>) {
+    let parsed = (|| -> Result<(Target, i64)> {
+        let peer = args::req_nonempty_str(params, "userID")?.to_owned();
+        let count = args::req_int(params, "count", 1, MAX_COUNT)?;
+        let last = last_msg_id(params)?;
+        let max_time = match &last {
+            // Tencent pages with MaxTime = the last message's time and its MsgKey.
+            Some(key) => ctx
+                .registry
+                .read(key, |m| m.timestamp)
+                .or_else(|| key.rsplit('_').next().and_then(|t| t.parse().ok()))
+                .unwrap_or_else(|| now_secs() + CLOCK_SLACK_SECS),
+            None => now_secs() + CLOCK_SLACK_SECS,
+        };
+        Ok((Target::C2c { peer, last_key: last, max_time }, count))
+    })();
+    submit(ctx, parsed, cb, extra);
+}
+
+pub fn group(ctx: &Ctx, params: &Params, cb: ResultCallback, extra: Option<Value>) {
+    let parsed = (|| -> Result<(Target, i64)> {
+        let group = args::req_nonempty_str(params, "groupID")?.to_owned();
+        let count = args::req_int(params, "count", 1, MAX_COUNT)?;
+        let below_seq = match last_msg_id(params)? {
+            None => None,
+            Some(id) => Some(group_seq(&ctx.registry, &id)?),
+        };
+        Ok((Target::Group { group, below_seq }, count))
+    })();
+    submit(ctx, parsed, cb, extra);
+}
+
+fn last_msg_id(params: &Params) -> Result<Option<String>> {
+    Ok(args::opt_str(params, "lastMsgID")?
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned))
+}
+
+/// The group seq of `lastMsgID`: from the registry, or from the msgID's `{seq}_{random}_{time}`.
+fn group_seq(registry: &Registry, id: &str) -> Result<u64> {
+    registry
+        .read(id, |m| m.seq.as_deref().and_then(|s| s.parse().ok()))
+        .flatten()
+        .or_else(|| id.split('_').next().and_then(|s| s.parse().ok()))
+        .ok_or_else(|| {
+            Error::invalid_param(format!("lastMsgID: \"{id}\" is not a group message id"))
+        })
+}
+
+fn submit(ctx: &Ctx, parsed: Result<(Target, i64)>, cb: ResultCallback, extra: Option<Value>) {
+    match parsed {
+        Err(e) => fail_async(ctx, cb, &e, &Value::Null, extra.as_ref()),
+        Ok((target, count)) => {
+            let id = request_id();
+            let task = HistoryTask {
+                target,
+                count,
+                self_user: ctx.self_user.clone(),
+                cb: Some(cb),
+                extra,
+                registry: ctx.registry.clone(),
+                dispatch: ctx.dispatch.clone(),
+            };
+            let conv = id.clone();
+            ctx.sender.submit(id, &conv, 1, Box::new(task));
+        }
+    }
+}
+
+struct HistoryTask {
+    target: Target,
+    count: i64,
+    self_user: String,
+    cb: Option<ResultCallback>,
+    extra: Option<Value>,
+    registry: Arc<Registry>,
+    dispatch: Arc<Dispatcher>,
+}
+
+impl HistoryTask {
+    fn fetch(&self, rest: &RestClient) -> Result<Vec<Message>> {
+        let mut out = Vec::new();
+        match &self.target {
+            Target::C2c { peer, last_key, max_time } => {
+                let mut last_key = last_key.clone();
+                let mut max_time = *max_time;
+                while (out.len() as i64) < self.count {
+                    let req = GetRoamMsgRequest {
+                        operator_account: self.self_user.clone(),
+                        peer_account: peer.clone(),
+                        max_cnt: self.count - out.len() as i64,
+                        min_time: 0,
+                        max_time,
+                        last_msg_key: last_key.clone(),
+                    };
+                    let page: GetRoamMsgResponse = rest.post(paths::ADMIN_GETROAMMSG, &req)?;
+                    let Some(last) = page.msg_list.last() else { break };
+                    last_key = Some(last.msg_key.clone());
+                    max_time = last.msg_time_stamp;
+                    out.extend(
+                        page.msg_list
+                            .iter()
+                            .map(|m| Message::from_roam(m, &self.self_user)),
+                    );
+                    if page.complete != 0 {
+                        break;
+                    }
+                }
+            }
+            Target::Group { group, below_seq } => {
+                let mut below = *below_seq;
+                while (out.len() as i64) < self.count {
+                    if below == Some(0) {
+                        break;
+                    }
+                    let req = GroupMsgGetSimpleRequest {
+                        group_id: group.clone(),
+                        req_msg_number: (self.count - out.len() as i64).min(GROUP_PAGE),
+                        req_msg_seq: below.map(|s| s - 1),
+                        with_recalled_msg: None,
+                    };
+                    let page: GroupMsgGetSimpleResponse =
+                        rest.post(paths::GROUP_MSG_GET_SIMPLE, &req)?;
+                    let Some(oldest) = page.rsp_msg_list.iter().map(|m| m.msg_seq).min() else {
+                        break;
+                    };
+                    below = Some(oldest);
+                    out.extend(
+                        page.rsp_msg_list
+                            .iter()
+                            .map(|m| Message::from_group_msg(m, group, &self.self_user)),
+                    );
+                    if page.is_finished == 1 {
+                        break;
+                    }
+                }
+            }
+        }
+        if matches!(self.target, Target::Group { .. }) {
+            // Group seqs increase strictly: newest first whatever order pages come in. C2C
+            // pages are newest first already (seq there is the sender's random MsgSeq).
+            out.sort_by_key(|m| std::cmp::Reverse(seq_of(m)));
+        }
+        out.truncate(self.count as usize);
+        for m in &mut out {
+            self.merge_local(m);
+        }
+        Ok(out)
+    }
+
+    /// What only this process knows about a message it sent: its localCustomData.
+    fn merge_local(&self, m: &mut Message) {
+        let Some(key) = m.msg_id.as_deref() else { return };
+        if let Some((data, int)) = self
+            .registry
+            .read(key, |l| (l.local_custom_data.clone(), l.local_custom_int))
+        {
+            m.local_custom_data = data;
+            m.local_custom_int = int;
+        }
+    }
+}
+
+fn seq_of(m: &Message) -> u64 {
+    m.seq.as_deref().and_then(|s| s.parse().ok()).unwrap_or(0)
+}
+
+impl Task for HistoryTask {
+    fn execute(&mut self, rest: &RestClient) {
+        let outcome = self.fetch(rest);
+        let Some(cb) = self.cb.take() else { return };
+        let json = match &outcome {
+            Ok(list) => result::envelope(codes::OK, "", list, self.extra.as_ref()),
+            Err(e) => result::failure(e, &Value::Null, self.extra.as_ref()),
+        };
+        let code = outcome.as_ref().map_or_else(|e| e.code, |_| codes::OK);
+        self.dispatch.complete(cb, code, json);
+    }
+
+    fn abort(&mut self, code: i32, desc: &str) {
+        if let Some(cb) = self.cb.take() {
+            let e = Error::new(code, desc);
+            self.dispatch
+                .complete(cb, code, result::failure(&e, &Value::Null, self.extra.as_ref()));
+        }
+    }
+}

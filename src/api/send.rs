@@ -1,0 +1,158 @@
+//! `sendMessage`: V2TIM's checks (`send_params`), then the message goes through the send queue
+//! to `openim/sendmsg` or `group_open_http_svc/send_group_msg`, and its result comes back on the
+//! callback thread as `{"code", "desc", "data": V2TimMessage}` — on failure too, with status 3,
+//! so the caller can tell which message failed.
+
+use super::send_params::{prepare_send, SendParams};
+use super::{fail_async, Ctx};
+use crate::callback::ResultCallback;
+use crate::codes::{self, Error};
+use crate::dispatch::Dispatcher;
+use crate::model::{Message, MessageStatus};
+use crate::registry::Registry;
+use crate::result;
+use crate::sender::http::RestClient;
+use crate::sender::Task;
+use serde_json::{json, Value};
+use std::sync::Arc;
+use v2im_wire::c2c::SendMsgResponse;
+use v2im_wire::group::SendGroupMsgResponse;
+use v2im_wire::url::paths;
+
+pub fn send_message(ctx: &Ctx, params: &serde_json::Map<String, Value>, cb: ResultCallback, extra: Option<Value>) {
+    let prepared = SendParams::parse(params)
+        .and_then(|p| prepare_send(&ctx.registry, &p, &ctx.self_user));
+    let msg = match prepared {
+        Ok(m) => m,
+        Err(e) => {
+            let id = params.get("id").and_then(Value::as_str).unwrap_or("");
+            let data = refused(&ctx.registry, id).map_or(Value::Null, |m| m.to_json());
+            fail_async(ctx, cb, &e, &data, extra.as_ref());
+            return;
+        }
+    };
+    status_event(&ctx.dispatch, &msg, codes::OK, "");
+    let id = msg.id.clone();
+    let conv = conversation(&msg);
+    let rank = usize::from(msg.priority.rank());
+    let task = SendTask {
+        msg,
+        cb: Some(cb),
+        extra,
+        registry: ctx.registry.clone(),
+        dispatch: ctx.dispatch.clone(),
+    };
+    ctx.sender.submit(id, &conv, rank, Box::new(task));
+}
+
+/// The message a refused `sendMessage` reports. A message that never left (created, or failed
+/// before) is marked failed, as V2TIM does; one in flight or sent is reported as it is and not
+/// touched. None when there is no such message.
+fn refused(registry: &Registry, id: &str) -> Option<Message> {
+    if id.is_empty() {
+        return None;
+    }
+    registry.update(id, |m| {
+        if m.send_count == 0 {
+            m.status = MessageStatus::SendFail;
+        }
+        m.clone()
+    })
+}
+
+/// Messages of one conversation keep their order: one in flight at a time (see `sender::queue`).
+fn conversation(m: &Message) -> String {
+    match (&m.group_id, &m.user_id) {
+        (Some(g), _) => format!("g:{g}"),
+        (None, Some(u)) => format!("c:{u}"),
+        (None, None) => format!("m:{}", m.id),
+    }
+}
+
+fn status_event(d: &Dispatcher, m: &Message, code: i32, desc: &str) {
+    d.event("onMessageStatusChanged", || {
+        json!({"message": m, "status": m.status.value(), "code": code, "desc": desc})
+    });
+}
+
+/// One queued send. `cb` is taken when the result is posted, so it is posted once.
+struct SendTask {
+    msg: Message,
+    cb: Option<ResultCallback>,
+    extra: Option<Value>,
+    registry: Arc<Registry>,
+    dispatch: Arc<Dispatcher>,
+}
+
+enum Sent {
+    C2c(SendMsgResponse),
+    Group(SendGroupMsgResponse),
+}
+
+impl SendTask {
+    fn succeed(&mut self, sent: Sent) {
+        let Some(cb) = self.cb.take() else { return };
+        let mark = |m: &mut Message| match &sent {
+            Sent::C2c(r) => m.mark_sent_c2c(r),
+            Sent::Group(r) => m.mark_sent_group(r),
+        };
+        // The registry is the truth (it keeps localCustomData set meanwhile); the task's copy
+        // is only used if the message was somehow removed from it.
+        let msg = self
+            .registry
+            .update(&self.msg.id, |m| {
+                mark(m);
+                m.clone()
+            })
+            .unwrap_or_else(|| {
+                let mut m = self.msg.clone();
+                mark(&mut m);
+                m
+            });
+        self.dispatch.event("onSendMessageProgress", || {
+            json!({"message": &msg, "progress": msg.progress})
+        });
+        status_event(&self.dispatch, &msg, codes::OK, "");
+        let json = result::envelope(codes::OK, "", &msg, self.extra.as_ref());
+        self.dispatch.complete(cb, codes::OK, json);
+    }
+
+    fn fail(&mut self, err: &Error) {
+        let Some(cb) = self.cb.take() else { return };
+        let fail = |m: &mut Message| m.status = MessageStatus::SendFail;
+        let msg = self
+            .registry
+            .update(&self.msg.id, |m| {
+                fail(m);
+                m.clone()
+            })
+            .unwrap_or_else(|| {
+                let mut m = self.msg.clone();
+                fail(&mut m);
+                m
+            });
+        status_event(&self.dispatch, &msg, err.code, &err.desc);
+        let json = result::failure(err, &msg, self.extra.as_ref());
+        self.dispatch.complete(cb, err.code, json);
+    }
+}
+
+impl Task for SendTask {
+    fn execute(&mut self, rest: &RestClient) {
+        let outcome = if self.msg.group_id.is_some() {
+            rest.post(paths::SEND_GROUP_MSG, &self.msg.to_group_request())
+                .map(Sent::Group)
+        } else {
+            rest.post(paths::SENDMSG, &self.msg.to_sendmsg_request())
+                .map(Sent::C2c)
+        };
+        match outcome {
+            Ok(sent) => self.succeed(sent),
+            Err(e) => self.fail(&e),
+        }
+    }
+
+    fn abort(&mut self, code: i32, desc: &str) {
+        self.fail(&Error::new(code, desc));
+    }
+}

@@ -1,0 +1,129 @@
+//! One client: its configuration, its threads (the callback thread and the sender workers), its
+//! messages, and its lifecycle (accepting → shutting down → gone; or poisoned by a panic).
+
+use crate::api::{self, Ctx};
+use crate::callback::{EventSink, ResultCallback};
+use crate::codes;
+use crate::config::{Config, LogLevel};
+use crate::dispatch::{self, Dispatcher};
+use crate::registry::Registry;
+use crate::sender::Sender;
+use serde_json::{Map, Value};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+
+static NEXT_CLIENT: AtomicU64 = AtomicU64::new(1);
+
+pub struct Client {
+    id: u64,
+    ctx: Ctx,
+    config: Config,
+    accepting: AtomicBool,
+    poisoned: Arc<AtomicBool>,
+}
+
+impl Client {
+    /// Starts the callback thread and the sender workers.
+    pub fn start(config: Config) -> codes::Result<Client> {
+        let id = NEXT_CLIENT.fetch_add(1, Ordering::Relaxed);
+        let thread_err = |e: std::io::Error| {
+            codes::Error::new(
+                codes::ERR_IO_OPERATION_FAILED,
+                format!("cannot start the client's threads: {e}"),
+            )
+        };
+        let dispatch = Dispatcher::start(id, config.log_level).map_err(thread_err)?;
+        let poisoned = Arc::new(AtomicBool::new(false));
+        let sender = match Sender::start(&config, dispatch.clone(), poisoned.clone()) {
+            Ok(s) => s,
+            Err(e) => {
+                dispatch.stop_and_join();
+                return Err(thread_err(e));
+            }
+        };
+        Ok(Client {
+            id,
+            ctx: Ctx {
+                self_user: config.user_id.clone(),
+                registry: Arc::new(Registry::new()),
+                dispatch,
+                sender,
+            },
+            config,
+            accepting: AtomicBool::new(true),
+            poisoned,
+        })
+    }
+
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Why the client refuses calls, if it does.
+    pub fn refusal(&self) -> Option<i32> {
+        if self.poisoned.load(Ordering::SeqCst) {
+            Some(codes::V2IM_ERR_POISONED)
+        } else if !self.accepting.load(Ordering::SeqCst) {
+            Some(codes::V2IM_ERR_SHUTTING_DOWN)
+        } else {
+            None
+        }
+    }
+
+    /// A panic was caught in this client's code: it refuses every call from now on.
+    pub fn poison(&self) {
+        self.poisoned.store(true, Ordering::SeqCst);
+    }
+
+    /// `v2im_call` once the method name and params are read. `Err(code)` = refused, `cb` not run.
+    pub fn call(&self, method: &str, params: &Map<String, Value>, cb: ResultCallback) -> Result<(), i32> {
+        if let Some(code) = self.refusal() {
+            return Err(code);
+        }
+        api::call(&self.ctx, method, params, cb)
+    }
+
+    pub fn set_event_sink(&self, sink: EventSink) -> Result<(), i32> {
+        if let Some(code) = self.refusal() {
+            return Err(code);
+        }
+        self.ctx.dispatch.set_event_sink(sink);
+        Ok(())
+    }
+
+    /// Whether this thread is running one of this client's callbacks.
+    pub fn in_own_callback(&self) -> bool {
+        dispatch::in_callback_of(self.id)
+    }
+
+    /// An `onLog` event (misuse reports and the like).
+    pub fn log(&self, level: LogLevel, message: impl FnOnce() -> String) {
+        self.ctx.dispatch.log(level, message);
+    }
+
+    /// Stops accepting calls, completes every queued request with `V2IM_ERR_SHUTTING_DOWN` on
+    /// the callback thread, lets in-flight requests finish their current attempt (no retries),
+    /// joins the workers, runs every pending callback and the event finalizer, and joins the
+    /// callback thread. Must not run on one of this client's callbacks (see `in_own_callback`).
+    pub fn shutdown(&self) {
+        self.accepting.store(false, Ordering::SeqCst);
+        self.ctx.sender.shutdown();
+        self.ctx.dispatch.stop_and_join();
+    }
+
+    /// Messages waiting in the send queue.
+    pub fn queued(&self) -> usize {
+        self.ctx.sender.queued()
+    }
+}
+
+impl Drop for Client {
+    fn drop(&mut self) {
+        // Normally done by v2im_client_free already; idempotent.
+        self.shutdown();
+    }
+}

@@ -1,0 +1,282 @@
+//! REST calls over the shared keep-alive `ureq` agent, with Tencent's URL shape, a timeout per
+//! attempt, and retries of transient failures with exponential backoff and jitter.
+//!
+//! A retry sends the very same body, so `MsgRandom`/`Random`/`MsgSeq` are the same and the
+//! server drops the duplicate if an earlier attempt did arrive.
+
+use crate::codes::{self, Error};
+use crate::config::{Config, LogLevel};
+use crate::dispatch::Dispatcher;
+use parking_lot::{Condvar, Mutex};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use std::sync::Arc;
+use std::time::Duration;
+use v2im_wire::Envelope;
+
+/// First backoff; doubled per retry up to `BACKOFF_MAX`, then a random point in its upper half.
+pub const BACKOFF_BASE: Duration = Duration::from_millis(100);
+pub const BACKOFF_MAX: Duration = Duration::from_secs(2);
+/// Largest answer read (Tencent pages stay far below).
+const MAX_ANSWER_BYTES: u64 = 16 << 20;
+
+/// REST answers: every one carries the envelope.
+pub trait Reply: DeserializeOwned {
+    fn envelope(&self) -> &Envelope;
+}
+
+impl Reply for v2im_wire::c2c::SendMsgResponse {
+    fn envelope(&self) -> &Envelope {
+        &self.envelope
+    }
+}
+impl Reply for v2im_wire::group::SendGroupMsgResponse {
+    fn envelope(&self) -> &Envelope {
+        &self.envelope
+    }
+}
+impl Reply for v2im_wire::c2c::GetRoamMsgResponse {
+    fn envelope(&self) -> &Envelope {
+        &self.envelope
+    }
+}
+impl Reply for v2im_wire::group::GroupMsgGetSimpleResponse {
+    fn envelope(&self) -> &Envelope {
+        &self.envelope
+    }
+}
+
+/// Set once at shutdown: backoff sleeps end at once and no new retry starts.
+#[derive(Default)]
+pub struct StopSignal {
+    stopped: Mutex<bool>,
+    cv: Condvar,
+}
+
+impl StopSignal {
+    pub fn stop(&self) {
+        *self.stopped.lock() = true;
+        self.cv.notify_all();
+    }
+
+    pub fn is_stopped(&self) -> bool {
+        *self.stopped.lock()
+    }
+
+    /// Sleeps `d` unless stopped first; true if stopped.
+    fn sleep(&self, d: Duration) -> bool {
+        let mut s = self.stopped.lock();
+        if !*s {
+            let _ = self.cv.wait_for(&mut s, d);
+        }
+        *s
+    }
+}
+
+/// One attempt's failure and whether another attempt may succeed.
+struct Failure {
+    err: Error,
+    transient: bool,
+}
+
+pub struct RestClient {
+    agent: ureq::Agent,
+    base: String,
+    sdk_app_id: u64,
+    identifier: String,
+    user_sig: String,
+    max_retries: u32,
+    stop: Arc<StopSignal>,
+    log: Arc<Dispatcher>,
+}
+
+impl RestClient {
+    pub fn new(cfg: &Config, stop: Arc<StopSignal>, log: Arc<Dispatcher>) -> RestClient {
+        // One idle connection kept per worker, so every worker reuses its own.
+        let conns = cfg.sender_threads * 2;
+        let agent = ureq::AgentBuilder::new()
+            .tls_config(cfg.tls.clone())
+            .timeout(cfg.request_timeout)
+            .max_idle_connections(conns)
+            .max_idle_connections_per_host(conns)
+            .no_delay(true)
+            .user_agent(concat!("v2im/", env!("CARGO_PKG_VERSION")))
+            .build();
+        RestClient {
+            agent,
+            base: cfg.server_url.clone(),
+            sdk_app_id: cfg.sdk_app_id,
+            identifier: cfg.identifier.clone(),
+            user_sig: cfg.user_sig.clone(),
+            max_retries: cfg.max_retries,
+            stop,
+            log,
+        }
+    }
+
+    /// POSTs `req` to `path` and returns the answer when its `ErrorCode` is 0. Transient
+    /// failures (network, timeout, HTTP 5xx, Tencent's retryable codes) are retried up to
+    /// `maxRetries` times unless the client is shutting down; anything else fails at once with
+    /// the server's `ErrorCode`/`ErrorInfo` or one of our network codes.
+    pub fn post<Req: Serialize, Resp: Reply>(&self, path: &str, req: &Req) -> codes::Result<Resp> {
+        let body = serde_json::to_vec(req)
+            .map_err(|e| Error::new(codes::ERR_INVALID_PARAMETERS, format!("request: {e}")))?;
+        let mut attempt = 0u32;
+        loop {
+            let f = match self.once::<Resp>(path, &body) {
+                Ok(resp) => return Ok(resp),
+                Err(f) => f,
+            };
+            if !f.transient || attempt >= self.max_retries || self.stop.is_stopped() {
+                return Err(f.err);
+            }
+            let delay = backoff(attempt);
+            self.log.log(LogLevel::Warn, || {
+                format!(
+                    "{path}: {} ({}); retry {} of {} in {} ms",
+                    f.err.desc,
+                    f.err.code,
+                    attempt + 1,
+                    self.max_retries,
+                    delay.as_millis()
+                )
+            });
+            if self.stop.sleep(delay) {
+                return Err(f.err);
+            }
+            attempt += 1;
+        }
+    }
+
+    fn once<Resp: Reply>(&self, path: &str, body: &[u8]) -> Result<Resp, Failure> {
+        let url = v2im_wire::url::rest_url(
+            &self.base,
+            path,
+            self.sdk_app_id,
+            &self.identifier,
+            &self.user_sig,
+            fastrand::u32(..),
+        );
+        let answer = self
+            .agent
+            .post(&url)
+            .set("Content-Type", "application/json")
+            .send_bytes(body);
+        match answer {
+            Ok(resp) => {
+                let text = read_body(resp).map_err(|err| Failure {
+                    err,
+                    transient: true,
+                })?;
+                let parsed: Resp = serde_json::from_str(&text).map_err(|e| Failure {
+                    err: Error::new(
+                        codes::V2IM_ERR_BAD_RESPONSE,
+                        format!("{path}: answer not understood: {e}"),
+                    ),
+                    transient: false,
+                })?;
+                let env = parsed.envelope();
+                if env.is_ok() {
+                    Ok(parsed)
+                } else {
+                    Err(Failure {
+                        err: Error::new(env.error_code, env.error_info.clone()),
+                        transient: v2im_wire::codes::is_retryable(env.error_code),
+                    })
+                }
+            }
+            Err(ureq::Error::Status(status, resp)) => {
+                // Tencent answers 200 even for errors; a compatible server that puts its
+                // envelope on another status still gets its own code through.
+                let text = read_body(resp).unwrap_or_default();
+                match serde_json::from_str::<Envelope>(&text) {
+                    Ok(env) if env.error_code != 0 => Err(Failure {
+                        transient: v2im_wire::codes::is_retryable(env.error_code) || status >= 500,
+                        err: Error::new(env.error_code, env.error_info),
+                    }),
+                    _ => Err(Failure {
+                        err: Error::new(
+                            codes::V2IM_ERR_HTTP_STATUS,
+                            format!("{path}: HTTP status {status}"),
+                        ),
+                        transient: status >= 500 || status == 429,
+                    }),
+                }
+            }
+            Err(ureq::Error::Transport(t)) => Err(Failure {
+                err: transport_error(path, &t),
+                transient: true,
+            }),
+        }
+    }
+}
+
+fn read_body(resp: ureq::Response) -> codes::Result<String> {
+    use std::io::Read;
+    let mut text = String::new();
+    resp.into_reader()
+        .take(MAX_ANSWER_BYTES)
+        .read_to_string(&mut text)
+        .map_err(|e| io_error("reading the answer", &e))?;
+    Ok(text)
+}
+
+fn io_error(what: &str, e: &std::io::Error) -> Error {
+    if matches!(
+        e.kind(),
+        std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock
+    ) {
+        Error::new(codes::ERR_REQUEST_TIME_OUT, format!("{what}: timed out"))
+    } else {
+        Error::new(codes::V2IM_ERR_NETWORK, format!("{what}: {e}"))
+    }
+}
+
+fn transport_error(path: &str, t: &ureq::Transport) -> Error {
+    let io = std::error::Error::source(t).and_then(|s| s.downcast_ref::<std::io::Error>());
+    match io {
+        Some(e) => io_error(path, e),
+        None if t.to_string().contains("timed out") => {
+            Error::new(codes::ERR_REQUEST_TIME_OUT, format!("{path}: timed out"))
+        }
+        None => Error::new(codes::V2IM_ERR_NETWORK, format!("{path}: {t}")),
+    }
+}
+
+/// Delay before retry `attempt` (0-based): BACKOFF_BASE · 2^attempt, at most BACKOFF_MAX,
+/// then a random point in [d/2, d] so clients that failed together do not retry together.
+pub fn backoff(attempt: u32) -> Duration {
+    let d = BACKOFF_BASE
+        .saturating_mul(1u32 << attempt.min(16))
+        .min(BACKOFF_MAX);
+    let half = d / 2;
+    half + Duration::from_micros(fastrand::u64(0..=half.as_micros() as u64))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        for _ in 0..100 {
+            let b0 = backoff(0);
+            assert!(b0 >= Duration::from_millis(50) && b0 <= Duration::from_millis(100));
+            let b3 = backoff(3);
+            assert!(b3 >= Duration::from_millis(400) && b3 <= Duration::from_millis(800));
+            assert!(backoff(30) <= BACKOFF_MAX);
+        }
+    }
+
+    #[test]
+    fn stop_ends_a_sleep_at_once() {
+        let s = Arc::new(StopSignal::default());
+        let s2 = s.clone();
+        let t = std::time::Instant::now();
+        let h = std::thread::spawn(move || s2.sleep(Duration::from_secs(30)));
+        std::thread::sleep(Duration::from_millis(20));
+        s.stop();
+        assert!(h.join().unwrap());
+        assert!(t.elapsed() < Duration::from_secs(5));
+    }
+}

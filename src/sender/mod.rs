@@ -1,0 +1,140 @@
+//! The sender: a bounded priority queue drained by `senderThreads` workers that share one
+//! keep-alive HTTP agent (see `queue` and `http`).
+//!
+//! Workers only do HTTP and bookkeeping; results go to the callback thread (`dispatch`), so
+//! a worker never runs user code. Each task runs under `catch_unwind`: a panic completes that
+//! task with `V2IM_ERR_PANIC` and poisons the client.
+
+pub mod http;
+pub mod queue;
+
+use crate::codes;
+use crate::config::Config;
+use crate::dispatch::Dispatcher;
+use http::{RestClient, StopSignal};
+use parking_lot::Mutex;
+use queue::{Push, Queue};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+
+/// A queued request. Completing it (exactly once) is the task's job: `execute` or `abort`.
+pub trait Task: Send + 'static {
+    /// Does the request on a worker thread and posts its result.
+    fn execute(&mut self, rest: &RestClient);
+    /// Posts a failure without doing the request (cancelled, evicted, refused, shut down, or
+    /// after a panic in `execute`). Does nothing if the task already posted its result.
+    fn abort(&mut self, code: i32, desc: &str);
+}
+
+pub type BoxTask = Box<dyn Task>;
+
+pub struct Sender {
+    queue: Arc<Queue<BoxTask>>,
+    rest: Arc<RestClient>,
+    stop: Arc<StopSignal>,
+    workers: Mutex<Vec<JoinHandle<()>>>,
+}
+
+impl Sender {
+    /// Starts `cfg.sender_threads` workers. `poisoned` is set when a task panics.
+    pub fn start(
+        cfg: &Config,
+        log: Arc<Dispatcher>,
+        poisoned: Arc<AtomicBool>,
+    ) -> std::io::Result<Sender> {
+        let stop = Arc::new(StopSignal::default());
+        let rest = Arc::new(RestClient::new(cfg, stop.clone(), log));
+        let queue = Arc::new(Queue::new(cfg.max_queue_length));
+        let sender = Sender {
+            queue,
+            rest,
+            stop,
+            workers: Mutex::new(Vec::new()),
+        };
+        for n in 0..cfg.sender_threads {
+            let queue = sender.queue.clone();
+            let rest = sender.rest.clone();
+            let poisoned = poisoned.clone();
+            let spawned = std::thread::Builder::new()
+                .name(format!("v2im-sender-{n}"))
+                .spawn(move || work(&queue, &rest, &poisoned));
+            match spawned {
+                Ok(h) => sender.workers.lock().push(h),
+                Err(e) => {
+                    sender.shutdown();
+                    return Err(e);
+                }
+            }
+        }
+        Ok(sender)
+    }
+
+    /// Queues a task. Queue full: a Low task is refused and a High/Normal one evicts the newest
+    /// queued Low task; both refused and evicted tasks complete with `V2IM_ERR_QUEUE_FULL`.
+    /// Closed (shutting down): the task completes with `V2IM_ERR_SHUTTING_DOWN`.
+    pub fn submit(&self, id: String, conv: &str, rank: usize, task: BoxTask) {
+        match self.queue.push(id, conv, rank, task) {
+            Push::Queued => {}
+            Push::Evicted(_, mut low) => low.abort(
+                codes::V2IM_ERR_QUEUE_FULL,
+                "send queue full: this Low message was evicted by a more important one",
+            ),
+            Push::Full(mut t) => t.abort(
+                codes::V2IM_ERR_QUEUE_FULL,
+                "send queue full (maxQueueLength reached)",
+            ),
+            Push::Closed(mut t) => {
+                t.abort(codes::V2IM_ERR_SHUTTING_DOWN, "client is shutting down")
+            }
+        }
+    }
+
+    /// Removes a queued task; None once it is in flight or done.
+    pub fn cancel(&self, id: &str) -> Option<BoxTask> {
+        self.queue.cancel(id)
+    }
+
+    pub fn queued(&self) -> usize {
+        self.queue.len()
+    }
+
+    pub fn rest(&self) -> &Arc<RestClient> {
+        &self.rest
+    }
+
+    /// Closes the queue, completes every queued task with `V2IM_ERR_SHUTTING_DOWN`, stops
+    /// retries and backoff sleeps, and joins the workers, each of which finishes its in-flight
+    /// attempt first (bounded by `requestTimeoutMs`). Idempotent.
+    pub fn shutdown(&self) {
+        for (_, mut t) in self.queue.close() {
+            t.abort(
+                codes::V2IM_ERR_SHUTTING_DOWN,
+                "client is shutting down: request cancelled before it was sent",
+            );
+        }
+        self.stop.stop();
+        let workers = std::mem::take(&mut *self.workers.lock());
+        for w in workers {
+            let _ = w.join();
+        }
+    }
+}
+
+fn work(queue: &Queue<BoxTask>, rest: &RestClient, poisoned: &AtomicBool) {
+    while let Some(taken) = queue.pop() {
+        let mut task = taken.item;
+        let outcome = catch_unwind(AssertUnwindSafe(|| task.execute(rest)));
+        if outcome.is_err() {
+            poisoned.store(true, Ordering::SeqCst);
+            let _ = catch_unwind(AssertUnwindSafe(|| {
+                task.abort(
+                    codes::V2IM_ERR_PANIC,
+                    "internal panic while sending (client poisoned)",
+                )
+            }));
+        }
+        queue.done(&taken.conv);
+    }
+}
