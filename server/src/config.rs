@@ -1,0 +1,57 @@
+//! What a server is started with. The binary fills it from flags and environment variables;
+//! tests build it with [`ServerConfig::for_test`].
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// The secret key [`ServerConfig::for_test`] uses: the example key of Tencent's UserSig READMEs,
+/// so sigs made with it in other tests and examples are recognisable.
+pub const TEST_SECRET_KEY: &str =
+    "5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e";
+
+/// The sdkappid [`ServerConfig::for_test`] uses.
+pub const TEST_SDKAPPID: u64 = 1_400_000_000;
+
+/// Everything a server needs to start.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// Address to listen on; port 0 picks a free port (read it back from [`crate::RunningServer::addr`]).
+    pub listen: SocketAddr,
+    /// SQLite database file; created (with its schema) when missing.
+    pub db: PathBuf,
+    /// The app's SDKAppID: requests with another `sdkappid` are refused.
+    pub sdkappid: u64,
+    /// The app's secret key (UserSig HMAC key, used as UTF-8 bytes).
+    pub secret_key: String,
+    /// The app admin account (REST `identifier` with full rights). Default `administrator`.
+    pub admin: String,
+    /// Accept accounts that were never imported (they are imported on first use).
+    pub auto_import: bool,
+    /// Messages per second per group before Low/Normal messages are dropped; 0 = no limit.
+    pub group_rate: u32,
+    /// Where `PUT /files/NAME` stores media; `None` disables the file endpoints.
+    pub files_dir: Option<PathBuf>,
+    /// PEM certificate chain; with `tls_key`, the server speaks HTTPS only.
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key (PKCS#8, PKCS#1 or SEC1).
+    pub tls_key: Option<PathBuf>,
+}
+
+impl ServerConfig {
+    /// 127.0.0.1:0, sdkappid 1400000000, secret key [`TEST_SECRET_KEY`], admin "administrator",
+    /// auto_import true, group_rate 0, no files dir, no TLS.
+    pub fn for_test(db: PathBuf) -> Self {
+        ServerConfig {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            db,
+            sdkappid: TEST_SDKAPPID,
+            secret_key: TEST_SECRET_KEY.to_string(),
+            admin: "administrator".to_string(),
+            auto_import: true,
+            group_rate: 0,
+            files_dir: None,
+            tls_cert: None,
+            tls_key: None,
+        }
+    }
+}

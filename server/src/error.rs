@@ -1,0 +1,32 @@
+//! The one error type of request handling: a Tencent error code and a readable `ErrorInfo`.
+
+use v2im_wire::Envelope;
+
+/// A refused request. Always answered as HTTP 200 with `ActionStatus: "FAIL"`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    pub code: i32,
+    pub info: String,
+}
+
+impl ApiError {
+    pub fn new(code: i32, info: impl Into<String>) -> Self {
+        ApiError {
+            code,
+            info: info.into(),
+        }
+    }
+
+    pub fn envelope(&self) -> Envelope {
+        Envelope::fail(self.code, self.info.clone())
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.code, self.info)
+    }
+}
+
+/// Result of a handler.
+pub type ApiResult<T> = Result<T, ApiError>;

@@ -1,0 +1,130 @@
+//! HTTP routing: `POST /v4/{service}/{command}` (Tencent REST), `GET /healthz`, and
+//! `PUT`/`GET /files/NAME` (media). Every REST answer is HTTP 200 with a JSON envelope, errors
+//! included, as Tencent does.
+
+pub mod files;
+pub mod query;
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{Request, State};
+use axum::http::{header, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, get};
+use axum::Router;
+use v2im_wire::codes;
+
+use crate::error::ApiError;
+use crate::handlers;
+use crate::App;
+use query::RestQuery;
+
+/// Largest request body read; anything above is refused before parsing.
+pub const MAX_REQUEST_BYTES: usize = 1024 * 1024;
+
+pub fn router(app: Arc<App>) -> Router {
+    Router::new()
+        .route("/healthz", get(|| async { "ok\n" }))
+        .route("/v4/{*path}", any(rest))
+        .route("/files/{*name}", any(files::files))
+        .fallback(unknown)
+        .with_state(app)
+}
+
+/// A JSON answer with status 200.
+pub fn json_response(body: Vec<u8>) -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+/// The JSON of a failed REST call.
+pub fn error_body(e: &ApiError) -> Vec<u8> {
+    serde_json::to_vec(&e.envelope()).unwrap_or_else(|_| {
+        br#"{"ActionStatus":"FAIL","ErrorCode":70500,"ErrorInfo":"internal error"}"#.to_vec()
+    })
+}
+
+fn fail(code: i32, info: impl Into<String>) -> Response {
+    json_response(error_body(&ApiError::new(code, info)))
+}
+
+async fn unknown(uri: axum::http::Uri) -> Response {
+    fail(
+        codes::BAD_RESOURCE,
+        format!("unknown resource {:?}", uri.path()),
+    )
+}
+
+async fn rest(State(app): State<Arc<App>>, req: Request) -> Response {
+    let (parts, body) = req.into_parts();
+    let path = parts
+        .uri
+        .path()
+        .strip_prefix("/v4/")
+        .unwrap_or("")
+        .to_string();
+    let Some(endpoint) = handlers::endpoint(&path) else {
+        return fail(
+            codes::BAD_RESOURCE,
+            format!("unknown REST command {path:?}"),
+        );
+    };
+    if parts.method != Method::POST {
+        return fail(
+            codes::HTTP_PARSE_ERROR,
+            format!("{} is not allowed: REST calls are POST", parts.method),
+        );
+    }
+    let q = RestQuery::parse(parts.uri.query());
+    let who = match app.auth.check(&q) {
+        Ok(p) => p,
+        Err(e) => return json_response(error_body(&e)),
+    };
+    if !who.is_admin() && !endpoint.user_ok {
+        return fail(
+            endpoint.denied_code,
+            format!("{path} needs the app admin as identifier"),
+        );
+    }
+    let bytes: Bytes = match http_body_util::BodyExt::collect(http_body_util::Limited::new(
+        body,
+        MAX_REQUEST_BYTES,
+    ))
+    .await
+    {
+        Ok(b) => b.to_bytes(),
+        Err(e) if e.is::<http_body_util::LengthLimitError>() => {
+            return fail(
+                codes::JSON_PACKET_TOO_LARGE,
+                format!("request body is larger than {MAX_REQUEST_BYTES} bytes"),
+            )
+        }
+        Err(e) => {
+            return fail(
+                codes::HTTP_PARSE_ERROR,
+                format!("cannot read the body: {e}"),
+            )
+        }
+    };
+    // Handlers never panic by design; this is the net under that promise: a panic becomes an
+    // internal-error answer instead of a dropped connection.
+    let task = tokio::spawn(handlers::dispatch(app, endpoint, who, bytes));
+    match task.await {
+        Ok(Ok(body)) => json_response(body),
+        Ok(Err(e)) => {
+            tracing::debug!("{path}: {e}");
+            json_response(error_body(&e))
+        }
+        Err(e) => {
+            tracing::error!("{path}: handler failed: {e}");
+            fail(codes::INTERNAL_70500, "internal error")
+        }
+    }
+}
+
+/// A non-REST answer with a status code (files endpoints).
+pub fn status_json(status: StatusCode, code: i32, info: impl Into<String>) -> Response {
+    let mut r = fail(code, info);
+    *r.status_mut() = status;
+    r
+}

@@ -1,0 +1,127 @@
+//! `v2im-server`: the command-line front-end of [`v2im_server::start`].
+
+use std::io::Write;
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::path::PathBuf;
+
+use clap::Parser;
+use v2im_server::ServerConfig;
+
+/// A Tencent-Cloud-IM-REST-compatible server with SQLite storage.
+#[derive(Parser, Debug)]
+#[command(name = "v2im-server", version, about)]
+struct Cli {
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, env = "V2IM_SERVER_LISTEN", default_value = "127.0.0.1:9080")]
+    listen: String,
+    /// SQLite database file (created when missing).
+    #[arg(long, env = "V2IM_SERVER_DB", default_value = "./v2im-server.db")]
+    db: PathBuf,
+    /// The app's SDKAppID.
+    #[arg(long, env = "V2IM_SERVER_SDKAPPID")]
+    sdkappid: u64,
+    /// The app's secret key (UserSig HMAC key).
+    #[arg(long, env = "V2IM_SERVER_SECRET_KEY", hide_env_values = true)]
+    secret_key: String,
+    /// The app admin account.
+    #[arg(long, env = "V2IM_SERVER_ADMIN", default_value = "administrator")]
+    admin: String,
+    /// Accept accounts that were never imported (import them on first use).
+    #[arg(long, env = "V2IM_SERVER_AUTO_IMPORT")]
+    auto_import: bool,
+    /// Messages per second per group before Low/Normal ones are dropped (0 = off).
+    #[arg(long, env = "V2IM_SERVER_GROUP_RATE", default_value_t = 40)]
+    group_rate: u32,
+    /// Directory for media uploaded with PUT /files/NAME (off when absent).
+    #[arg(long, env = "V2IM_SERVER_FILES_DIR")]
+    files_dir: Option<PathBuf>,
+    /// PEM certificate chain: serve HTTPS (needs --tls-key).
+    #[arg(long, env = "V2IM_SERVER_TLS_CERT", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// PEM private key for --tls-cert.
+    #[arg(long, env = "V2IM_SERVER_TLS_KEY", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+}
+
+fn resolve(listen: &str) -> std::io::Result<SocketAddr> {
+    listen.to_socket_addrs()?.next().ok_or_else(|| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!("{listen} resolves to no address"),
+        )
+    })
+}
+
+/// Waits for SIGINT or SIGTERM.
+fn wait_for_signal() -> std::io::Result<()> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(async {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            let mut term = signal(SignalKind::terminate())?;
+            let mut int = signal(SignalKind::interrupt())?;
+            tokio::select! {
+                _ = term.recv() => tracing::info!("SIGTERM: shutting down"),
+                _ = int.recv() => tracing::info!("SIGINT: shutting down"),
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            tokio::signal::ctrl_c().await?;
+            tracing::info!("Ctrl-C: shutting down");
+        }
+        Ok(())
+    })
+}
+
+fn main() {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .init();
+    let cli = Cli::parse();
+    let listen = match resolve(&cli.listen) {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("v2im-server: --listen {}: {e}", cli.listen);
+            std::process::exit(2);
+        }
+    };
+    let config = ServerConfig {
+        listen,
+        db: cli.db,
+        sdkappid: cli.sdkappid,
+        secret_key: cli.secret_key,
+        admin: cli.admin,
+        auto_import: cli.auto_import,
+        group_rate: cli.group_rate,
+        files_dir: cli.files_dir,
+        tls_cert: cli.tls_cert,
+        tls_key: cli.tls_key,
+    };
+    let server = match v2im_server::start(config) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("v2im-server: cannot start: {e}");
+            std::process::exit(1);
+        }
+    };
+    {
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "listening on {}", server.url);
+        let _ = out.flush();
+    }
+    let waited = wait_for_signal();
+    server.shutdown();
+    if let Err(e) = waited {
+        eprintln!("v2im-server: signal handling failed: {e}");
+        std::process::exit(1);
+    }
+}

@@ -1,0 +1,396 @@
+//! Read queries, run on read-only connections (WAL lets them run beside the writer and see every
+//! committed write). Each public function runs inside one read transaction, so what it returns
+//! is one consistent snapshot.
+
+use rusqlite::{params, Connection, OptionalExtension, Row};
+use serde_json::{json, Value};
+use v2im_wire::c2c::{C2cUnreadItem, RoamMsg, SessionItem};
+use v2im_wire::group::{GroupAtInfo, GroupMsg};
+use v2im_wire::{codes, MsgElement, OfflinePushInfo};
+
+use super::writer::conv_key;
+use crate::error::{ApiError, ApiResult};
+
+/// Messages that count as unread for the member bound to `?2` (besides the seq condition and
+/// "not its own"): stored, not NoUnread, and untargeted or targeted at it.
+pub const UNREAD_FILTER: &str = "online_only = 0 AND no_unread = 0 AND (to_accounts IS NULL OR EXISTS (SELECT 1 FROM json_each(group_msgs.to_accounts) WHERE value = ?2))";
+
+/// Messages `?2` may see in a group's history: stored, untargeted, sent by it, or targeted at it.
+const VISIBLE_FILTER: &str = "online_only = 0 AND (?2 IS NULL OR to_accounts IS NULL OR from_acc = ?2 OR EXISTS (SELECT 1 FROM json_each(group_msgs.to_accounts) WHERE value = ?2))";
+
+impl From<rusqlite::Error> for ApiError {
+    fn from(e: rusqlite::Error) -> Self {
+        super::writer::storage_error(&e)
+    }
+}
+
+fn json_col<T: serde::de::DeserializeOwned>(s: Option<String>) -> Option<T> {
+    s.and_then(|s| serde_json::from_str(&s).ok())
+}
+
+fn body_col(s: String) -> Vec<MsgElement> {
+    // Stored bodies are the server's own serialisation of validated elements.
+    serde_json::from_str(&s).unwrap_or_default()
+}
+
+pub fn account_exists(conn: &Connection, id: &str) -> ApiResult<bool> {
+    Ok(conn
+        .prepare_cached("SELECT 1 FROM accounts WHERE user_id = ?1")?
+        .exists([id])?)
+}
+
+/// `account_check`: whether each id is imported.
+pub fn accounts_exist(conn: &Connection, ids: &[String]) -> ApiResult<Vec<bool>> {
+    ids.iter().map(|id| account_exists(conn, id)).collect()
+}
+
+/// The answer of `admin_getroammsg`: newest first.
+pub struct RoamPage {
+    pub msgs: Vec<RoamMsg>,
+    pub complete: bool,
+}
+
+pub struct RoamQuery<'a> {
+    pub operator: &'a str,
+    pub peer: &'a str,
+    pub max_cnt: i64,
+    pub min_time: i64,
+    pub max_time: i64,
+    pub last_msg_key: Option<&'a str>,
+}
+
+fn read_id(conn: &Connection, owner: &str, peer: &str) -> ApiResult<i64> {
+    Ok(conn
+        .prepare_cached("SELECT read_id FROM c2c_read WHERE owner = ?1 AND peer = ?2")?
+        .query_row([owner, peer], |r| r.get(0))
+        .optional()?
+        .unwrap_or(0))
+}
+
+pub fn roam(conn: &mut Connection, q: &RoamQuery) -> ApiResult<RoamPage> {
+    let tx = conn.transaction()?;
+    let (lo, hi) = conv_key(q.operator, q.peer);
+    let mut before = i64::MAX;
+    if let Some(key) = q.last_msg_key.filter(|k| !k.is_empty()) {
+        let id: Option<i64> = tx
+            .prepare_cached(
+                "SELECT id FROM c2c_msgs WHERE lo = ?1 AND hi = ?2 AND msg_key = ?3 ORDER BY id DESC LIMIT 1",
+            )?
+            .query_row(params![lo, hi, key], |r| r.get(0))
+            .optional()?;
+        before = id.unwrap_or(i64::MAX);
+    }
+    // peer_read[x] = what the other side of x's messages has read.
+    let op_read = read_id(&tx, q.operator, q.peer)?; // operator read peer's messages up to
+    let peer_read = read_id(&tx, q.peer, q.operator)?;
+    let mut msgs = Vec::new();
+    {
+        let mut st = tx.prepare_cached(
+            "SELECT id, from_acc, to_acc, msg_seq, msg_random, msg_time, msg_key, body, cloud_custom_data,
+                    support_ext, need_receipt, push_info, send_control
+             FROM c2c_msgs
+             WHERE lo = ?1 AND hi = ?2 AND online_only = 0 AND msg_time >= ?3 AND msg_time <= ?4 AND id < ?5
+               AND NOT (from_acc = ?6 AND sync_other IS 2)
+             ORDER BY id DESC LIMIT ?7",
+        )?;
+        let mut rows = st.query(params![
+            lo,
+            hi,
+            q.min_time,
+            q.max_time,
+            before,
+            q.operator,
+            q.max_cnt.saturating_add(1)
+        ])?;
+        while let Some(r) = rows.next()? {
+            let id: i64 = r.get(0)?;
+            let from: String = r.get(1)?;
+            let read = if from == q.operator {
+                peer_read
+            } else {
+                op_read
+            };
+            msgs.push(RoamMsg {
+                from_account: from,
+                to_account: r.get(2)?,
+                msg_seq: r.get(3)?,
+                msg_random: r.get(4)?,
+                msg_time_stamp: r.get(5)?,
+                msg_flag_bits: 0,
+                is_peer_read: i64::from(id <= read),
+                msg_key: r.get(6)?,
+                msg_body: body_col(r.get(7)?),
+                cloud_custom_data: r.get(8)?,
+                support_message_extension: r.get(9)?,
+                is_need_read_receipt: r.get(10)?,
+                offline_push_info: json_col::<OfflinePushInfo>(r.get(11)?),
+                send_msg_control: json_col(r.get(12)?),
+            });
+        }
+    }
+    let complete = msgs.len() as i64 <= q.max_cnt;
+    msgs.truncate(q.max_cnt.max(0) as usize);
+    Ok(RoamPage { msgs, complete })
+}
+
+fn c2c_unread_one(conn: &Connection, owner: &str, peer: &str) -> ApiResult<i64> {
+    let (lo, hi) = conv_key(owner, peer);
+    let read = read_id(conn, owner, peer)?;
+    Ok(conn
+        .prepare_cached(
+            "SELECT COUNT(*) FROM c2c_msgs WHERE lo = ?1 AND hi = ?2 AND id > ?3 AND from_acc = ?4 AND online_only = 0 AND no_unread = 0",
+        )?
+        .query_row(params![lo, hi, read, peer], |r| r.get(0))?)
+}
+
+fn c2c_peers(conn: &Connection, user: &str) -> ApiResult<Vec<String>> {
+    let mut st = conn.prepare_cached(
+        "SELECT hi FROM c2c_convs WHERE lo = ?1 UNION SELECT lo FROM c2c_convs WHERE hi = ?1",
+    )?;
+    let peers = st
+        .query_map([user], |r| r.get(0))?
+        .collect::<rusqlite::Result<Vec<String>>>()?;
+    Ok(peers)
+}
+
+/// `get_c2c_unread_msg_num`: the total over every conversation, and per peer (the given peers,
+/// or every peer with unread messages).
+pub fn c2c_unread(
+    conn: &mut Connection,
+    owner: &str,
+    peers: Option<&[String]>,
+) -> ApiResult<(i64, Vec<C2cUnreadItem>)> {
+    let tx = conn.transaction()?;
+    let mut total = 0;
+    let mut all = Vec::new();
+    for p in c2c_peers(&tx, owner)? {
+        let n = c2c_unread_one(&tx, owner, &p)?;
+        total += n;
+        all.push((p, n));
+    }
+    let list = match peers {
+        Some(peers) => peers
+            .iter()
+            .map(|p| {
+                let n = all.iter().find(|(x, _)| x == p).map_or(0, |(_, n)| *n);
+                C2cUnreadItem {
+                    peer_account: p.clone(),
+                    c2c_unread_msg_num: n,
+                }
+            })
+            .collect(),
+        None => all
+            .into_iter()
+            .filter(|(_, n)| *n > 0)
+            .map(|(p, n)| C2cUnreadItem {
+                peer_account: p,
+                c2c_unread_msg_num: n,
+            })
+            .collect(),
+    };
+    Ok((total, list))
+}
+
+/// `recentcontact/get_list`: every conversation of `user` with a last message, newest first.
+pub fn recent(conn: &mut Connection, user: &str) -> ApiResult<Vec<SessionItem>> {
+    let tx = conn.transaction()?;
+    let mut items = Vec::new();
+    for peer in c2c_peers(&tx, user)? {
+        let (lo, hi) = conv_key(user, &peer);
+        let last: Option<i64> = tx
+            .prepare_cached(
+                "SELECT msg_time FROM c2c_msgs WHERE lo = ?1 AND hi = ?2 AND online_only = 0 AND no_last = 0
+                   AND NOT (from_acc = ?3 AND sync_other IS 2)
+                 ORDER BY id DESC LIMIT 1",
+            )?
+            .query_row(params![lo, hi, user], |r| r.get(0))
+            .optional()?;
+        let Some(t) = last else { continue };
+        items.push(SessionItem {
+            kind: 1,
+            to_account: Some(peer.clone()),
+            group_id: None,
+            msg_time: t,
+            top_flag: 0,
+            unread_msg_num: c2c_unread_one(&tx, user, &peer)?,
+        });
+    }
+    let groups: Vec<(String, i64)> = tx
+        .prepare_cached("SELECT group_id, read_seq FROM group_members WHERE user_id = ?1")?
+        .query_map([user], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    for (gid, read_seq) in groups {
+        let last: Option<i64> = tx
+            .prepare_cached(&format!(
+                "SELECT msg_time FROM group_msgs WHERE group_id = ?1 AND no_last = 0 AND {VISIBLE_FILTER} ORDER BY seq DESC LIMIT 1"
+            ))?
+            .query_row(params![gid, user], |r| r.get(0))
+            .optional()?;
+        let Some(t) = last else { continue };
+        let unread = group_unread(&tx, &gid, user, read_seq)?;
+        items.push(SessionItem {
+            kind: 2,
+            to_account: None,
+            group_id: Some(gid),
+            msg_time: t,
+            top_flag: 0,
+            unread_msg_num: unread,
+        });
+    }
+    items.sort_by_key(|i| std::cmp::Reverse(i.msg_time));
+    Ok(items)
+}
+
+fn group_unread(conn: &Connection, gid: &str, member: &str, read_seq: i64) -> ApiResult<i64> {
+    Ok(conn
+        .prepare_cached(&format!(
+            "SELECT COUNT(*) FROM group_msgs WHERE group_id = ?1 AND seq > ?3 AND from_acc <> ?2 AND {UNREAD_FILTER}"
+        ))?
+        .query_row(params![gid, member, read_seq], |r| r.get(0))?)
+}
+
+fn group_exists(conn: &Connection, gid: &str) -> ApiResult<bool> {
+    Ok(conn
+        .prepare_cached("SELECT 1 FROM groups WHERE group_id = ?1")?
+        .exists([gid])?)
+}
+
+fn is_member(conn: &Connection, gid: &str, user: &str) -> ApiResult<bool> {
+    Ok(conn
+        .prepare_cached("SELECT 1 FROM group_members WHERE group_id = ?1 AND user_id = ?2")?
+        .exists([gid, user])?)
+}
+
+/// `group_msg_get_simple`: newest first, seq ≤ `req_seq`, as seen by `viewer` (`None` = admin).
+pub fn group_history(
+    conn: &mut Connection,
+    gid: &str,
+    viewer: Option<&str>,
+    num: i64,
+    req_seq: Option<u64>,
+) -> ApiResult<(Vec<GroupMsg>, bool)> {
+    let tx = conn.transaction()?;
+    if !group_exists(&tx, gid)? {
+        return Err(ApiError::new(
+            codes::GROUP_NOT_FOUND,
+            format!("group {gid:?} does not exist"),
+        ));
+    }
+    if let Some(v) = viewer {
+        if !is_member(&tx, gid, v)? {
+            return Err(ApiError::new(
+                codes::GROUP_PERMISSION_DENY,
+                format!("{v:?} is not a member of group {gid:?}"),
+            ));
+        }
+    }
+    let max_seq = req_seq.map_or(i64::MAX, |s| s.min(i64::MAX as u64) as i64);
+    let mut msgs = Vec::new();
+    {
+        let mut st = tx.prepare_cached(&format!(
+            "SELECT seq, from_acc, random, msg_time, priority, body, cloud_custom_data, support_ext, need_receipt,
+                    push_info, send_control, at_info, to_accounts
+             FROM group_msgs WHERE group_id = ?1 AND seq <= ?3 AND {VISIBLE_FILTER}
+             ORDER BY seq DESC LIMIT ?4"
+        ))?;
+        let mut rows = st.query(params![gid, viewer, max_seq, num.saturating_add(1)])?;
+        while let Some(r) = rows.next()? {
+            msgs.push(group_msg(r)?);
+        }
+    }
+    let finished = msgs.len() as i64 <= num;
+    msgs.truncate(num.max(0) as usize);
+    Ok((msgs, finished))
+}
+
+fn group_msg(r: &Row) -> rusqlite::Result<GroupMsg> {
+    let seq: i64 = r.get(0)?;
+    Ok(GroupMsg {
+        from_account: r.get(1)?,
+        is_place_msg: 0,
+        msg_priority: r.get(4)?,
+        msg_random: r.get(2)?,
+        msg_seq: seq as u64,
+        msg_time_stamp: r.get(3)?,
+        is_system_msg: 0,
+        msg_body: body_col(r.get(5)?),
+        cloud_custom_data: r.get(6)?,
+        support_message_extension: r.get(7)?,
+        need_read_receipt: r.get(8)?,
+        offline_push_info: json_col(r.get(9)?),
+        send_msg_control: json_col(r.get(10)?),
+        group_at_info: json_col::<Vec<GroupAtInfo>>(r.get(11)?),
+        to_account: json_col(r.get(12)?),
+    })
+}
+
+/// `get_group_info`: one JSON object per requested id (with its own ErrorCode, as Tencent does).
+pub fn group_info(conn: &mut Connection, ids: &[String]) -> ApiResult<Vec<Value>> {
+    let tx = conn.transaction()?;
+    let mut out = Vec::with_capacity(ids.len());
+    for gid in ids {
+        let row = tx
+            .prepare_cached(
+                "SELECT kind, name, owner, introduction, notification, face_url, max_member_num, created,
+                        (SELECT COALESCE(MAX(seq), 0) FROM group_msgs m WHERE m.group_id = g.group_id),
+                        (SELECT MAX(msg_time) FROM group_msgs m WHERE m.group_id = g.group_id AND online_only = 0)
+                 FROM groups g WHERE group_id = ?1",
+            )?
+            .query_row([gid], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, Option<String>>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, String>(5)?,
+                    r.get::<_, i64>(6)?,
+                    r.get::<_, i64>(7)?,
+                    r.get::<_, i64>(8)?,
+                    r.get::<_, Option<i64>>(9)?,
+                ))
+            })
+            .optional()?;
+        let Some((kind, name, owner, intro, notif, face, max_num, created, last_seq, last_time)) =
+            row
+        else {
+            out.push(json!({
+                "GroupId": gid,
+                "ErrorCode": codes::GROUP_NOT_FOUND,
+                "ErrorInfo": format!("group {gid:?} does not exist"),
+            }));
+            continue;
+        };
+        let members: Vec<Value> = tx
+            .prepare_cached(
+                "SELECT user_id, role, join_time, read_seq FROM group_members WHERE group_id = ?1 ORDER BY join_time, user_id",
+            )?
+            .query_map([gid], |r| {
+                Ok(json!({
+                    "Member_Account": r.get::<_, String>(0)?,
+                    "Role": r.get::<_, String>(1)?,
+                    "JoinTime": r.get::<_, i64>(2)?,
+                    "MsgSeq": r.get::<_, i64>(3)?,
+                }))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        out.push(json!({
+            "GroupId": gid,
+            "ErrorCode": 0,
+            "ErrorInfo": "",
+            "Type": kind,
+            "Name": name,
+            "Owner_Account": owner.unwrap_or_default(),
+            "Introduction": intro,
+            "Notification": notif,
+            "FaceUrl": face,
+            "CreateTime": created,
+            "MaxMemberNum": max_num,
+            "MemberNum": members.len(),
+            "NextMsgSeq": last_seq + 1,
+            "LastMsgTime": last_time.unwrap_or(0),
+            "MemberList": members,
+        }));
+    }
+    Ok(out)
+}

@@ -1,0 +1,765 @@
+//! The writer thread: the only owner of the write connection and of the state that must not race
+//! (accounts, memberships, per-group seq counters, the duplicate windows, rate control).
+//!
+//! It takes every job waiting in its channel, applies them all in ONE transaction, commits, and
+//! only then answers each job. Concurrent requests therefore share a commit, which is what makes
+//! durable sends fast: the cost of a commit is paid once per batch, not once per message.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::mpsc::Receiver;
+
+use rusqlite::{params, Connection, OptionalExtension};
+use v2im_wire::codes;
+
+use super::dedup::Dedup;
+use super::jobs::*;
+use crate::clock::Clock;
+use crate::error::{ApiError, ApiResult};
+use crate::validate::valid_user_id;
+
+/// More jobs than this in one transaction only delays the first answers.
+const MAX_BATCH: usize = 2048;
+
+type C2cKey = (String, String, u32, Option<u32>);
+type GroupKey = (String, String, u32);
+
+struct GroupState {
+    members: HashSet<String>,
+    last_seq: u64,
+    rate_sec: i64,
+    rate_count: u32,
+}
+
+/// Settings the writer needs.
+pub struct WriterConfig {
+    pub clock: Clock,
+    pub auto_import: bool,
+    pub group_rate: u32,
+    pub admin: String,
+}
+
+pub struct Writer {
+    conn: Connection,
+    cfg: WriterConfig,
+    accounts: HashSet<String>,
+    groups: HashMap<String, GroupState>,
+    convs: HashSet<(String, String)>,
+    c2c_dedup: Dedup<C2cKey, C2cSent>,
+    group_dedup: Dedup<GroupKey, GroupSent>,
+}
+
+/// A job's answer, held until its transaction has committed. Called with the commit's error,
+/// if any, which then replaces the answer.
+type Pending = Box<dyn FnOnce(Option<&ApiError>) + Send>;
+
+fn pending<T: Send + 'static>(reply: Reply<T>, result: ApiResult<T>) -> Pending {
+    Box::new(move |fail| {
+        let _ = reply.send(match fail {
+            None => result,
+            Some(e) => Err(e.clone()),
+        });
+    })
+}
+
+/// Sorted pair: the key of a C2C conversation.
+pub fn conv_key(a: &str, b: &str) -> (String, String) {
+    if a <= b {
+        (a.to_string(), b.to_string())
+    } else {
+        (b.to_string(), a.to_string())
+    }
+}
+
+impl Writer {
+    /// Loads the in-memory state from the database.
+    pub fn new(conn: Connection, cfg: WriterConfig) -> rusqlite::Result<Self> {
+        let mut w = Writer {
+            conn,
+            cfg,
+            accounts: HashSet::new(),
+            groups: HashMap::new(),
+            convs: HashSet::new(),
+            c2c_dedup: Dedup::new(),
+            group_dedup: Dedup::new(),
+        };
+        w.reload()?;
+        Ok(w)
+    }
+
+    fn reload(&mut self) -> rusqlite::Result<()> {
+        let now = self.cfg.clock.now();
+        self.conn.execute(
+            "INSERT OR IGNORE INTO accounts(user_id, created) VALUES (?1, ?2)",
+            params![self.cfg.admin, now],
+        )?;
+        let conn = &self.conn;
+        self.accounts = conn
+            .prepare("SELECT user_id FROM accounts")?
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        self.convs = conn
+            .prepare("SELECT lo, hi FROM c2c_convs")?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut groups = HashMap::new();
+        {
+            let mut st = conn.prepare(
+                "SELECT g.group_id, (SELECT COALESCE(MAX(seq), 0) FROM group_msgs m WHERE m.group_id = g.group_id) FROM groups g",
+            )?;
+            let mut rows = st.query([])?;
+            while let Some(r) = rows.next()? {
+                let id: String = r.get(0)?;
+                let last: i64 = r.get(1)?;
+                groups.insert(
+                    id,
+                    GroupState {
+                        members: HashSet::new(),
+                        last_seq: last as u64,
+                        rate_sec: 0,
+                        rate_count: 0,
+                    },
+                );
+            }
+            let mut st = conn.prepare("SELECT group_id, user_id FROM group_members")?;
+            let mut rows = st.query([])?;
+            while let Some(r) = rows.next()? {
+                let gid: String = r.get(0)?;
+                if let Some(g) = groups.get_mut(&gid) {
+                    g.members.insert(r.get(1)?);
+                }
+            }
+        }
+        self.groups = groups;
+
+        // The duplicate windows, from the messages of the last five minutes (newest first, so
+        // the scan stops at the first older one; ids grow with time).
+        let oldest = now - codes::limits::DEDUP_WINDOW_SECS;
+        let mut c2c = Vec::new();
+        {
+            let mut st = conn.prepare(
+                "SELECT from_acc, to_acc, msg_random, msg_seq, seq_given, msg_time, msg_key FROM c2c_msgs ORDER BY id DESC",
+            )?;
+            let mut rows = st.query([])?;
+            while let Some(r) = rows.next()? {
+                let t: i64 = r.get(5)?;
+                if t < oldest {
+                    break;
+                }
+                let seq: u32 = r.get(3)?;
+                let given: bool = r.get(4)?;
+                c2c.push((
+                    (r.get(0)?, r.get(1)?, r.get(2)?, given.then_some(seq)),
+                    t,
+                    C2cSent {
+                        msg_time: t,
+                        msg_seq: seq,
+                        msg_key: r.get(6)?,
+                    },
+                ));
+            }
+        }
+        self.c2c_dedup = Dedup::new();
+        for (k, t, v) in c2c.into_iter().rev() {
+            if self.c2c_dedup.get(&k, now).is_none() {
+                self.c2c_dedup.insert(k, t, v);
+            }
+        }
+        let mut grp = Vec::new();
+        {
+            let mut st = conn.prepare(
+                "SELECT group_id, from_acc, random, seq, msg_time FROM group_msgs ORDER BY id DESC",
+            )?;
+            let mut rows = st.query([])?;
+            while let Some(r) = rows.next()? {
+                let t: i64 = r.get(4)?;
+                if t < oldest {
+                    break;
+                }
+                let seq: i64 = r.get(3)?;
+                grp.push((
+                    (r.get(0)?, r.get(1)?, r.get(2)?),
+                    t,
+                    GroupSent {
+                        msg_time: t,
+                        msg_seq: seq as u64,
+                        drop_reason: "",
+                    },
+                ));
+            }
+        }
+        self.group_dedup = Dedup::new();
+        for (k, t, v) in grp.into_iter().rev() {
+            if self.group_dedup.get(&k, now).is_none() {
+                self.group_dedup.insert(k, t, v);
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs until a [`Job::Shutdown`] arrives or every sender is gone, then checkpoints.
+    pub fn run(mut self, rx: Receiver<Job>) {
+        let mut stop = false;
+        while !stop {
+            let first = match rx.recv() {
+                Ok(j) => j,
+                Err(_) => break,
+            };
+            let mut batch = vec![first];
+            while batch.len() < MAX_BATCH {
+                match rx.try_recv() {
+                    Ok(j) => batch.push(j),
+                    Err(_) => break,
+                }
+            }
+            stop = self.run_batch(batch);
+        }
+        // Drain what raced with the shutdown request so no caller waits forever.
+        let late: Vec<Job> = rx.try_iter().collect();
+        if !late.is_empty() {
+            self.run_batch(late);
+        }
+        if let Err(e) = self
+            .conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+        {
+            tracing::warn!("WAL checkpoint at shutdown failed: {e}");
+        }
+        tracing::debug!("writer stopped");
+    }
+
+    /// Applies a batch in one transaction. Returns whether a shutdown was requested.
+    fn run_batch(&mut self, batch: Vec<Job>) -> bool {
+        let now = self.cfg.clock.now();
+        self.c2c_dedup.prune(now);
+        self.group_dedup.prune(now);
+        let mut stop = false;
+        let mut answers: Vec<Pending> = Vec::with_capacity(batch.len());
+        let mut failed: Option<ApiError> = None;
+        if let Err(e) = self.conn.execute_batch("BEGIN IMMEDIATE") {
+            failed = Some(storage_error(&e));
+        }
+        for job in batch {
+            if matches!(job, Job::Shutdown) {
+                stop = true;
+                continue;
+            }
+            if failed.is_some() {
+                answers.push(refuse(job));
+                continue;
+            }
+            match self.apply(job, now) {
+                Ok(p) => answers.push(p),
+                Err((e, p)) => {
+                    failed = Some(storage_error(&e));
+                    answers.push(p);
+                }
+            }
+        }
+        if failed.is_none() {
+            if let Err(e) = self.conn.execute_batch("COMMIT") {
+                failed = Some(storage_error(&e));
+            }
+        }
+        if let Some(err) = &failed {
+            tracing::error!(
+                "transaction failed, answering {} jobs with {err}",
+                answers.len()
+            );
+            let _ = self.conn.execute_batch("ROLLBACK");
+            if let Err(e) = self.reload() {
+                tracing::error!("reloading state after a failed transaction: {e}");
+            }
+        }
+        for a in answers {
+            a(failed.as_ref());
+        }
+        stop
+    }
+
+    /// Applies one job inside the open transaction. A storage error comes back with the job's
+    /// answer slot so the caller can still answer it.
+    fn apply(&mut self, job: Job, now: i64) -> Result<Pending, (rusqlite::Error, Pending)> {
+        macro_rules! run {
+            ($reply:expr, $e:expr) => {
+                match $e {
+                    Ok(r) => Ok(pending($reply, r)),
+                    Err(e) => Err((e, pending($reply, Err(ApiError::new(0, ""))))),
+                }
+            };
+        }
+        match job {
+            Job::ImportAccounts { accounts, reply } => {
+                run!(reply, self.import(accounts, now).map(Ok))
+            }
+            Job::SendC2c { msg, reply } => run!(reply, self.send_c2c(msg, now)),
+            Job::SetC2cRead {
+                owner,
+                peer,
+                read_time,
+                reply,
+            } => run!(reply, self.set_c2c_read(&owner, &peer, read_time)),
+            Job::CreateGroup { group, reply } => run!(reply, self.create_group(group, now)),
+            Job::AddMembers {
+                group_id,
+                members,
+                reply,
+            } => run!(reply, self.add_members(&group_id, members, now)),
+            Job::DestroyGroup { group_id, reply } => run!(reply, self.destroy_group(&group_id)),
+            Job::SendGroup { msg, reply } => run!(reply, self.send_group(msg, now)),
+            Job::SetGroupUnread {
+                group_id,
+                member,
+                unread,
+                reply,
+            } => run!(reply, self.set_group_unread(&group_id, &member, unread)),
+            Job::Shutdown => Ok(Box::new(|_| {})),
+        }
+    }
+
+    /// Whether `id` is an account, importing it first under `--auto-import`.
+    fn ensure_account(&mut self, id: &str, now: i64) -> rusqlite::Result<bool> {
+        if self.accounts.contains(id) {
+            return Ok(true);
+        }
+        if !self.cfg.auto_import || !valid_user_id(id) {
+            return Ok(false);
+        }
+        self.conn
+            .prepare_cached("INSERT OR IGNORE INTO accounts(user_id, created) VALUES (?1, ?2)")?
+            .execute(params![id, now])?;
+        self.accounts.insert(id.to_string());
+        Ok(true)
+    }
+
+    fn import(
+        &mut self,
+        accounts: Vec<AccountIn>,
+        now: i64,
+    ) -> rusqlite::Result<Vec<Option<ApiError>>> {
+        let mut out = Vec::with_capacity(accounts.len());
+        for a in accounts {
+            if !valid_user_id(&a.user_id) {
+                out.push(Some(ApiError::new(
+                    codes::INVALID_PARAMETER_70402,
+                    format!("invalid UserID {:?}: 1 to 32 bytes", a.user_id),
+                )));
+                continue;
+            }
+            self.conn
+                .prepare_cached(
+                    "INSERT INTO accounts(user_id, nick, face_url, created) VALUES (?1, COALESCE(?2, ''), COALESCE(?3, ''), ?4)
+                     ON CONFLICT(user_id) DO UPDATE SET nick = COALESCE(?2, nick), face_url = COALESCE(?3, face_url)",
+                )?
+                .execute(params![a.user_id, a.nick, a.face_url, now])?;
+            self.accounts.insert(a.user_id);
+            out.push(None);
+        }
+        Ok(out)
+    }
+
+    fn send_c2c(
+        &mut self,
+        m: C2cIn,
+        now: i64,
+    ) -> rusqlite::Result<ApiResult<Vec<ApiResult<C2cSent>>>> {
+        if !self.ensure_account(&m.from, now)? {
+            return Ok(Err(ApiError::new(
+                codes::FROM_ACCOUNT_INVALID,
+                format!("From_Account {:?} is not an imported account", m.from),
+            )));
+        }
+        // One seq for every receiver of a batch, so they share the MsgKey.
+        let seq = m.seq.unwrap_or_else(|| fastrand::u32(..));
+        let mut out = Vec::with_capacity(m.to.len());
+        for to in &m.to {
+            if !self.ensure_account(to, now)? {
+                let code = if m.batch {
+                    codes::USER_NOT_FOUND
+                } else {
+                    codes::TO_ACCOUNT_NOT_REGISTERED
+                };
+                out.push(Err(ApiError::new(
+                    code,
+                    format!("To_Account {to:?} is not an imported account"),
+                )));
+                continue;
+            }
+            let key: C2cKey = (m.from.clone(), to.clone(), m.random, m.seq);
+            if let Some(first) = self.c2c_dedup.get(&key, now) {
+                out.push(Ok(first.clone()));
+                continue;
+            }
+            let sent = C2cSent {
+                msg_time: now,
+                msg_seq: seq,
+                msg_key: format!("{seq}_{}_{now}", m.random),
+            };
+            let (lo, hi) = conv_key(&m.from, to);
+            let c = &m.common;
+            self.conn
+                .prepare_cached(
+                    "INSERT INTO c2c_msgs(lo, hi, from_acc, to_acc, msg_seq, seq_given, msg_random, msg_time, msg_key,
+                        body, cloud_custom_data, support_ext, need_receipt, push_info, send_control, forbid_callback,
+                        sync_other, life_time, online_only, no_unread, no_last)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)",
+                )?
+                .execute(params![
+                    lo,
+                    hi,
+                    m.from,
+                    to,
+                    seq,
+                    m.seq.is_some(),
+                    m.random,
+                    now,
+                    sent.msg_key,
+                    c.body,
+                    c.cloud_custom_data,
+                    c.support_ext,
+                    c.need_receipt,
+                    c.push_info,
+                    c.send_control,
+                    c.forbid_callback,
+                    m.sync_other,
+                    m.life_time,
+                    c.online_only,
+                    c.no_unread,
+                    c.no_last,
+                ])?;
+            if !c.online_only && !self.convs.contains(&(lo.clone(), hi.clone())) {
+                self.conn
+                    .prepare_cached("INSERT OR IGNORE INTO c2c_convs(lo, hi) VALUES (?1, ?2)")?
+                    .execute(params![lo, hi])?;
+                self.convs.insert((lo, hi));
+            }
+            self.c2c_dedup.insert(key, now, sent.clone());
+            out.push(Ok(sent));
+        }
+        Ok(Ok(out))
+    }
+
+    fn set_c2c_read(
+        &mut self,
+        owner: &str,
+        peer: &str,
+        read_time: Option<i64>,
+    ) -> rusqlite::Result<ApiResult<()>> {
+        for a in [owner, peer] {
+            if !self.accounts.contains(a) {
+                return Ok(Err(ApiError::new(
+                    codes::ACCOUNT_NOT_EXIST,
+                    format!("{a:?} is not an imported account"),
+                )));
+            }
+        }
+        let (lo, hi) = conv_key(owner, peer);
+        let max: Option<i64> = self
+            .conn
+            .prepare_cached(
+                "SELECT MAX(id) FROM c2c_msgs WHERE lo = ?1 AND hi = ?2 AND from_acc = ?3 AND msg_time <= ?4",
+            )?
+            .query_row(
+                params![lo, hi, peer, read_time.unwrap_or(i64::MAX)],
+                |r| r.get(0),
+            )?;
+        if let Some(id) = max {
+            self.conn
+                .prepare_cached(
+                    "INSERT INTO c2c_read(owner, peer, read_id) VALUES (?1, ?2, ?3)
+                     ON CONFLICT(owner, peer) DO UPDATE SET read_id = MAX(read_id, ?3)",
+                )?
+                .execute(params![owner, peer, id])?;
+        }
+        Ok(Ok(()))
+    }
+
+    fn create_group(&mut self, g: GroupIn, now: i64) -> rusqlite::Result<ApiResult<String>> {
+        let id = match &g.group_id {
+            Some(id) => {
+                if self.groups.contains_key(id) {
+                    return Ok(Err(ApiError::new(
+                        codes::GROUP_ID_IN_USE,
+                        format!("group {id:?} already exists"),
+                    )));
+                }
+                id.clone()
+            }
+            None => loop {
+                let id = generated_group_id(&g.kind);
+                if !self.groups.contains_key(&id) {
+                    break id;
+                }
+            },
+        };
+        let mut members: Vec<(String, String)> = Vec::new();
+        if let Some(o) = &g.owner {
+            members.push((o.clone(), "Owner".into()));
+        }
+        for (m, role) in &g.members {
+            if !members.iter().any(|(x, _)| x == m) {
+                members.push((m.clone(), role.clone()));
+            }
+        }
+        for (m, _) in &members {
+            if !self.ensure_account(m, now)? {
+                return Ok(Err(ApiError::new(
+                    codes::GROUP_INVALID_PARAMETERS,
+                    format!("{m:?} is not an imported account"),
+                )));
+            }
+        }
+        self.conn
+            .prepare_cached(
+                "INSERT INTO groups(group_id, kind, name, owner, introduction, notification, face_url, max_member_num, created)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            )?
+            .execute(params![
+                id,
+                g.kind,
+                g.name,
+                g.owner,
+                g.introduction,
+                g.notification,
+                g.face_url,
+                g.max_member_num,
+                now
+            ])?;
+        let mut set = HashSet::new();
+        for (m, role) in members {
+            self.conn
+                .prepare_cached(
+                    "INSERT INTO group_members(group_id, user_id, role, join_time, read_seq) VALUES (?1, ?2, ?3, ?4, 0)",
+                )?
+                .execute(params![id, m, role, now])?;
+            set.insert(m);
+        }
+        self.groups.insert(
+            id.clone(),
+            GroupState {
+                members: set,
+                last_seq: 0,
+                rate_sec: 0,
+                rate_count: 0,
+            },
+        );
+        Ok(Ok(id))
+    }
+
+    fn add_members(
+        &mut self,
+        group_id: &str,
+        members: Vec<String>,
+        now: i64,
+    ) -> rusqlite::Result<ApiResult<Vec<(String, i64)>>> {
+        if !self.groups.contains_key(group_id) {
+            return Ok(Err(group_not_found(group_id)));
+        }
+        let mut out = Vec::with_capacity(members.len());
+        for m in members {
+            if !self.ensure_account(&m, now)? {
+                out.push((m, 0));
+                continue;
+            }
+            let g = self.groups.get_mut(group_id).expect("checked above");
+            if g.members.contains(&m) {
+                out.push((m, 2));
+                continue;
+            }
+            // A new member has nothing unread from before it joined.
+            self.conn
+                .prepare_cached(
+                    "INSERT INTO group_members(group_id, user_id, role, join_time, read_seq) VALUES (?1, ?2, 'Member', ?3, ?4)",
+                )?
+                .execute(params![group_id, m, now, g.last_seq as i64])?;
+            g.members.insert(m.clone());
+            out.push((m, 1));
+        }
+        Ok(Ok(out))
+    }
+
+    fn destroy_group(&mut self, group_id: &str) -> rusqlite::Result<ApiResult<()>> {
+        if self.groups.remove(group_id).is_none() {
+            return Ok(Err(group_not_found(group_id)));
+        }
+        for sql in [
+            "DELETE FROM group_msgs WHERE group_id = ?1",
+            "DELETE FROM group_members WHERE group_id = ?1",
+            "DELETE FROM groups WHERE group_id = ?1",
+        ] {
+            self.conn.prepare_cached(sql)?.execute([group_id])?;
+        }
+        self.group_dedup.retain(|k| k.0 != group_id);
+        Ok(Ok(()))
+    }
+
+    fn send_group(&mut self, m: GroupMsgIn, now: i64) -> rusqlite::Result<ApiResult<GroupSent>> {
+        let rate = self.cfg.group_rate;
+        let Some(g) = self.groups.get_mut(&m.group_id) else {
+            return Ok(Err(group_not_found(&m.group_id)));
+        };
+        if !m.as_admin && !g.members.contains(&m.from) {
+            return Ok(Err(ApiError::new(
+                codes::GROUP_PERMISSION_DENY,
+                format!("{:?} is not a member of group {:?}", m.from, m.group_id),
+            )));
+        }
+        if let Some(t) = m
+            .to_accounts
+            .iter()
+            .flatten()
+            .find(|t| !g.members.contains(*t))
+        {
+            return Ok(Err(ApiError::new(
+                codes::GROUP_INVALID_PARAMETERS,
+                format!("To_Account {t:?} is not a member of group {:?}", m.group_id),
+            )));
+        }
+        let key: GroupKey = (m.group_id.clone(), m.from.clone(), m.random);
+        if let Some(first) = self.group_dedup.get(&key, now) {
+            return Ok(Ok(first.clone()));
+        }
+        if rate > 0 {
+            if g.rate_sec != now {
+                g.rate_sec = now;
+                g.rate_count = 0;
+            }
+            // High always goes through (and still counts towards the second's budget).
+            if g.rate_count >= rate && m.priority != 1 {
+                return Ok(Ok(GroupSent {
+                    msg_time: now,
+                    msg_seq: 0,
+                    drop_reason: "MsgFreqCtrl",
+                }));
+            }
+            g.rate_count += 1;
+        }
+        let seq = g.last_seq + 1;
+        let c = &m.common;
+        let to_accounts = m
+            .to_accounts
+            .as_ref()
+            .map(|t| serde_json::to_string(t).unwrap_or_default());
+        self.conn
+            .prepare_cached(
+                "INSERT INTO group_msgs(group_id, seq, from_acc, random, msg_time, priority, body, cloud_custom_data,
+                    support_ext, need_receipt, push_info, send_control, forbid_callback, at_info, to_accounts, topic_id,
+                    online_only, no_unread, no_last)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+            )?
+            .execute(params![
+                m.group_id,
+                seq as i64,
+                m.from,
+                m.random,
+                now,
+                m.priority,
+                c.body,
+                c.cloud_custom_data,
+                c.support_ext,
+                c.need_receipt,
+                c.push_info,
+                c.send_control,
+                c.forbid_callback,
+                m.at_info,
+                to_accounts,
+                m.topic_id,
+                c.online_only,
+                c.no_unread,
+                c.no_last,
+            ])?;
+        g.last_seq = seq;
+        let sent = GroupSent {
+            msg_time: now,
+            msg_seq: seq,
+            drop_reason: "",
+        };
+        self.group_dedup.insert(key, now, sent.clone());
+        Ok(Ok(sent))
+    }
+
+    fn set_group_unread(
+        &mut self,
+        group_id: &str,
+        member: &str,
+        unread: i64,
+    ) -> rusqlite::Result<ApiResult<()>> {
+        let Some(g) = self.groups.get(group_id) else {
+            return Ok(Err(group_not_found(group_id)));
+        };
+        if !g.members.contains(member) {
+            return Ok(Err(ApiError::new(
+                codes::GROUP_PERMISSION_DENY,
+                format!("{member:?} is not a member of group {group_id:?}"),
+            )));
+        }
+        let read_seq = if unread <= 0 {
+            g.last_seq as i64
+        } else {
+            // The seq just before the unread-th newest message that counts as unread for member.
+            let nth: Option<i64> = self
+                .conn
+                .prepare_cached(&format!(
+                    "SELECT seq FROM group_msgs WHERE group_id = ?1 AND from_acc <> ?2 AND {} ORDER BY seq DESC LIMIT 1 OFFSET ?3",
+                    super::read::UNREAD_FILTER
+                ))?
+                .query_row(params![group_id, member, unread - 1], |r| r.get(0))
+                .optional()?;
+            nth.map(|s| s - 1).unwrap_or(0)
+        };
+        self.conn
+            .prepare_cached(
+                "UPDATE group_members SET read_seq = ?3 WHERE group_id = ?1 AND user_id = ?2",
+            )?
+            .execute(params![group_id, member, read_seq])?;
+        Ok(Ok(()))
+    }
+}
+
+fn group_not_found(id: &str) -> ApiError {
+    ApiError::new(
+        codes::GROUP_NOT_FOUND,
+        format!("group {id:?} does not exist"),
+    )
+}
+
+/// Storage failures are answered with a "retry" code: the transaction was rolled back, so a
+/// retry with the same random is safe.
+pub fn storage_error(e: &rusqlite::Error) -> ApiError {
+    ApiError::new(codes::INTERNAL_91000, format!("storage error, retry: {e}"))
+}
+
+/// Answers a job that was not run because its transaction could not start.
+fn refuse(job: Job) -> Pending {
+    fn p<T: Send + 'static>(r: Reply<T>) -> Pending {
+        pending(r, Err(ApiError::new(0, "")))
+    }
+    match job {
+        Job::ImportAccounts { reply, .. } => p(reply),
+        Job::SendC2c { reply, .. } => p(reply),
+        Job::SetC2cRead { reply, .. } => p(reply),
+        Job::CreateGroup { reply, .. } => p(reply),
+        Job::AddMembers { reply, .. } => p(reply),
+        Job::DestroyGroup { reply, .. } => p(reply),
+        Job::SendGroup { reply, .. } => p(reply),
+        Job::SetGroupUnread { reply, .. } => p(reply),
+        Job::Shutdown => Box::new(|_| {}),
+    }
+}
+
+/// `@TGS#` + a type letter + 9 random capitals/digits, as Tencent's generated ids look.
+fn generated_group_id(kind: &str) -> String {
+    const CHARS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    let tag = match kind {
+        "AVChatRoom" => 'a',
+        "Community" => '_',
+        "Public" => '1',
+        "ChatRoom" | "Meeting" => '3',
+        _ => '2',
+    };
+    let mut s = String::from("@TGS#");
+    s.push(tag);
+    for _ in 0..9 {
+        s.push(CHARS[fastrand::usize(..CHARS.len())] as char);
+    }
+    s
+}
