@@ -192,10 +192,24 @@ def test_events_and_handler_exceptions(client: v2im.Client, caplog: Any) -> None
     assert all(isinstance(e, dict) and "event" in e for e in events)
     assert any("handler bug" in r.getMessage() or (r.exc_info and "handler bug" in str(r.exc_info[1]))
                for r in caplog.records)
-    client.set_event_handler(None)
+    sinks = len(cmod._event_sinks)
+    client.set_event_handler(None)  # unregisters: the library's free_user_data drops our side
+    deadline = time.monotonic() + 5
+    while len(cmod._event_sinks) != sinks - 1 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert len(cmod._event_sinks) == sinks - 1
     n = len(events)
     client.send(client.create_text("quiet"), receiver="bob").result(TIMEOUT)
     assert len(events) == n
+    # Registering again works, and replacing a handler keeps one registration.
+    again: List[Dict[str, Any]] = []
+    client.on_event = lambda ev: None
+    client.on_event = again.append
+    client.send(client.create_text("loud"), receiver="bob").result(TIMEOUT)
+    deadline = time.monotonic() + 5
+    while not again and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert again and len(cmod._event_sinks) == sinks
 
 
 def test_event_handler_kept_alive_by_library(make_client: Any) -> None:

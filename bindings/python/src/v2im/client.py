@@ -147,6 +147,8 @@ def _free_trampoline(user_data: Optional[int]) -> None:
 _RESULT_CB = _lib.RESULT_CALLBACK(_result_trampoline)
 _EVENT_CB = _lib.EVENT_CALLBACK(_event_trampoline)
 _FREE_CB = _lib.FREE_FN(_free_trampoline)
+_NULL_EVENT_CB = _lib.EVENT_CALLBACK()  # NULL function pointers (ctypes refuses None here)
+_NULL_FREE_CB = _lib.FREE_FN()
 
 
 def _register(handler: _Handler) -> int:
@@ -447,32 +449,40 @@ class Client:
         self.set_event_handler(handler)
 
     def set_event_handler(self, handler: Optional[EventHandler]) -> None:
-        """Set (or with None, clear) the event handler. Exceptions it raises are logged."""
+        """Set the event handler, or with None remove it. Exceptions it raises are logged.
+
+        The library holds the registration; its ``free_user_data`` drops the Python side after
+        the last event (on replacement/removal, or in :meth:`close`).
+        """
         if handler is not None and not callable(handler):
             raise TypeError("the event handler must be callable")
-        self._sink.handler = handler
-        if handler is None:
-            return
         with self._events_lock:
-            if self._events_registered:
-                return
-            key = next(_keys)
-            with _table_lock:
-                _event_sinks[key] = self._sink  # released by the library's free_user_data
+            self._sink.handler = handler
+            if (handler is not None) == self._events_registered:
+                return  # already listening (the sink calls the new handler) / already removed
             ptr = self._h.enter()
             if ptr is None:
-                with _table_lock:
-                    _event_sinks.pop(key, None)
+                if handler is None:
+                    return
                 raise V2imError(V2IM_ERR_SHUTTING_DOWN, "client is closed")
             try:
-                rc = _lib.lib().v2im_set_event_callback(ptr, _EVENT_CB, key, _FREE_CB)
+                if handler is None:
+                    rc = _lib.lib().v2im_set_event_callback(ptr, _NULL_EVENT_CB, None, _NULL_FREE_CB)
+                    key = 0
+                else:
+                    key = next(_keys)
+                    with _table_lock:
+                        _event_sinks[key] = self._sink
+                    rc = _lib.lib().v2im_set_event_callback(ptr, _EVENT_CB, key, _FREE_CB)
             finally:
                 self._h.leave()
             if rc != 0:
-                with _table_lock:
-                    _event_sinks.pop(key, None)
+                # Nothing was kept; free_user_data will not run: undo our side.
+                if key:
+                    with _table_lock:
+                        _event_sinks.pop(key, None)
                 raise V2imError(rc, error_str(rc))
-            self._events_registered = True
+            self._events_registered = handler is not None
 
     # --- the generic entry point -------------------------------------------------------------
     def _submit(self, method: str, params: Mapping[str, Any], handler: _Handler) -> None:
