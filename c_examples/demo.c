@@ -48,6 +48,45 @@ static void create_and_send(const char *title, const char *method, const char *c
     free(json);
 }
 
+/* Prints one line per message of a history result: msgID, sender -> peer, kind, content. */
+static void print_history(const char *json)
+{
+    const char *p = ex_json_member(json, "data");
+    int n = 0;
+    EX_CHECK(p != NULL && *p == '[', "history data is not an array: %s", json);
+    p = ex_skip_ws(p + 1);
+    while (*p == '{') {
+        const char *end = ex_json_value_end(p);
+        const char *type = ex_json_member(p, "elemType");
+        char msg_id[128] = "";
+        char sender[64] = "";
+        char peer[64] = "";
+        char content[256] = "";
+        const char *kind = "other";
+        ex_json_copy_string(ex_json_member(p, "msgID"), msg_id, sizeof msg_id);
+        ex_json_copy_string(ex_json_member(p, "sender"), sender, sizeof sender);
+        if (!ex_json_copy_string(ex_json_member(p, "groupID"), peer, sizeof peer)) {
+            ex_json_copy_string(ex_json_member(p, "userID"), peer, sizeof peer);
+        }
+        if (type != NULL && strtol(type, NULL, 10) == 1) {
+            kind = "text";
+            ex_json_copy_string(ex_json_member(ex_json_member(p, "textElem"), "text"), content,
+                                sizeof content);
+        } else if (type != NULL && strtol(type, NULL, 10) == 2) {
+            kind = "custom";
+            ex_json_copy_string(ex_json_member(ex_json_member(p, "customElem"), "data"), content,
+                                sizeof content);
+        }
+        printf("  %-34s %6s -> %-10s %-6s %s\n", msg_id, sender, peer, kind, content);
+        n++;
+        p = ex_skip_ws(end);
+        if (*p == ',') {
+            p = ex_skip_ws(p + 1);
+        }
+    }
+    printf("  (%d message%s, newest first)\n", n, n == 1 ? "" : "s");
+}
+
 int main(void)
 {
     char params[256];
@@ -74,16 +113,16 @@ int main(void)
     banner("4. alice's history with bob");
     json = ex_call_ok(client, "getC2CHistoryMessageList", "{\"userID\":\"bob\",\"count\":10}");
     EX_CHECK(ex_json_count(json, "\"msgID\":") >= 2, "history lacks the two messages: %s", json);
-    printf("getC2CHistoryMessageList {\"userID\":\"bob\",\"count\":10} (null fields left out):\n");
-    ex_print_json(stdout, json, 1);
+    printf("getC2CHistoryMessageList {\"userID\":\"bob\",\"count\":10}:\n");
+    print_history(json);
     free(json);
 
     banner("5. the group's history");
     snprintf(params, sizeof params, "{\"groupID\":\"%s\",\"count\":10}", group_id);
     json = ex_call_ok(client, "getGroupHistoryMessageList", params);
     EX_CHECK(ex_json_has(json, "the demo works"), "group history lacks the message: %s", json);
-    printf("getGroupHistoryMessageList %s: %d message(s), ours among them\n", params,
-           ex_json_count(json, "\"msgID\":"));
+    printf("getGroupHistoryMessageList %s:\n", params);
+    print_history(json);
     free(json);
 
     v2im_client_free(client);

@@ -14,11 +14,6 @@
  */
 #include "example_util.h"
 
-/* Tencent's codes (reference §3) and v2im's own block (src/codes.rs). */
-#define ERR_INVALID_PARAMETERS 6017
-#define ERR_SDK_MSG_BODY_SIZE_LIMIT 8001
-#define V2IM_CODE_UNKNOWN_METHOD 100001
-
 static ex_counter never; /* callbacks that must never run */
 
 /* A call that must be refused: non-zero return, and its callback never runs. */
@@ -30,23 +25,26 @@ static int32_t refused(const char *what, v2im_client *client, const char *method
     EX_CHECK(rc != 0, "%s: v2im_call returned 0, want an error", what);
     EX_CHECK(ex_counter_get(&never) == before, "%s: the callback ran for a refused call", what);
     EX_CHECK(v2im_error_str(rc) != NULL, "%s: v2im_error_str(%d) is NULL", what, (int)rc);
-    printf("  %-34s -> %6d  %s\n", what, (int)rc, v2im_error_str(rc));
+    printf("  %-38s -> %6d  %s\n", what, (int)rc, v2im_error_str(rc));
     return rc;
 }
 
 /* A call that is accepted and must fail through its callback with `want`. */
 static void fails_with(const char *what, v2im_client *client, const char *method,
-                       const char *params, int32_t want)
+                       const char *params, int32_t want, const char *must_have)
 {
     char *json = NULL;
     char fragment[64];
+    char desc[256];
     int32_t code = ex_call(client, method, params, &json);
     EX_CHECK(code == want, "%s: callback code %d, want %d: %s", what, (int)code, (int)want,
              json);
     snprintf(fragment, sizeof fragment, "\"code\":%d", (int)want);
     EX_CHECK(ex_json_has(json, fragment), "%s: result lacks %s: %s", what, fragment, json);
     EX_CHECK(ex_json_has(json, "\"desc\":\""), "%s: result lacks desc: %s", what, json);
-    printf("  %-34s -> %6d  %s\n", what, (int)code, json);
+    EX_CHECK(must_have == NULL || ex_json_has(json, must_have), "%s: result lacks %s: %s", what,
+             must_have, json);
+    printf("  %-38s -> %6d  %s\n", what, (int)code, ex_desc(json, desc, sizeof desc));
     free(json);
 }
 
@@ -56,34 +54,64 @@ static void bad_config(const char *what, const char *config, const char *key)
     v2im_client *sentinel = (v2im_client *)&never; /* any non-NULL value */
     v2im_client *client = sentinel;
     ex_result r;
+    char desc[256];
     int32_t rc;
     ex_result_init(&r);
     rc = v2im_client_new(config, &client, ex_result_cb, &r);
-    EX_CHECK(rc == ERR_INVALID_PARAMETERS, "%s: v2im_client_new returned %d, want 6017", what,
+    EX_CHECK(rc == V2IM_ERR_INVALID_PARAMETERS, "%s: v2im_client_new returned %d, want 6017", what,
              (int)rc);
     EX_CHECK(client == sentinel, "%s: *out_client was written on failure", what);
     EX_CHECK(r.calls == 1, "%s: the callback ran %d times, want once (synchronously)", what,
              r.calls);
     EX_CHECK(r.code == rc, "%s: callback code %d != return %d", what, (int)r.code, (int)rc);
     EX_CHECK(ex_json_has(r.json, key), "%s: desc does not name %s: %s", what, key, r.json);
-    printf("  %-34s -> %6d  %s\n", what, (int)rc, r.json);
+    printf("  %-38s -> %6d  %s\n", what, (int)rc, ex_desc(r.json, desc, sizeof desc));
     ex_result_destroy(&r);
 }
 
 int main(void)
 {
+    /* Every code of the header (V2IM_ macros, generated from src/codes.rs), server codes, and
+     * values no one defines: v2im_error_str has a text for each. */
     static const int32_t codes[] = {
-        0,      6006,   6007,   6008,   6009,   6012,   6013,  6016,  6017,
-        6022,   6027,   6031,   7004,   7005,   7006,   7007,  8001,  8020,
-        8021,   9508,   100001, 100002, 100003, 100004, 100005, 100006, 100007,
-        100008, 100009, 20003,  70001,  90001,  93000,  10007, -1,    1,
-        99999,  100000, 100999, INT32_MIN, INT32_MAX,
+        V2IM_OK,
+        V2IM_ERR_FILE_TRANS_AUTH_FAILED,
+        V2IM_ERR_FILE_TRANS_NO_SERVER,
+        V2IM_ERR_FILE_TRANS_UPLOAD_FAILED,
+        V2IM_ERR_FILE_TRANS_DOWNLOAD_FAILED,
+        V2IM_ERR_REQUEST_TIME_OUT,
+        V2IM_ERR_SDK_NOT_INITIALIZED,
+        V2IM_ERR_INVALID_MSG_ELEM,
+        V2IM_ERR_INVALID_PARAMETERS,
+        V2IM_ERR_IO_OPERATION_FAILED,
+        V2IM_ERR_INVALID_JSON,
+        V2IM_ERR_IMAGE_UPLOAD_FAILED_NOTIMAGE,
+        V2IM_ERR_FILE_NOT_FOUND,
+        V2IM_ERR_FILE_TOO_LARGE,
+        V2IM_ERR_FILE_SIZE_EMPTY,
+        V2IM_ERR_FILE_OPEN_FAILED,
+        V2IM_ERR_SDK_MSG_BODY_SIZE_LIMIT,
+        V2IM_ERR_SDK_INVALID_CANCEL_MESSAGE,
+        V2IM_ERR_SDK_SEND_MESSAGE_FAILED_WITH_CANCEL,
+        V2IM_ERR_SDK_NET_DISCONNECT,
+        V2IM_ERR_UNKNOWN_METHOD,
+        V2IM_ERR_SHUTTING_DOWN,
+        V2IM_ERR_QUEUE_FULL,
+        V2IM_ERR_PANIC,
+        V2IM_ERR_POISONED,
+        V2IM_ERR_WOULD_DEADLOCK,
+        V2IM_ERR_HTTP_STATUS,
+        V2IM_ERR_BAD_RESPONSE,
+        V2IM_ERR_NETWORK,
+        20003, 70001, 80002, 90001, 93000, 10010, /* server codes */
+        -1, 1, 99999, 100000, 100999, INT32_MIN, INT32_MAX,
     };
     v2im_client *client;
     v2im_client *out;
     char config[1024];
     char params[512];
     char id[128];
+    char fragment[160];
     char *big_text;
     char *big_params;
     char *json;
@@ -101,18 +129,18 @@ int main(void)
     refused("params a JSON array", client, "createTextMessage", "[\"text\"]");
     refused("params a JSON string", client, "createTextMessage", "\"text\"");
     rc = refused("unknown method", client, "sendMesage", "{\"id\":\"x\"}");
-    EX_CHECK(rc == V2IM_CODE_UNKNOWN_METHOD, "unknown method: %d, want %d", (int)rc,
-             V2IM_CODE_UNKNOWN_METHOD);
+    EX_CHECK(rc == V2IM_ERR_UNKNOWN_METHOD, "unknown method: %d, want %d", (int)rc,
+             V2IM_ERR_UNKNOWN_METHOD);
 
     printf("refused by v2im_client_new:\n");
     ex_config(config, sizeof config, "alice");
     rc = v2im_client_new(config, NULL, ex_count_cb, &never);
     EX_CHECK(rc != 0, "v2im_client_new with a NULL out pointer returned 0");
-    printf("  %-34s -> %6d  %s\n", "NULL out pointer", (int)rc, v2im_error_str(rc));
+    printf("  %-38s -> %6d  %s\n", "NULL out pointer", (int)rc, v2im_error_str(rc));
     out = NULL;
     rc = v2im_client_new(NULL, &out, NULL, NULL);
     EX_CHECK(rc != 0 && out == NULL, "v2im_client_new(NULL config) returned %d", (int)rc);
-    printf("  %-34s -> %6d  %s\n", "NULL config", (int)rc, v2im_error_str(rc));
+    printf("  %-38s -> %6d  %s\n", "NULL config", (int)rc, v2im_error_str(rc));
     bad_config("config without userID",
                "{\"sdkAppID\":1400000000,\"secretKey\":\"k\",\"serverUrl\":\"http://127.0.0.1:1\"}",
                "userID");
@@ -123,18 +151,28 @@ int main(void)
 
     printf("accepted, failed through the callback:\n");
     fails_with("sendMessage, unknown message id", client, "sendMessage",
-               "{\"id\":\"no-such-message\",\"receiver\":\"bob\"}", ERR_INVALID_PARAMETERS);
+               "{\"id\":\"no-such-message\",\"receiver\":\"bob\"}", V2IM_ERR_INVALID_PARAMETERS,
+               NULL);
     json = ex_call_ok(client, "createTextMessage", "{\"text\":\"to nobody\"}");
     ex_created_id(json, id, sizeof id);
     free(json);
     snprintf(params, sizeof params, "{\"id\":\"%s\"}", id);
+    /* A failed send still carries the message, with status 3 and its id, so the caller can
+     * tell which message failed. */
+    snprintf(fragment, sizeof fragment, "\"id\":\"%s\"", id);
     fails_with("sendMessage, no receiver nor groupID", client, "sendMessage", params,
-               ERR_INVALID_PARAMETERS);
+               V2IM_ERR_INVALID_PARAMETERS, fragment);
+    snprintf(params, sizeof params, "{\"messageIDList\":[\"%s\"]}", id);
+    json = ex_call_ok(client, "findMessages", params);
+    EX_CHECK(ex_json_has(json, "\"status\":3"), "the failed message is not status 3: %s", json);
+    free(json);
+    fails_with("findMessages without messageIDList", client, "findMessages", "{}",
+               V2IM_ERR_INVALID_PARAMETERS, "messageIDList");
     fails_with("createTextMessage without text", client, "createTextMessage", "{}",
-               ERR_INVALID_PARAMETERS);
+               V2IM_ERR_INVALID_PARAMETERS, "text");
     fails_with("setLocalCustomData, unknown msgID", client, "setLocalCustomData",
                "{\"msgID\":\"no-such-message\",\"localCustomData\":\"x\"}",
-               ERR_INVALID_PARAMETERS);
+               V2IM_ERR_INVALID_PARAMETERS, "no-such-message");
 
     /* A text over 12 KB: refused with 8001 at creation or, at the latest, at sending. */
     big_text = (char *)malloc(13 * 1024 + 1);
@@ -149,11 +187,12 @@ int main(void)
         free(json);
         snprintf(params, sizeof params, "{\"id\":\"%s\",\"receiver\":\"bob\"}", id);
         fails_with("sendMessage, 13 KB text", client, "sendMessage", params,
-                   ERR_SDK_MSG_BODY_SIZE_LIMIT);
+                   V2IM_ERR_SDK_MSG_BODY_SIZE_LIMIT, "\"status\":3");
     } else {
-        EX_CHECK(rc == ERR_SDK_MSG_BODY_SIZE_LIMIT, "createTextMessage 13 KB: %d, want 8001",
+        EX_CHECK(rc == V2IM_ERR_SDK_MSG_BODY_SIZE_LIMIT, "createTextMessage 13 KB: %d, want 8001",
                  (int)rc);
-        printf("  %-34s -> %6d  %s\n", "createTextMessage, 13 KB text", (int)rc, json);
+        printf("  %-38s -> %6d  %s\n", "createTextMessage, 13 KB text", (int)rc,
+               ex_desc(json, params, sizeof params));
         free(json);
     }
     free(big_text);

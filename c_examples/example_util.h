@@ -9,12 +9,13 @@
  *   - waiting for a result: ex_result + ex_result_cb + ex_result_wait (a mutex and a condition
  *     variable, with a timeout so nothing hangs); ex_call()/ex_call_ok() wrap one v2im_call;
  *   - configuration from the environment (what c_examples/with_server.py exports);
- *   - JSON peeking by substring and a small pretty-printer.
+ *   - JSON peeking: substring checks, a member lookup, and a small pretty-printer.
  *
  * About the JSON helpers: v2im speaks JSON (serde_json, compact, keys without spaces), and these
- * examples only peek into it with strstr, e.g. for `"status":2`, to stay free of dependencies.
- * That is fine for a test but fragile in an application: a real program should parse the result
- * with a JSON library (cJSON, jansson, yyjson, ...).
+ * examples only peek into it, with strstr for fragments like `"status":2` and a tiny scanner for
+ * members such as data.msgID, to stay free of dependencies. That is fine for examples but
+ * fragile in an application: a real program should parse results with a JSON library (cJSON,
+ * jansson, yyjson, ...).
  */
 #ifndef V2IM_EXAMPLE_UTIL_H
 #define V2IM_EXAMPLE_UTIL_H
@@ -381,25 +382,6 @@ static inline int ex_json_int(const char *from, const char *key, long long *out)
     return end != p;
 }
 
-/* The `id` of a created message: data.id of a createXxxMessage result. Exits if absent. */
-static inline void ex_created_id(const char *json, char *out, size_t size)
-{
-    const char *data = json != NULL ? strstr(json, "\"data\":") : NULL;
-    EX_CHECK(data != NULL && ex_json_string(data, "id", out, size) && out[0] != '\0',
-             "no data.id in %s", json != NULL ? json : "(null)");
-}
-
-/* The server's `msgID` of a sent message. Exits if absent or empty. */
-static inline void ex_msg_id(const char *json, char *out, size_t size)
-{
-    EX_CHECK(ex_json_string(json, "msgID", out, size) && out[0] != '\0', "no msgID in %s",
-             json != NULL ? json : "(null)");
-}
-
-/* ------------------------------------------------------------------------------------------- */
-/* Pretty-printing                                                                              */
-/* ------------------------------------------------------------------------------------------- */
-
 static inline const char *ex_skip_ws(const char *p)
 {
     while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r') {
@@ -430,6 +412,129 @@ static inline const char *ex_scalar_end(const char *p)
     }
     return p;
 }
+
+/* End of any JSON value at p: a string, a scalar, or a whole object or array. */
+static inline const char *ex_json_value_end(const char *p)
+{
+    int depth = 0;
+    p = ex_skip_ws(p);
+    if (*p != '{' && *p != '[') {
+        return ex_scalar_end(p);
+    }
+    while (*p != '\0') {
+        if (*p == '"') {
+            p = ex_string_end(p);
+            continue;
+        }
+        if (*p == '{' || *p == '[') {
+            depth++;
+        } else if (*p == '}' || *p == ']') {
+            if (--depth == 0) {
+                return p + 1;
+            }
+        }
+        p++;
+    }
+    return p;
+}
+
+/*
+ * The value of member `key` of the JSON object starting at `obj`, looking at that object's own
+ * members only (not into nested ones: a merger message carries whole messages, with their own
+ * "msgID", inside its mergerElem). Returns a pointer into the text, or NULL.
+ */
+static inline const char *ex_json_member(const char *obj, const char *key)
+{
+    size_t len = strlen(key);
+    const char *p;
+    if (obj == NULL) {
+        return NULL;
+    }
+    p = ex_skip_ws(obj);
+    if (*p != '{') {
+        return NULL;
+    }
+    p = ex_skip_ws(p + 1);
+    while (*p == '"') {
+        const char *key_end = ex_string_end(p);
+        int match = (size_t)(key_end - p) == len + 2 && strncmp(p + 1, key, len) == 0;
+        p = ex_skip_ws(key_end);
+        if (*p != ':') {
+            return NULL;
+        }
+        p = ex_skip_ws(p + 1);
+        if (match) {
+            return p;
+        }
+        p = ex_skip_ws(ex_json_value_end(p));
+        if (*p != ',') {
+            break;
+        }
+        p = ex_skip_ws(p + 1);
+    }
+    return NULL;
+}
+
+/*
+ * Copies the JSON string at `value` into out, undoing the simple escapes (\" \\ \/ \n \t;
+ * \uXXXX is kept as written). Returns 1 if `value` is a string.
+ */
+static inline int ex_json_copy_string(const char *value, char *out, size_t size)
+{
+    const char *p;
+    size_t n = 0;
+    if (value == NULL || *value != '"' || size == 0) {
+        return 0;
+    }
+    for (p = value + 1; *p != '\0' && *p != '"'; p++) {
+        char c = *p;
+        if (c == '\\' && p[1] != '\0') {
+            char e = *++p;
+            c = e == 'n' ? '\n' : e == 't' ? '\t' : e;
+            if (e == 'u' && n + 1 < size) {
+                out[n++] = '\\';
+            }
+        }
+        if (n + 1 < size) {
+            out[n++] = c;
+        }
+    }
+    out[n] = '\0';
+    return 1;
+}
+
+/* data.<key> of a result, as a string. Returns 1 if present and a string. */
+static inline int ex_data_string(const char *json, const char *key, char *out, size_t size)
+{
+    return ex_json_copy_string(ex_json_member(ex_json_member(json, "data"), key), out, size);
+}
+
+/* The `id` of a created message: data.id of a createXxxMessage result. Exits if absent. */
+static inline void ex_created_id(const char *json, char *out, size_t size)
+{
+    EX_CHECK(ex_data_string(json, "id", out, size) && out[0] != '\0', "no data.id in %s",
+             json != NULL ? json : "(null)");
+}
+
+/* The server's `msgID` of a sent message: data.msgID. Exits if absent or empty. */
+static inline void ex_msg_id(const char *json, char *out, size_t size)
+{
+    EX_CHECK(ex_data_string(json, "msgID", out, size) && out[0] != '\0', "no data.msgID in %s",
+             json != NULL ? json : "(null)");
+}
+
+/* The `desc` of a result (the reason of a failure). */
+static inline const char *ex_desc(const char *json, char *out, size_t size)
+{
+    if (!ex_json_copy_string(ex_json_member(json, "desc"), out, size)) {
+        snprintf(out, size, "(no desc)");
+    }
+    return out;
+}
+
+/* ------------------------------------------------------------------------------------------- */
+/* Pretty-printing                                                                              */
+/* ------------------------------------------------------------------------------------------- */
 
 static inline void ex_indent(FILE *out, int level)
 {

@@ -12,8 +12,6 @@
  */
 #include "example_util.h"
 
-#define ERR_INVALID_PARAMETERS 6017
-
 static const char *group_id;
 
 /* Creates and sends a text to bob; returns its msgID in out. */
@@ -58,6 +56,7 @@ int main(void)
     char id[128];
     char unsent_id[128];
     char new_msg_id[128];
+    char merged_msg_id[128];
     char params[1024];
     char *json;
     int32_t code;
@@ -105,8 +104,12 @@ int main(void)
     ex_created_id(json, id, sizeof id);
     free(json);
     json = send_created(client, id, 0);
-    ex_msg_id(json, new_msg_id, sizeof new_msg_id);
-    printf("merged, to bob:         msgID %s\n", new_msg_id);
+    EX_CHECK(ex_json_has(json, "\"elemType\":10"), "sent merger is not elemType 10: %s", json);
+    ex_msg_id(json, merged_msg_id, sizeof merged_msg_id);
+    EX_CHECK(strcmp(merged_msg_id, m1) != 0 && strcmp(merged_msg_id, m2) != 0 &&
+                 strcmp(merged_msg_id, m3) != 0,
+             "the merged message has the msgID of a merged one: %s", merged_msg_id);
+    printf("merged, to bob:         msgID %s\n", merged_msg_id);
     free(json);
 
     json = ex_call_ok(client, "createMergerMessage", params);
@@ -123,7 +126,7 @@ int main(void)
     free(json);
     snprintf(params, sizeof params, "{\"msgID\":\"%s\"}", unsent_id);
     code = ex_call(client, "createForwardMessage", params, &json);
-    EX_CHECK(code == ERR_INVALID_PARAMETERS, "forwarding an unsent message: %d, want 6017: %s",
+    EX_CHECK(code == V2IM_ERR_INVALID_PARAMETERS, "forwarding an unsent message: %d, want 6017: %s",
              (int)code, json);
     EX_CHECK(ex_json_has(json, "\"code\":6017"), "result code is not 6017: %s", json);
     printf("forward unsent message: %d (%s) as expected\n", (int)code, v2im_error_str(code));
@@ -134,9 +137,18 @@ int main(void)
              "\"compatibleText\":\"c\"}",
              m1, unsent_id);
     code = ex_call(client, "createMergerMessage", params, &json);
-    EX_CHECK(code == ERR_INVALID_PARAMETERS, "merging an unsent message: %d, want 6017: %s",
+    EX_CHECK(code == V2IM_ERR_INVALID_PARAMETERS, "merging an unsent message: %d, want 6017: %s",
              (int)code, json);
     printf("merge with unsent:      %d (%s) as expected\n", (int)code, v2im_error_str(code));
+    free(json);
+
+    /* bob's conversation on the server holds the merged message, title included. */
+    json = ex_call_ok(client, "getC2CHistoryMessageList", "{\"userID\":\"bob\",\"count\":20}");
+    snprintf(params, sizeof params, "\"msgID\":\"%s\"", merged_msg_id);
+    EX_CHECK(ex_json_has(json, params), "merged message %s not in the history: %s",
+             merged_msg_id, json);
+    EX_CHECK(ex_json_has(json, "Chat history of Alice"), "merger title not in the history");
+    printf("history with bob: the merged message is there, with its title\n");
     free(json);
 
     v2im_client_free(client);

@@ -102,7 +102,7 @@ int main(void)
     create(client, "createCustomMessage", "{\"data\":\"typing\"}", id, sizeof id);
     json = send_with(client, id, 0, "\"onlineUserOnly\":true");
     expect(json, "\"code\":0", "onlineUserOnly");
-    if (!ex_json_string(json, "msgID", online_msg_id, sizeof online_msg_id)) {
+    if (!ex_data_string(json, "msgID", online_msg_id, sizeof online_msg_id)) {
         online_msg_id[0] = '\0';
     }
     free(json);
