@@ -1,0 +1,100 @@
+//! The committed include/v2im.h is the generated one; its version macros and result codes match
+//! the library. `V2IM_UPDATE_HEADER=1 cargo test -p v2im --test header` rewrites the snapshot.
+
+use std::ffi::CStr;
+use std::path::Path;
+
+fn generated() -> String {
+    let p = Path::new(env!("OUT_DIR")).join("include/v2im.h");
+    std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+fn define(header: &str, name: &str) -> Option<String> {
+    header.lines().find_map(|l| {
+        let rest = l.strip_prefix("#define ")?;
+        let (n, v) = rest.split_once(' ')?;
+        (n == name).then(|| v.trim().to_string())
+    })
+}
+
+#[test]
+fn committed_header_is_the_generated_one() {
+    let committed_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("include/v2im.h");
+    let fresh = generated();
+    if std::env::var_os("V2IM_UPDATE_HEADER").is_some() {
+        std::fs::write(&committed_path, &fresh).expect("write include/v2im.h");
+    }
+    let committed = std::fs::read_to_string(&committed_path).expect("include/v2im.h");
+    assert!(
+        committed == fresh,
+        "include/v2im.h differs from the generated header; review and run \
+         `V2IM_UPDATE_HEADER=1 cargo test -p v2im --test header`"
+    );
+}
+
+#[test]
+fn version_macros_equal_runtime_and_cargo() {
+    let h = generated();
+    let runtime = unsafe { CStr::from_ptr(v2im::ffi::v2im_version()) }
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(runtime, env!("CARGO_PKG_VERSION"));
+    assert_eq!(define(&h, "V2IM_VERSION_STRING").unwrap(), format!("\"{runtime}\""));
+    assert_eq!(define(&h, "V2IM_VERSION_MAJOR").unwrap(), env!("CARGO_PKG_VERSION_MAJOR"));
+    assert_eq!(define(&h, "V2IM_VERSION_MINOR").unwrap(), env!("CARGO_PKG_VERSION_MINOR"));
+    assert_eq!(define(&h, "V2IM_VERSION_PATCH").unwrap(), env!("CARGO_PKG_VERSION_PATCH"));
+}
+
+#[test]
+fn every_code_has_a_macro_and_a_text() {
+    let h = generated();
+    let mut defined = 0;
+    for l in h.lines() {
+        let Some(rest) = l.strip_prefix("#define V2IM_") else { continue };
+        // The include guard has no value.
+        let Some((name, value)) = rest.split_once(' ') else { continue };
+        if name.starts_with("VERSION_") {
+            continue;
+        }
+        let value: i32 = value.trim().parse().unwrap_or_else(|_| panic!("{l}"));
+        assert!(
+            v2im::codes::TEXTS.iter().any(|(c, _)| *c == value),
+            "V2IM_{name} = {value} has no text in codes::TEXTS"
+        );
+        defined += 1;
+    }
+    for (code, text) in v2im::codes::TEXTS {
+        assert!(
+            h.lines().any(|l| l.starts_with("#define V2IM_") && l.ends_with(&format!(" {code}"))),
+            "code {code} has no V2IM_ macro"
+        );
+        let s = unsafe { CStr::from_ptr(v2im::ffi::v2im_error_str(*code)) };
+        assert_eq!(s, *text);
+    }
+    assert_eq!(defined, v2im::codes::TEXTS.len());
+    assert!(!unsafe { CStr::from_ptr(v2im::ffi::v2im_error_str(-12345)) }.is_empty());
+}
+
+#[test]
+fn header_declares_exactly_the_six_functions() {
+    let h = generated();
+    let mut fns: Vec<&str> = h
+        .lines()
+        .filter(|l| {
+            l.contains("v2im_")
+                && l.contains('(')
+                && !l.starts_with([' ', '/', '#'])
+                && !l.starts_with("typedef")
+        })
+        .filter_map(|l| l.split('(').next()?.rsplit(|c: char| c == ' ' || c == '*').next())
+        .collect();
+    fns.sort_unstable();
+    assert_eq!(
+        fns,
+        ["v2im_call", "v2im_client_free", "v2im_client_new", "v2im_error_str", "v2im_set_event_callback", "v2im_version"]
+    );
+    assert!(h.contains("typedef struct v2im_client v2im_client;"));
+    assert!(h.contains("#ifndef V2IM_H"));
+    assert!(h.contains("extern \"C\""));
+}
