@@ -1,0 +1,835 @@
+//! The `createXxxMessage` methods: local, synchronous, never touching the network.
+//!
+//! A created message has status 1 (`V2TIM_MSG_STATUS_SENDING`, what V2TIM gives a message that
+//! has not been sent yet), `progress` 100, the local time as `timestamp`, its `random`, and
+//! `sender`/`isSelf` of the client's user. `msgID` and `seq` stay `null` until it is sent.
+//!
+//! Checks follow V2TIM: a missing or mistyped parameter is 6017 with a `desc` naming it. Limits
+//! that V2TIM enforces when sending (30 @ users, 50 targeted receivers, 12 KB) are checked by
+//! `sendMessage`; the ones V2TIM enforces here (forward/merge sources sent successfully, 300
+//! merged messages, abstracts) are checked here.
+
+use crate::codes::{Error, Result};
+use crate::model::args::{self, Params};
+use crate::model::elem::MAX_MERGER_LAYERS;
+use crate::model::{at, Elem, MergerElem, Message, MessageStatus};
+use crate::registry::Registry;
+use serde_json::{json, Value};
+use v2im_wire::codes::limits;
+
+/// Tencent's ERR_MERGER_MSG_LAYERS_OVER_LIMIT: merger nesting deeper than 100 layers.
+pub const ERR_MERGER_MSG_LAYERS_OVER_LIMIT: i32 = 8005;
+/// V2TIM keeps the first 5 abstracts of a merger...
+pub const MAX_ABSTRACTS: usize = 5;
+/// ... each cut to 100 UTF-8 bytes at a character boundary.
+pub const MAX_ABSTRACT_BYTES: usize = 100;
+
+/// Methods of the next version, refused with 6017 and a clear `desc` (rather than "unknown
+/// method", since they are V2TIM methods a caller may reasonably try).
+const MEDIA_METHODS: [&str; 4] = [
+    "createImageMessage",
+    "createSoundMessage",
+    "createVideoMessage",
+    "createFileMessage",
+];
+
+/// Runs a create method. `None` when `method` is not one; otherwise the callback's `data`:
+/// `{"id", "messageInfo"}`, or for `createAtSignedGroupMessage` the message itself (V2TIM).
+pub fn call_create(
+    method: &str,
+    params: &Params,
+    registry: &Registry,
+    self_user: &str,
+) -> Option<Result<Value>> {
+    let r = match method {
+        "createTextMessage" => create_text(params, registry, self_user),
+        "createCustomMessage" => create_custom(params, registry, self_user),
+        "createLocationMessage" => create_location(params, registry, self_user),
+        "createFaceMessage" => create_face(params, registry, self_user),
+        "createTextAtMessage" => create_text_at(params, registry, self_user),
+        "createAtSignedGroupMessage" => create_at_signed(params, registry),
+        "createTargetedGroupMessage" => create_targeted(params, registry, self_user),
+        "createForwardMessage" => create_forward(params, registry, self_user),
+        "createMergerMessage" => create_merger(params, registry, self_user),
+        m if MEDIA_METHODS.contains(&m) => Err(Error::invalid_param(format!(
+            "{m} is not available in this build (image, sound, video and file messages come in a later version)"
+        ))),
+        _ => return None,
+    };
+    Some(r)
+}
+
+/// Registers a new message and answers `{"id", "messageInfo"}`.
+fn created(registry: &Registry, m: Message) -> Result<Value> {
+    let out = json!({"id": m.id, "messageInfo": m.to_json()});
+    registry.insert(m);
+    Ok(out)
+}
+
+fn new_message(registry: &Registry, elem: Elem, self_user: &str) -> Message {
+    Message::new(registry.next_id(), vec![elem], self_user)
+}
+
+fn create_text(p: &Params, registry: &Registry, self_user: &str) -> Result<Value> {
+    let text = args::req_str(p, "text")?.to_owned();
+    created(
+        registry,
+        new_message(registry, Elem::Text { text }, self_user),
+    )
+}
+
+fn create_custom(p: &Params, registry: &Registry, self_user: &str) -> Result<Value> {
+    let elem = Elem::Custom {
+        data: args::req_str(p, "data")?.to_owned(),
+        desc: args::opt_str(p, "desc")?.unwrap_or_default().to_owned(),
+        extension: args::opt_str(p, "extension")?
+            .unwrap_or_default()
+            .to_owned(),
+    };
+    created(registry, new_message(registry, elem, self_user))
+}
+
+fn create_location(p: &Params, registry: &Registry, self_user: &str) -> Result<Value> {
+    let elem = Elem::Location {
+        desc: args::req_str(p, "desc")?.to_owned(),
+        longitude: args::req_f64(p, "longitude", -180.0, 180.0)?,
+        latitude: args::req_f64(p, "latitude", -90.0, 90.0)?,
+    };
+    created(registry, new_message(registry, elem, self_user))
+}
+
+fn create_face(p: &Params, registry: &Registry, self_user: &str) -> Result<Value> {
+    // The C API's face index is an `int`.
+    let elem = Elem::Face {
+        index: args::req_int(p, "index", i64::from(i32::MIN), i64::from(i32::MAX))?,
+        data: args::req_str(p, "data")?.to_owned(),
+    };
+    created(registry, new_message(registry, elem, self_user))
+}
+
+/// `atUserList`, with the C spelling of @-all turned into V2TIM's.
+fn at_user_list(p: &Params) -> Result<Vec<String>> {
+    Ok(args::req_str_list(p, "atUserList", true)?
+        .into_iter()
+        .map(at::normalise)
+        .collect())
+}
+
+fn create_text_at(p: &Params, registry: &Registry, self_user: &str) -> Result<Value> {
+    let text = args::req_str(p, "text")?.to_owned();
+    let list = at_user_list(p)?;
+    let mut m = new_message(registry, Elem::Text { text }, self_user);
+    m.group_at_user_list = list;
+    created(registry, m)
+}
+
+/// A message that has not been handed to `sendMessage` yet (the only kind V2TIM lets one
+/// change).
+fn check_unsent(m: &Message, what: &str) -> Result<()> {
+    if m.send_count > 0 || m.status != MessageStatus::Sending {
+        return Err(Error::invalid_param(format!(
+            "{what}: message {} has already been sent; create a new one",
+            m.id
+        )));
+    }
+    Ok(())
+}
+
+fn not_found(name: &str, id: &str) -> Error {
+    Error::invalid_param(format!("{name}: no message with id or msgID \"{id}\""))
+}
+
+fn create_at_signed(p: &Params, registry: &Registry) -> Result<Value> {
+    let id = args::req_nonempty_str(p, "id")?;
+    let list = at_user_list(p)?;
+    registry
+        .update(id, |m| {
+            check_unsent(m, "createAtSignedGroupMessage")?;
+            // F8 refuses to replace an existing @ list; a targeted message cannot carry @.
+            if !m.group_at_user_list.is_empty() {
+                return Err(Error::invalid_param(format!(
+                    "createAtSignedGroupMessage: message {} already has an atUserList",
+                    m.id
+                )));
+            }
+            if !m.target_group_member_list.is_empty() {
+                return Err(Error::invalid_param(
+                    "createAtSignedGroupMessage: a targeted group message cannot @ users",
+                ));
+            }
+            m.group_at_user_list = list;
+            Ok(m.to_json())
+        })
+        .ok_or_else(|| not_found("id", id))?
+}
+
+fn create_targeted(p: &Params, registry: &Registry, self_user: &str) -> Result<Value> {
+    let id = args::req_nonempty_str(p, "id")?;
+    let receivers = args::req_str_list(p, "receiverList", true)?;
+    if receivers.is_empty() {
+        return Err(Error::invalid_param("receiverList must not be empty"));
+    }
+    if receivers.len() > limits::MAX_TARGETED_MEMBERS {
+        return Err(Error::invalid_param(format!(
+            "receiverList has {} members; a targeted group message allows at most {}",
+            receivers.len(),
+            limits::MAX_TARGETED_MEMBERS
+        )));
+    }
+    let source = registry.get(id).ok_or_else(|| not_found("id", id))?;
+    if !source.group_at_user_list.is_empty() {
+        return Err(Error::invalid_param(
+            "createTargetedGroupMessage: a message with an atUserList cannot be targeted",
+        ));
+    }
+    // Native V2TIM makes a new message from the original; the copy keeps its cloud data.
+    let mut m = source.copy_elems(registry.next_id(), self_user);
+    m.cloud_custom_data = source.cloud_custom_data.clone();
+    m.target_group_member_list = receivers.into_iter().map(str::to_owned).collect();
+    created(registry, m)
+}
+
+/// A source of forward/merge: it must have been sent successfully (V2TIM's rule).
+fn sent_source(registry: &Registry, name: &str, id: &str) -> Result<Message> {
+    let m = registry.get(id).ok_or_else(|| not_found(name, id))?;
+    if m.status != MessageStatus::SendSucc {
+        return Err(Error::invalid_param(format!(
+            "{name}: message \"{id}\" status must be successful (2), it is {}",
+            m.status.value()
+        )));
+    }
+    Ok(m)
+}
+
+fn create_forward(p: &Params, registry: &Registry, self_user: &str) -> Result<Value> {
+    let id = args::req_nonempty_str(p, "msgID")?;
+    let source = sent_source(registry, "msgID", id)?;
+    let mut m = source.copy_elems(registry.next_id(), self_user);
+    m.is_forward_message = true;
+    created(registry, m)
+}
+
+/// Cuts `s` to at most `max` bytes without splitting a character.
+fn cut_utf8(s: &str, max: usize) -> String {
+    if s.len() <= max {
+        return s.to_owned();
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    s[..end].to_owned()
+}
+
+fn create_merger(p: &Params, registry: &Registry, self_user: &str) -> Result<Value> {
+    let ids = args::req_str_list(p, "msgIDList", true)?;
+    if ids.is_empty() {
+        return Err(Error::invalid_param("msgIDList must not be empty"));
+    }
+    if ids.len() > limits::MAX_MERGER_MESSAGES {
+        return Err(Error::invalid_param(format!(
+            "msgIDList has {} messages; a merger allows at most {}",
+            ids.len(),
+            limits::MAX_MERGER_MESSAGES
+        )));
+    }
+    let title = args::req_str(p, "title")?.to_owned();
+    let abstracts = args::req_str_list(p, "abstractList", false)?;
+    let compatible_text = args::req_str(p, "compatibleText")?.to_owned();
+    let mut messages = Vec::with_capacity(ids.len());
+    for id in ids {
+        let mut m = sent_source(registry, "msgIDList", id)?;
+        // Local data belongs to this device's copy only.
+        m.local_custom_data = None;
+        m.local_custom_int = 0;
+        messages.push(m);
+    }
+    let merger = MergerElem {
+        title,
+        abstract_list: abstracts
+            .into_iter()
+            .take(MAX_ABSTRACTS)
+            .map(|a| cut_utf8(a, MAX_ABSTRACT_BYTES))
+            .collect(),
+        compatible_text,
+        is_layers_over_limit: false,
+        messages,
+    };
+    if merger.layers() > MAX_MERGER_LAYERS {
+        return Err(Error::new(
+            ERR_MERGER_MSG_LAYERS_OVER_LIMIT,
+            format!("msgIDList: mergers may nest at most {MAX_MERGER_LAYERS} layers"),
+        ));
+    }
+    let mut m = new_message(registry, Elem::Merger(Box::new(merger)), self_user);
+    m.is_forward_message = true;
+    created(registry, m)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::AT_ALL_TAG;
+    use v2im_wire::c2c::SendMsgResponse;
+    use v2im_wire::Envelope;
+
+    fn p(v: Value) -> Params {
+        v.as_object().expect("params object").clone()
+    }
+
+    fn call(r: &Registry, method: &str, v: Value) -> Result<Value> {
+        call_create(method, &p(v), r, "alice").expect("a create method")
+    }
+
+    fn err(r: &Registry, method: &str, v: Value) -> Error {
+        call(r, method, v).expect_err("should fail")
+    }
+
+    /// Creates a text message and marks it sent (C2C) as the sender would.
+    fn sent_text(r: &Registry, t: &str) -> (String, String) {
+        let id = call(r, "createTextMessage", json!({"text": t})).unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        r.update(&id, |m| {
+            m.user_id = Some("bob".into());
+            m.wire_seq = 3;
+            m.send_count = 1;
+            let key = crate::model::msg_id::group(3, m.random, 1000);
+            m.mark_sent_c2c(&SendMsgResponse {
+                envelope: Envelope::ok(),
+                msg_time: 1000,
+                msg_key: key,
+            });
+        });
+        let mid = r.get(&id).unwrap().msg_id.unwrap();
+        (id, mid)
+    }
+
+    fn check_created(d: &Value, elem_key: &str, elem_type: i32) {
+        let id = d["id"].as_str().unwrap();
+        assert!(id.starts_with("v2im-"));
+        let mi = &d["messageInfo"];
+        crate::model::tests::assert_template(mi);
+        assert_eq!(mi["id"], id);
+        assert_eq!(mi["elemType"], elem_type);
+        assert!(mi[elem_key].is_object());
+        assert_eq!(mi["status"], 1);
+        assert_eq!(mi["sender"], "alice");
+        assert!(mi["msgID"].is_null());
+    }
+
+    #[test]
+    fn text() {
+        let r = Registry::new();
+        let d = call(&r, "createTextMessage", json!({"text": "héllo 🌍"})).unwrap();
+        check_created(&d, "textElem", 1);
+        assert_eq!(d["messageInfo"]["textElem"]["text"], "héllo 🌍");
+        assert_eq!(r.len(), 1);
+        // Empty text is a valid V2TIM message.
+        call(&r, "createTextMessage", json!({"text": ""})).unwrap();
+        for bad in [
+            json!({}),
+            json!({"text": null}),
+            json!({"text": 5}),
+            json!({"text": ["a"]}),
+        ] {
+            let e = err(&r, "createTextMessage", bad);
+            assert_eq!(e.code, 6017);
+            assert!(e.desc.contains("text"), "{}", e.desc);
+        }
+        assert_eq!(r.len(), 2, "failed creates leave nothing behind");
+    }
+
+    #[test]
+    fn ids_are_unique() {
+        let r = Registry::new();
+        let mut seen = std::collections::HashSet::new();
+        for _ in 0..100 {
+            let d = call(&r, "createTextMessage", json!({"text": "x"})).unwrap();
+            assert!(seen.insert(d["id"].as_str().unwrap().to_owned()));
+        }
+    }
+
+    #[test]
+    fn custom() {
+        let r = Registry::new();
+        let d = call(
+            &r,
+            "createCustomMessage",
+            json!({"data": "{\"k\":1}", "desc": "push", "extension": "ext"}),
+        )
+        .unwrap();
+        check_created(&d, "customElem", 2);
+        assert_eq!(
+            d["messageInfo"]["customElem"],
+            json!({"elemType": 2, "data": "{\"k\":1}", "desc": "push", "extension": "ext"})
+        );
+        let d = call(&r, "createCustomMessage", json!({"data": "x"})).unwrap();
+        assert_eq!(d["messageInfo"]["customElem"]["desc"], "");
+        assert_eq!(d["messageInfo"]["customElem"]["extension"], "");
+        for (bad, name) in [
+            (json!({}), "data"),
+            (json!({"data": 1}), "data"),
+            (json!({"data": "x", "desc": 1}), "desc"),
+            (json!({"data": "x", "extension": {}}), "extension"),
+        ] {
+            let e = err(&r, "createCustomMessage", bad);
+            assert_eq!(e.code, 6017);
+            assert!(e.desc.contains(name), "{}", e.desc);
+        }
+    }
+
+    #[test]
+    fn location() {
+        let r = Registry::new();
+        let d = call(
+            &r,
+            "createLocationMessage",
+            json!({"desc": "Shenzhen", "longitude": 113.93, "latitude": 22.54}),
+        )
+        .unwrap();
+        check_created(&d, "locationElem", 7);
+        assert_eq!(d["messageInfo"]["locationElem"]["longitude"], 113.93);
+        // Integers and the bounds themselves are fine.
+        call(
+            &r,
+            "createLocationMessage",
+            json!({"desc": "", "longitude": -180, "latitude": 90}),
+        )
+        .unwrap();
+        for (bad, name) in [
+            (json!({"longitude": 1, "latitude": 1}), "desc"),
+            (json!({"desc": "d", "latitude": 1}), "longitude"),
+            (json!({"desc": "d", "longitude": 1}), "latitude"),
+            (
+                json!({"desc": "d", "longitude": 180.5, "latitude": 1}),
+                "longitude",
+            ),
+            (
+                json!({"desc": "d", "longitude": 1, "latitude": -90.01}),
+                "latitude",
+            ),
+            (
+                json!({"desc": "d", "longitude": "1", "latitude": 1}),
+                "longitude",
+            ),
+            (
+                json!({"desc": "d", "longitude": 1e300, "latitude": 1}),
+                "longitude",
+            ),
+            (json!({"desc": 3, "longitude": 1, "latitude": 1}), "desc"),
+        ] {
+            let e = err(&r, "createLocationMessage", bad);
+            assert_eq!(e.code, 6017);
+            assert!(e.desc.contains(name), "{}", e.desc);
+        }
+    }
+
+    #[test]
+    fn face() {
+        let r = Registry::new();
+        let d = call(
+            &r,
+            "createFaceMessage",
+            json!({"index": 4, "data": "smile"}),
+        )
+        .unwrap();
+        check_created(&d, "faceElem", 8);
+        assert_eq!(
+            d["messageInfo"]["faceElem"],
+            json!({"elemType": 8, "index": 4, "data": "smile"})
+        );
+        for (bad, name) in [
+            (json!({"data": "x"}), "index"),
+            (json!({"index": 1}), "data"),
+            (json!({"index": 1.5, "data": "x"}), "index"),
+            (json!({"index": "1", "data": "x"}), "index"),
+            (json!({"index": 1u64 << 40, "data": "x"}), "index"),
+            (json!({"index": u64::MAX, "data": "x"}), "index"),
+        ] {
+            let e = err(&r, "createFaceMessage", bad);
+            assert_eq!(e.code, 6017);
+            assert!(e.desc.contains(name), "{}", e.desc);
+        }
+    }
+
+    #[test]
+    fn text_at() {
+        let r = Registry::new();
+        let d = call(
+            &r,
+            "createTextAtMessage",
+            json!({"text": "@all @bob hi", "atUserList": [AT_ALL_TAG, "bob"]}),
+        )
+        .unwrap();
+        check_created(&d, "textElem", 1);
+        assert_eq!(
+            d["messageInfo"]["groupAtUserList"],
+            json!(["__kImSDK_MesssageAtALL__", "bob"])
+        );
+        // The C API's spelling of @all is accepted and shown in V2TIM's.
+        let d = call(
+            &r,
+            "createTextAtMessage",
+            json!({"text": "x", "atUserList": ["__kImSDK_MessageAtALL__"]}),
+        )
+        .unwrap();
+        assert_eq!(d["messageInfo"]["groupAtUserList"], json!([AT_ALL_TAG]));
+        for (bad, name) in [
+            (json!({"text": "x"}), "atUserList"),
+            (json!({"text": "x", "atUserList": "bob"}), "atUserList"),
+            (json!({"text": "x", "atUserList": [1]}), "atUserList[0]"),
+            (
+                json!({"text": "x", "atUserList": ["a", ""]}),
+                "atUserList[1]",
+            ),
+            (json!({"atUserList": []}), "text"),
+        ] {
+            let e = err(&r, "createTextAtMessage", bad);
+            assert_eq!(e.code, 6017);
+            assert!(e.desc.contains(name), "{}", e.desc);
+        }
+    }
+
+    #[test]
+    fn at_signed_group_message() {
+        let r = Registry::new();
+        let id = call(&r, "createTextMessage", json!({"text": "hi"})).unwrap()["id"].clone();
+        let d = call(
+            &r,
+            "createAtSignedGroupMessage",
+            json!({"id": id, "atUserList": ["bob", AT_ALL_TAG]}),
+        )
+        .unwrap();
+        // V2TIM returns the message itself.
+        crate::model::tests::assert_template(&d);
+        assert_eq!(d["id"], id);
+        assert_eq!(d["groupAtUserList"], json!(["bob", AT_ALL_TAG]));
+        assert_eq!(
+            r.get(id.as_str().unwrap()).unwrap().group_at_user_list,
+            vec!["bob".to_owned(), AT_ALL_TAG.to_owned()]
+        );
+        // Already has an @ list.
+        let e = err(
+            &r,
+            "createAtSignedGroupMessage",
+            json!({"id": id, "atUserList": ["c"]}),
+        );
+        assert!(e.desc.contains("already has an atUserList"), "{}", e.desc);
+        // Unknown id, bad types.
+        let e = err(
+            &r,
+            "createAtSignedGroupMessage",
+            json!({"id": "v2im-0", "atUserList": []}),
+        );
+        assert!(e.desc.contains("v2im-0"));
+        let e = err(&r, "createAtSignedGroupMessage", json!({"atUserList": []}));
+        assert!(e.desc.contains("id"));
+        let e = err(&r, "createAtSignedGroupMessage", json!({"id": id}));
+        assert!(e.desc.contains("atUserList"));
+        // A sent message cannot be changed.
+        let (sent, _) = sent_text(&r, "s");
+        let e = err(
+            &r,
+            "createAtSignedGroupMessage",
+            json!({"id": sent, "atUserList": ["b"]}),
+        );
+        assert!(e.desc.contains("already been sent"), "{}", e.desc);
+    }
+
+    #[test]
+    fn targeted_group_message() {
+        let r = Registry::new();
+        let id = call(&r, "createTextMessage", json!({"text": "psst"})).unwrap()["id"].clone();
+        let d = call(
+            &r,
+            "createTargetedGroupMessage",
+            json!({"id": id, "receiverList": ["bob", "carol"]}),
+        )
+        .unwrap();
+        check_created(&d, "textElem", 1);
+        assert_ne!(d["id"], id, "a new message");
+        assert_eq!(
+            d["messageInfo"]["targetGroupMemberList"],
+            json!(["bob", "carol"])
+        );
+        assert_eq!(d["messageInfo"]["textElem"]["text"], "psst");
+        // The original is unchanged.
+        assert!(r
+            .get(id.as_str().unwrap())
+            .unwrap()
+            .target_group_member_list
+            .is_empty());
+        let fifty: Vec<String> = (0..50).map(|i| format!("u{i}")).collect();
+        call(
+            &r,
+            "createTargetedGroupMessage",
+            json!({"id": id, "receiverList": fifty}),
+        )
+        .unwrap();
+        let fifty_one: Vec<String> = (0..51).map(|i| format!("u{i}")).collect();
+        let e = err(
+            &r,
+            "createTargetedGroupMessage",
+            json!({"id": id, "receiverList": fifty_one}),
+        );
+        assert!(e.desc.contains("at most 50"), "{}", e.desc);
+        let e = err(
+            &r,
+            "createTargetedGroupMessage",
+            json!({"id": id, "receiverList": []}),
+        );
+        assert!(e.desc.contains("receiverList"));
+        let e = err(
+            &r,
+            "createTargetedGroupMessage",
+            json!({"id": "nope", "receiverList": ["a"]}),
+        );
+        assert!(e.desc.contains("nope"));
+        let at = call(
+            &r,
+            "createTextAtMessage",
+            json!({"text": "x", "atUserList": ["a"]}),
+        )
+        .unwrap();
+        let e = err(
+            &r,
+            "createTargetedGroupMessage",
+            json!({"id": at["id"], "receiverList": ["a"]}),
+        );
+        assert!(e.desc.contains("atUserList"), "{}", e.desc);
+        // And the other way round: @ on a targeted message.
+        let e = err(
+            &r,
+            "createAtSignedGroupMessage",
+            json!({"id": d["id"], "atUserList": ["a"]}),
+        );
+        assert!(e.desc.contains("targeted"), "{}", e.desc);
+    }
+
+    #[test]
+    fn forward() {
+        let r = Registry::new();
+        let (id, mid) = sent_text(&r, "fwd me");
+        for key in [&id, &mid] {
+            let d = call(&r, "createForwardMessage", json!({"msgID": key})).unwrap();
+            check_created(&d, "textElem", 1);
+            assert_eq!(d["messageInfo"]["isForwardMessage"], true);
+            assert_eq!(d["messageInfo"]["textElem"]["text"], "fwd me");
+            assert_ne!(d["messageInfo"]["random"], r.get(&id).unwrap().random);
+        }
+        let unsent = call(&r, "createTextMessage", json!({"text": "x"})).unwrap();
+        let e = err(&r, "createForwardMessage", json!({"msgID": unsent["id"]}));
+        assert!(e.desc.contains("status must be successful"), "{}", e.desc);
+        r.update(unsent["id"].as_str().unwrap(), |m| {
+            m.status = MessageStatus::SendFail
+        });
+        let e = err(&r, "createForwardMessage", json!({"msgID": unsent["id"]}));
+        assert!(e.desc.contains("status must be successful"), "{}", e.desc);
+        let e = err(&r, "createForwardMessage", json!({"msgID": "1_2_3"}));
+        assert!(e.desc.contains("1_2_3"));
+        let e = err(&r, "createForwardMessage", json!({}));
+        assert!(e.desc.contains("msgID"));
+    }
+
+    #[test]
+    fn merger() {
+        let r = Registry::new();
+        let (a, amid) = sent_text(&r, "one");
+        let (b, _) = sent_text(&r, "two");
+        r.update(&a, |m| m.local_custom_data = Some("LOCAL".into()));
+        let long = "é".repeat(80); // 160 bytes
+        let d = call(
+            &r,
+            "createMergerMessage",
+            json!({
+                "msgIDList": [amid, b],
+                "title": "Chat history",
+                "abstractList": ["1", long, "3", "4", "5", "6"],
+                "compatibleText": "Please upgrade"
+            }),
+        )
+        .unwrap();
+        check_created(&d, "mergerElem", 10);
+        let mi = &d["messageInfo"];
+        assert_eq!(mi["isForwardMessage"], true);
+        let me = &mi["mergerElem"];
+        assert_eq!(me["title"], "Chat history");
+        assert_eq!(me["compatibleText"], "Please upgrade");
+        let abs = me["abstractList"].as_array().unwrap();
+        assert_eq!(abs.len(), 5, "first 5 abstracts");
+        assert_eq!(abs[1].as_str().unwrap(), "é".repeat(50), "cut to 100 bytes");
+        let list = me["messageList"].as_array().unwrap();
+        assert_eq!(list.len(), 2);
+        assert_eq!(list[0]["textElem"]["text"], "one");
+        assert!(
+            list[0]["localCustomData"].is_null(),
+            "local data is not merged"
+        );
+        crate::model::tests::assert_template(&list[1]);
+        // A merger of a merger (after it is sent) nests.
+        let mid = d["id"].as_str().unwrap().to_owned();
+        r.update(&mid, |m| m.status = MessageStatus::SendSucc);
+        let d2 = call(
+            &r,
+            "createMergerMessage",
+            json!({"msgIDList": [mid], "title": "t", "abstractList": [], "compatibleText": "c"}),
+        )
+        .unwrap();
+        let id2 = d2["id"].as_str().unwrap();
+        assert_eq!(r.get(id2).unwrap().merger_layers(), 2);
+    }
+
+    #[test]
+    fn merger_errors() {
+        let r = Registry::new();
+        let (a, _) = sent_text(&r, "one");
+        let unsent = call(&r, "createTextMessage", json!({"text": "x"})).unwrap()["id"].clone();
+        let ok = json!({"msgIDList": [a], "title": "t", "abstractList": [], "compatibleText": "c"});
+        call(&r, "createMergerMessage", ok.clone()).unwrap();
+        let with = |k: &str, v: Value| {
+            let mut o = ok.clone();
+            o[k] = v;
+            o
+        };
+        let without = |k: &str| {
+            let mut o = ok.clone();
+            o.as_object_mut().unwrap().remove(k);
+            o
+        };
+        for (bad, text) in [
+            (with("msgIDList", json!([])), "msgIDList must not be empty"),
+            (
+                with("msgIDList", json!([unsent])),
+                "status must be successful",
+            ),
+            (with("msgIDList", json!([a, "ghost"])), "ghost"),
+            (with("msgIDList", json!("x")), "msgIDList"),
+            (without("compatibleText"), "compatibleText"),
+            (with("compatibleText", Value::Null), "compatibleText"),
+            (without("title"), "title"),
+            (without("abstractList"), "abstractList"),
+            (with("abstractList", json!([1])), "abstractList[0]"),
+        ] {
+            let e = err(&r, "createMergerMessage", bad);
+            assert_eq!(e.code, 6017);
+            assert!(e.desc.contains(text), "{} vs {text}", e.desc);
+        }
+        let many: Vec<Value> = (0..301).map(|_| json!(a)).collect();
+        let e = err(&r, "createMergerMessage", with("msgIDList", json!(many)));
+        assert!(e.desc.contains("at most 300"), "{}", e.desc);
+        let three_hundred: Vec<Value> = (0..300).map(|_| json!(a)).collect();
+        call(
+            &r,
+            "createMergerMessage",
+            with("msgIDList", json!(three_hundred)),
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn merger_nesting_limit() {
+        let r = Registry::new();
+        let (mut id, _) = sent_text(&r, "base");
+        for _ in 0..MAX_MERGER_LAYERS {
+            let d = call(
+                &r,
+                "createMergerMessage",
+                json!({"msgIDList": [id], "title": "t", "abstractList": [], "compatibleText": "c"}),
+            )
+            .unwrap();
+            id = d["id"].as_str().unwrap().to_owned();
+            r.update(&id, |m| m.status = MessageStatus::SendSucc);
+        }
+        let e = err(
+            &r,
+            "createMergerMessage",
+            json!({"msgIDList": [id], "title": "t", "abstractList": [], "compatibleText": "c"}),
+        );
+        assert_eq!(e.code, ERR_MERGER_MSG_LAYERS_OVER_LIMIT);
+    }
+
+    #[test]
+    fn cut_utf8_keeps_characters_whole() {
+        assert_eq!(cut_utf8("abc", 100), "abc");
+        assert_eq!(cut_utf8(&"a".repeat(150), 100).len(), 100);
+        let s = format!("{}🌍", "a".repeat(98)); // 98 + 4 bytes
+        assert_eq!(cut_utf8(&s, 100), "a".repeat(98));
+    }
+
+    #[test]
+    fn media_and_unknown_methods() {
+        let r = Registry::new();
+        for m in MEDIA_METHODS {
+            let e = call(&r, m, json!({"imagePath": "/x.png"})).unwrap_err();
+            assert_eq!(e.code, 6017);
+            assert!(e.desc.contains(m) && e.desc.contains("not available"));
+        }
+        assert!(call_create("sendMessage", &p(json!({})), &r, "a").is_none());
+        assert!(call_create("findMessages", &p(json!({})), &r, "a").is_none());
+    }
+
+    #[test]
+    fn hostile_input_never_panics() {
+        let r = Registry::new();
+        let mut deep = json!("x");
+        for _ in 0..200 {
+            deep = json!([deep]);
+        }
+        let huge = "𝄞".repeat(3 * 1024 * 1024);
+        let methods = [
+            "createTextMessage",
+            "createCustomMessage",
+            "createLocationMessage",
+            "createFaceMessage",
+            "createTextAtMessage",
+            "createAtSignedGroupMessage",
+            "createTargetedGroupMessage",
+            "createForwardMessage",
+            "createMergerMessage",
+        ];
+        let keys = [
+            "text",
+            "data",
+            "desc",
+            "extension",
+            "longitude",
+            "latitude",
+            "index",
+            "atUserList",
+            "id",
+            "receiverList",
+            "msgID",
+            "msgIDList",
+            "title",
+            "abstractList",
+            "compatibleText",
+        ];
+        let values = [
+            deep.clone(),
+            json!(null),
+            json!(true),
+            json!(-1),
+            json!(u64::MAX),
+            json!(f64::MAX),
+            json!(f64::MIN_POSITIVE),
+            json!({"a": deep}),
+            json!([null, 1, "x"]),
+            json!("\u{0}\u{ffff}"),
+        ];
+        for m in methods {
+            for k in keys {
+                for v in &values {
+                    let _ = call(&r, m, json!({ k: v }));
+                }
+            }
+        }
+        // A 12 MB text is created (V2TIM refuses it when sending, with 8001).
+        let d = call(&r, "createTextMessage", json!({"text": huge})).unwrap();
+        assert_eq!(
+            d["messageInfo"]["textElem"]["text"].as_str().unwrap().len(),
+            huge.len()
+        );
+    }
+}

@@ -1,0 +1,356 @@
+//! Message elements: V2TIM's element objects and their REST `MsgBody` form (reference §2.2, §5.5).
+//!
+//! Image, sound, video and file elements arrive in a later version; until then such elements
+//! read from history are kept as [`Elem::Other`] so they survive a forward unchanged.
+
+use super::message::Message;
+use super::status::ElemType;
+use serde::ser::{Serialize, SerializeMap, Serializer};
+use v2im_wire::elem as wire;
+use v2im_wire::MsgElement;
+
+/// One element of a message.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Elem {
+    /// `textElem {text}` ↔ `TIMTextElem {Text}`.
+    Text { text: String },
+    /// `customElem {data, desc, extension}` ↔ `TIMCustomElem {Data, Desc, Ext}`.
+    Custom {
+        data: String,
+        desc: String,
+        extension: String,
+    },
+    /// `locationElem {desc, longitude, latitude}` ↔ `TIMLocationElem {Desc, Longitude, Latitude}`.
+    Location {
+        desc: String,
+        longitude: f64,
+        latitude: f64,
+    },
+    /// `faceElem {index, data}` ↔ `TIMFaceElem {Index, Data}`.
+    Face { index: i64, data: String },
+    /// `mergerElem` ↔ `TIMRelayElem`. Boxed: it holds whole messages.
+    Merger(Box<MergerElem>),
+    /// A REST element this version does not model yet (image, sound, video, file), kept as it
+    /// came so that forwarding it sends the same element.
+    Other(Box<MsgElement>),
+}
+
+/// A merger (combined-and-forwarded) element.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MergerElem {
+    pub title: String,
+    /// At most 5 entries of at most 100 UTF-8 bytes each (cut by `createMergerMessage`).
+    pub abstract_list: Vec<String>,
+    pub compatible_text: String,
+    /// V2TIM sets this when the nesting is deeper than the SDK can show; v2im refuses such
+    /// mergers at creation, so it is false unless read from elsewhere.
+    pub is_layers_over_limit: bool,
+    /// The merged messages (copies, without local custom data).
+    pub messages: Vec<Message>,
+}
+
+/// The deepest merger nesting V2TIM allows (ERR_MERGER_MSG_LAYERS_OVER_LIMIT beyond it).
+pub const MAX_MERGER_LAYERS: usize = 100;
+
+impl MergerElem {
+    /// Nesting depth: 1 for a merger of plain messages.
+    pub fn layers(&self) -> usize {
+        1 + self
+            .messages
+            .iter()
+            .map(Message::merger_layers)
+            .max()
+            .unwrap_or(0)
+    }
+}
+
+impl Elem {
+    /// V2TIM's element type.
+    pub fn elem_type(&self) -> ElemType {
+        match self {
+            Elem::Text { .. } => ElemType::Text,
+            Elem::Custom { .. } => ElemType::Custom,
+            Elem::Location { .. } => ElemType::Location,
+            Elem::Face { .. } => ElemType::Face,
+            Elem::Merger(_) => ElemType::Merger,
+            Elem::Other(e) => match **e {
+                MsgElement::Image(_) => ElemType::Image,
+                MsgElement::Sound(_) => ElemType::Sound,
+                MsgElement::Video(_) => ElemType::Video,
+                MsgElement::File(_) => ElemType::File,
+                // Every modelled element is converted, so these do not occur here.
+                _ => ElemType::None,
+            },
+        }
+    }
+
+    /// The key of this element in a `V2TimMessage` (`textElem`, ...).
+    pub fn json_key(&self) -> &'static str {
+        elem_key(self.elem_type())
+    }
+
+    /// The REST `MsgBody` element.
+    pub fn to_wire(&self) -> MsgElement {
+        match self {
+            Elem::Text { text } => MsgElement::Text(wire::TextElem { text: text.clone() }),
+            Elem::Custom {
+                data,
+                desc,
+                extension,
+            } => MsgElement::Custom(wire::CustomElem {
+                data: data.clone(),
+                desc: desc.clone(),
+                ext: extension.clone(),
+                sound: String::new(),
+            }),
+            Elem::Location {
+                desc,
+                longitude,
+                latitude,
+            } => MsgElement::Location(wire::LocationElem {
+                desc: desc.clone(),
+                latitude: *latitude,
+                longitude: *longitude,
+            }),
+            Elem::Face { index, data } => MsgElement::Face(wire::FaceElem {
+                index: *index,
+                data: data.clone(),
+            }),
+            Elem::Merger(m) => MsgElement::Relay(wire::RelayElem {
+                title: m.title.clone(),
+                msg_num: m.messages.len() as i64,
+                compatible_text: m.compatible_text.clone(),
+                abstract_list: m.abstract_list.clone(),
+                msg_list: m.messages.iter().map(Message::to_relay).collect(),
+            }),
+            Elem::Other(e) => (**e).clone(),
+        }
+    }
+
+    /// From a REST element (merged messages get `isSelf` false; see [`Elem::from_wire_for`]).
+    pub fn from_wire(e: &MsgElement) -> Elem {
+        Elem::from_wire_for(e, "")
+    }
+
+    /// From a REST element, as seen by `self_user` (which decides `isSelf` of merged messages).
+    pub fn from_wire_for(e: &MsgElement, self_user: &str) -> Elem {
+        match e {
+            MsgElement::Text(t) => Elem::Text {
+                text: t.text.clone(),
+            },
+            MsgElement::Custom(c) => Elem::Custom {
+                data: c.data.clone(),
+                desc: c.desc.clone(),
+                extension: c.ext.clone(),
+            },
+            MsgElement::Location(l) => Elem::Location {
+                desc: l.desc.clone(),
+                longitude: l.longitude,
+                latitude: l.latitude,
+            },
+            MsgElement::Face(f) => Elem::Face {
+                index: f.index,
+                data: f.data.clone(),
+            },
+            MsgElement::Relay(r) => Elem::Merger(Box::new(MergerElem {
+                title: r.title.clone(),
+                abstract_list: r.abstract_list.clone(),
+                compatible_text: r.compatible_text.clone(),
+                // A relay stored by reference (JsonMsgKey) carries no list; V2TIM then cannot
+                // show the messages either.
+                is_layers_over_limit: false,
+                messages: r
+                    .msg_list
+                    .iter()
+                    .map(|m| Message::from_relay(m, self_user))
+                    .collect(),
+            })),
+            other => Elem::Other(Box::new(other.clone())),
+        }
+    }
+}
+
+/// The `V2TimMessage` key holding elements of a type.
+pub fn elem_key(t: ElemType) -> &'static str {
+    match t {
+        ElemType::None => "elem",
+        ElemType::Text => "textElem",
+        ElemType::Custom => "customElem",
+        ElemType::Image => "imageElem",
+        ElemType::Sound => "soundElem",
+        ElemType::Video => "videoElem",
+        ElemType::File => "fileElem",
+        ElemType::Location => "locationElem",
+        ElemType::Face => "faceElem",
+        ElemType::GroupTips => "groupTipsElem",
+        ElemType::Merger => "mergerElem",
+    }
+}
+
+/// V2TIM JSON of an element, with its `elemType` (as F8's `elemList` entries carry it).
+impl Serialize for Elem {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        ElemJson {
+            elem: self,
+            with_messages: true,
+        }
+        .serialize(s)
+    }
+}
+
+/// An element's JSON; `with_messages: false` leaves a merger's `messageList` out (used in
+/// `elemList` for the merger already shown under `mergerElem`: writing the list twice per level
+/// would make nested mergers grow exponentially).
+pub(crate) struct ElemJson<'a> {
+    pub elem: &'a Elem,
+    pub with_messages: bool,
+}
+
+impl Serialize for ElemJson<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("elemType", &self.elem.elem_type().value())?;
+        match self.elem {
+            Elem::Text { text } => m.serialize_entry("text", text)?,
+            Elem::Custom {
+                data,
+                desc,
+                extension,
+            } => {
+                m.serialize_entry("data", data)?;
+                m.serialize_entry("desc", desc)?;
+                m.serialize_entry("extension", extension)?;
+            }
+            Elem::Location {
+                desc,
+                longitude,
+                latitude,
+            } => {
+                m.serialize_entry("desc", desc)?;
+                m.serialize_entry("longitude", longitude)?;
+                m.serialize_entry("latitude", latitude)?;
+            }
+            Elem::Face { index, data } => {
+                m.serialize_entry("index", index)?;
+                m.serialize_entry("data", data)?;
+            }
+            Elem::Merger(g) => {
+                m.serialize_entry("isLayersOverLimit", &g.is_layers_over_limit)?;
+                m.serialize_entry("title", &g.title)?;
+                m.serialize_entry("abstractList", &g.abstract_list)?;
+                m.serialize_entry("compatibleText", &g.compatible_text)?;
+                if self.with_messages {
+                    m.serialize_entry("messageList", &g.messages)?;
+                }
+            }
+            // Until media elements are modelled, their REST content is shown as it came.
+            Elem::Other(e) => m.serialize_entry("rest", e)?,
+        }
+        m.end()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn every_elem_round_trips_through_wire() {
+        let elems = [
+            Elem::Text {
+                text: "héllo 🌍".into(),
+            },
+            Elem::Custom {
+                data: "d".into(),
+                desc: "push".into(),
+                extension: "ext".into(),
+            },
+            Elem::Location {
+                desc: "here".into(),
+                longitude: 113.9,
+                latitude: -22.5,
+            },
+            Elem::Face {
+                index: 7,
+                data: "smile".into(),
+            },
+        ];
+        for e in elems {
+            let w = e.to_wire();
+            let s = serde_json::to_string(&w).unwrap();
+            let back: MsgElement = serde_json::from_str(&s).unwrap();
+            assert_eq!(Elem::from_wire(&back), e);
+        }
+    }
+
+    #[test]
+    fn rest_names() {
+        let w = Elem::Custom {
+            data: "d".into(),
+            desc: "p".into(),
+            extension: "x".into(),
+        }
+        .to_wire();
+        assert_eq!(
+            serde_json::to_value(&w).unwrap(),
+            json!({"MsgType": "TIMCustomElem", "MsgContent": {"Data": "d", "Desc": "p", "Ext": "x"}})
+        );
+        let w = Elem::Location {
+            desc: "d".into(),
+            longitude: 1.0,
+            latitude: 2.0,
+        }
+        .to_wire();
+        assert_eq!(
+            serde_json::to_value(&w).unwrap(),
+            json!({"MsgType": "TIMLocationElem", "MsgContent": {"Desc": "d", "Latitude": 2.0, "Longitude": 1.0}})
+        );
+        let w = Elem::Face {
+            index: 3,
+            data: "x".into(),
+        }
+        .to_wire();
+        assert_eq!(
+            serde_json::to_value(&w).unwrap(),
+            json!({"MsgType": "TIMFaceElem", "MsgContent": {"Index": 3, "Data": "x"}})
+        );
+    }
+
+    #[test]
+    fn v2tim_json() {
+        let j = serde_json::to_value(Elem::Custom {
+            data: "d".into(),
+            desc: "p".into(),
+            extension: "x".into(),
+        })
+        .unwrap();
+        assert_eq!(
+            j,
+            json!({"elemType": 2, "data": "d", "desc": "p", "extension": "x"})
+        );
+        let j = serde_json::to_value(Elem::Location {
+            desc: "d".into(),
+            longitude: 1.5,
+            latitude: 2.5,
+        })
+        .unwrap();
+        assert_eq!(
+            j,
+            json!({"elemType": 7, "desc": "d", "longitude": 1.5, "latitude": 2.5})
+        );
+    }
+
+    #[test]
+    fn media_elements_are_kept_as_they_came() {
+        let img = MsgElement::Image(wire::ImageElem {
+            uuid: "u".into(),
+            image_format: 1,
+            image_info_array: vec![],
+        });
+        let e = Elem::from_wire(&img);
+        assert_eq!(e.elem_type(), ElemType::Image);
+        assert_eq!(e.json_key(), "imageElem");
+        assert_eq!(e.to_wire(), img);
+    }
+}

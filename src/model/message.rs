@@ -1,0 +1,259 @@
+//! `V2TimMessage`: what the registry keeps per message and what every result shows.
+
+use super::elem::{elem_key, Elem, ElemJson};
+use super::priority::Priority;
+use super::push::OfflinePushInfo;
+use super::status::{ElemType, MessageStatus};
+use serde::ser::{Serialize, SerializeMap, Serializer};
+use serde_json::Value;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// One message, created locally or read from history.
+///
+/// Kept lean on purpose: 100,000 queued messages must fit in 100 MB, so profile fields V2TIM
+/// shows (`nickName`, `faceUrl`, `friendRemark`, `nameCard`, `messageFromWeb`) are not stored —
+/// v2im has no profile source and always shows them as `null`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Message {
+    /// Local create-id, unique in the process and never reused (`"v2im-<n>"`). Messages read from
+    /// history carry their `msgID` here.
+    pub id: String,
+    /// The server-side id, once sent (see [`super::msg_id`]).
+    pub msg_id: Option<String>,
+    /// Elements; the first decides `elemType`.
+    pub elems: Vec<Elem>,
+    pub status: MessageStatus,
+    pub priority: Priority,
+    pub progress: i32,
+    pub sender: String,
+    /// Peer of a one-to-one message.
+    pub user_id: Option<String>,
+    pub group_id: Option<String>,
+    /// Unix seconds: local time at creation, the server's time once sent.
+    pub timestamp: i64,
+    /// V2TIM `seq`: the group's MsgSeq, or the MsgSeq v2im sent for a C2C message.
+    pub seq: Option<String>,
+    /// `MsgRandom` / `Random`; chosen at creation and kept across retries so the server can
+    /// drop duplicates.
+    pub random: u32,
+    pub is_self: bool,
+    pub is_read: bool,
+    pub is_peer_read: bool,
+    pub cloud_custom_data: Option<String>,
+    /// Local only: never part of any request.
+    pub local_custom_data: Option<String>,
+    pub local_custom_int: i64,
+    /// @ targets, V2TIM spelling of the @-all tag.
+    pub group_at_user_list: Vec<String>,
+    /// Targeted group receivers.
+    pub target_group_member_list: Vec<String>,
+    pub need_read_receipt: bool,
+    pub is_excluded_from_unread_count: bool,
+    pub is_excluded_from_last_message: bool,
+    pub is_support_message_extension: bool,
+    pub online_user_only: bool,
+    pub offline_push_info: Option<OfflinePushInfo>,
+    /// Made by `createForwardMessage` / `createMergerMessage`; may be sent more than once.
+    pub is_forward_message: bool,
+    /// The C2C `MsgSeq` v2im sends, chosen at the first send and kept across retries.
+    pub wire_seq: u32,
+    /// How many times `prepare_send` accepted this message (0 = created, never sent).
+    pub send_count: u32,
+}
+
+/// Unix seconds now.
+pub fn now_secs() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+impl Message {
+    /// A freshly created message of `sender`: status 1 (V2TIM gives created messages
+    /// `V2TIM_MSG_STATUS_SENDING`), progress 100 (no upload), local time, a new random.
+    pub fn new(id: String, elems: Vec<Elem>, sender: &str) -> Message {
+        Message {
+            id,
+            msg_id: None,
+            elems,
+            status: MessageStatus::Sending,
+            priority: Priority::Default,
+            progress: 100,
+            sender: sender.to_owned(),
+            user_id: None,
+            group_id: None,
+            timestamp: now_secs(),
+            seq: None,
+            random: fastrand::u32(..),
+            is_self: true,
+            is_read: true,
+            is_peer_read: false,
+            cloud_custom_data: None,
+            local_custom_data: None,
+            local_custom_int: 0,
+            group_at_user_list: Vec::new(),
+            target_group_member_list: Vec::new(),
+            need_read_receipt: false,
+            is_excluded_from_unread_count: false,
+            is_excluded_from_last_message: false,
+            is_support_message_extension: false,
+            online_user_only: false,
+            offline_push_info: None,
+            is_forward_message: false,
+            wire_seq: 0,
+            send_count: 0,
+        }
+    }
+
+    /// The type of the first element (NONE for an empty message).
+    pub fn elem_type(&self) -> ElemType {
+        self.elems
+            .first()
+            .map(Elem::elem_type)
+            .unwrap_or(ElemType::None)
+    }
+
+    /// Every key of the seed's returned template (`null` where it does not apply), plus
+    /// `targetGroupMemberList`, `isForwardMessage`, `isOnlineOnly`, `isSupportMessageExtension`
+    /// and `elemList` (every element with its `elemType`, as F8 has it; the merger shown under
+    /// `mergerElem` appears there without its `messageList`). Each `xxxElem` key holds the first
+    /// element of that kind.
+    ///
+    /// `Message` also implements `Serialize` with the same output, which is cheaper when the JSON
+    /// goes straight into a string.
+    pub fn to_json(&self) -> Value {
+        serde_json::to_value(self).unwrap_or(Value::Null)
+    }
+
+    /// Tencent's 12 KB rule: the byte length of the REST `MsgBody` JSON.
+    pub fn body_bytes(&self) -> usize {
+        let body: Vec<_> = self.elems.iter().map(Elem::to_wire).collect();
+        let mut n = ByteCount(0);
+        // Writing into a counter cannot fail, and wire types always serialise.
+        let _ = serde_json::to_writer(&mut n, &body);
+        n.0
+    }
+
+    /// Merger nesting depth of this message (0 when it holds no merger).
+    pub fn merger_layers(&self) -> usize {
+        self.elems
+            .iter()
+            .map(|e| match e {
+                Elem::Merger(m) => m.layers(),
+                _ => 0,
+            })
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// A new message with this one's elements (for forward and targeted copies): fresh id and
+    /// random, created state, no send options.
+    pub fn copy_elems(&self, id: String, sender: &str) -> Message {
+        Message::new(id, self.elems.clone(), sender)
+    }
+}
+
+/// Counts bytes written (the body size without keeping the body).
+struct ByteCount(usize);
+
+impl std::io::Write for ByteCount {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0 += buf.len();
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The element of a kind for its `xxxElem` key, or `null`.
+struct FirstOf<'a>(&'a [Elem], ElemType);
+
+impl Serialize for FirstOf<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.0.iter().find(|e| e.elem_type() == self.1) {
+            Some(e) => e.serialize(s),
+            None => s.serialize_none(),
+        }
+    }
+}
+
+/// `elemList`: every element; the merger shown under `mergerElem` without its `messageList`.
+struct ElemList<'a>(&'a [Elem]);
+
+impl Serialize for ElemList<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let first_merger = self.0.iter().position(|e| matches!(e, Elem::Merger(_)));
+        s.collect_seq(self.0.iter().enumerate().map(|(i, elem)| ElemJson {
+            elem,
+            with_messages: Some(i) != first_merger,
+        }))
+    }
+}
+
+/// The `V2TimMessage` JSON (see [`Message::to_json`]).
+impl Serialize for Message {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        const NULL: Option<&str> = None;
+        let e = &self.elems[..];
+        let mut m = s.serialize_map(Some(45))?;
+        m.serialize_entry("cloudCustomData", &self.cloud_custom_data)?;
+        m.serialize_entry(elem_key(ElemType::Custom), &FirstOf(e, ElemType::Custom))?;
+        m.serialize_entry("elemType", &self.elem_type().value())?;
+        m.serialize_entry(elem_key(ElemType::Face), &FirstOf(e, ElemType::Face))?;
+        m.serialize_entry("faceUrl", &NULL)?;
+        m.serialize_entry(elem_key(ElemType::File), &FirstOf(e, ElemType::File))?;
+        m.serialize_entry("friendRemark", &NULL)?;
+        m.serialize_entry("groupAtUserList", &self.group_at_user_list)?;
+        m.serialize_entry("groupID", &self.group_id)?;
+        m.serialize_entry("groupTipsElem", &NULL)?;
+        m.serialize_entry("id", &self.id)?;
+        m.serialize_entry(elem_key(ElemType::Image), &FirstOf(e, ElemType::Image))?;
+        m.serialize_entry(
+            "isExcludedFromLastMessage",
+            &self.is_excluded_from_last_message,
+        )?;
+        m.serialize_entry(
+            "isExcludedFromUnreadCount",
+            &self.is_excluded_from_unread_count,
+        )?;
+        m.serialize_entry("isPeerRead", &self.is_peer_read)?;
+        m.serialize_entry("isRead", &self.is_read)?;
+        m.serialize_entry("isSelf", &self.is_self)?;
+        m.serialize_entry("localCustomData", &self.local_custom_data)?;
+        m.serialize_entry("localCustomInt", &self.local_custom_int)?;
+        m.serialize_entry(
+            elem_key(ElemType::Location),
+            &FirstOf(e, ElemType::Location),
+        )?;
+        m.serialize_entry(elem_key(ElemType::Merger), &FirstOf(e, ElemType::Merger))?;
+        m.serialize_entry("messageFromWeb", &NULL)?;
+        m.serialize_entry("msgID", &self.msg_id)?;
+        m.serialize_entry("nameCard", &NULL)?;
+        m.serialize_entry("needReadReceipt", &self.need_read_receipt)?;
+        m.serialize_entry("nickName", &NULL)?;
+        m.serialize_entry("offlinePushInfo", &self.offline_push_info)?;
+        m.serialize_entry("priority", &self.priority.value())?;
+        m.serialize_entry("progress", &self.progress)?;
+        m.serialize_entry("random", &self.random)?;
+        m.serialize_entry("sender", &self.sender)?;
+        m.serialize_entry("seq", &self.seq)?;
+        m.serialize_entry(elem_key(ElemType::Sound), &FirstOf(e, ElemType::Sound))?;
+        m.serialize_entry("status", &self.status.value())?;
+        m.serialize_entry(elem_key(ElemType::Text), &FirstOf(e, ElemType::Text))?;
+        m.serialize_entry("timestamp", &self.timestamp)?;
+        m.serialize_entry("userID", &self.user_id)?;
+        m.serialize_entry(elem_key(ElemType::Video), &FirstOf(e, ElemType::Video))?;
+        // Beyond the seed's template.
+        m.serialize_entry("targetGroupMemberList", &self.target_group_member_list)?;
+        m.serialize_entry("isForwardMessage", &self.is_forward_message)?;
+        m.serialize_entry("isOnlineOnly", &self.online_user_only)?;
+        m.serialize_entry(
+            "isSupportMessageExtension",
+            &self.is_support_message_extension,
+        )?;
+        m.serialize_entry("elemList", &ElemList(&self.elems))?;
+        m.end()
+    }
+}

@@ -1,0 +1,135 @@
+//! V2TIM message priority and its two REST encodings (reference §2.4).
+
+use crate::codes::{Error, Result};
+use serde_json::Value;
+
+/// V2TIM `MessagePriorityEnum`: DEFAULT 0, HIGH 1, NORMAL 2, LOW 3.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[repr(u8)]
+pub enum Priority {
+    #[default]
+    Default = 0,
+    High = 1,
+    Normal = 2,
+    Low = 3,
+}
+
+impl Priority {
+    /// Sending order: 0 goes first (High), Default and Normal share 1, Low is 2.
+    pub fn rank(self) -> u8 {
+        match self {
+            Priority::High => 0,
+            Priority::Default | Priority::Normal => 1,
+            Priority::Low => 2,
+        }
+    }
+
+    /// The V2TIM number.
+    pub fn value(self) -> i32 {
+        self as i32
+    }
+
+    /// From the V2TIM number.
+    pub fn from_value(v: i64) -> Option<Priority> {
+        match v {
+            0 => Some(Priority::Default),
+            1 => Some(Priority::High),
+            2 => Some(Priority::Normal),
+            3 => Some(Priority::Low),
+            _ => None,
+        }
+    }
+
+    /// A V2TIM number (0..=3) or a name: "HIGH", "high", "V2TIM_PRIORITY_HIGH",
+    /// "MessagePriorityEnum.V2TIM_PRIORITY_HIGH" (what Dart's `toString()` prints).
+    pub fn parse(v: &Value) -> Result<Priority> {
+        let bad = || {
+            Error::invalid_param(format!(
+                "priority must be 0..3 or one of DEFAULT, HIGH, NORMAL, LOW, got {v}"
+            ))
+        };
+        match v {
+            Value::Number(n) => n.as_i64().and_then(Priority::from_value).ok_or_else(bad),
+            Value::String(s) => {
+                let name = s.rsplit('.').next().unwrap_or(s);
+                let name = name
+                    .strip_prefix("V2TIM_PRIORITY_")
+                    .or_else(|| name.strip_prefix("v2tim_priority_"))
+                    .unwrap_or(name);
+                match name.to_ascii_uppercase().as_str() {
+                    "DEFAULT" => Ok(Priority::Default),
+                    "HIGH" => Ok(Priority::High),
+                    "NORMAL" => Ok(Priority::Normal),
+                    "LOW" => Ok(Priority::Low),
+                    _ => Err(bad()),
+                }
+            }
+            _ => Err(bad()),
+        }
+    }
+
+    /// REST `send_group_msg` `MsgPriority`; DEFAULT is left out (the server's default is Normal).
+    pub fn rest_name(self) -> Option<&'static str> {
+        match self {
+            Priority::Default => None,
+            Priority::High => Some("High"),
+            Priority::Normal => Some("Normal"),
+            Priority::Low => Some("Low"),
+        }
+    }
+
+    /// From REST history's integer `MsgPriority` (1 High, 2 Normal, 3 Low, 4 Lowest). Lowest
+    /// (server-made tips) has no V2TIM value and reads as Low; anything unknown as Normal.
+    pub fn from_rest_history(v: i64) -> Priority {
+        match v {
+            1 => Priority::High,
+            3 | 4 => Priority::Low,
+            _ => Priority::Normal,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn parses_numbers_and_names() {
+        assert_eq!(Priority::parse(&json!(0)).unwrap(), Priority::Default);
+        assert_eq!(Priority::parse(&json!(3)).unwrap(), Priority::Low);
+        assert_eq!(Priority::parse(&json!("HIGH")).unwrap(), Priority::High);
+        assert_eq!(Priority::parse(&json!("high")).unwrap(), Priority::High);
+        assert_eq!(
+            Priority::parse(&json!("V2TIM_PRIORITY_NORMAL")).unwrap(),
+            Priority::Normal
+        );
+        assert_eq!(
+            Priority::parse(&json!("MessagePriorityEnum.V2TIM_PRIORITY_LOW")).unwrap(),
+            Priority::Low
+        );
+        for bad in [
+            json!(4),
+            json!(-1),
+            json!(1.5),
+            json!("URGENT"),
+            json!(true),
+            json!([]),
+        ] {
+            assert_eq!(Priority::parse(&bad).unwrap_err().code, 6017, "{bad}");
+        }
+    }
+
+    #[test]
+    fn encodings() {
+        assert_eq!(Priority::Default.rest_name(), None);
+        assert_eq!(Priority::High.rest_name(), Some("High"));
+        assert_eq!(Priority::Low.rest_name(), Some("Low"));
+        assert!(Priority::High.rank() < Priority::Normal.rank());
+        assert_eq!(Priority::Default.rank(), Priority::Normal.rank());
+        assert!(Priority::Normal.rank() < Priority::Low.rank());
+        assert_eq!(Priority::from_rest_history(1), Priority::High);
+        assert_eq!(Priority::from_rest_history(2), Priority::Normal);
+        assert_eq!(Priority::from_rest_history(4), Priority::Low);
+    }
+}

@@ -1,0 +1,207 @@
+//! V2TIM `OfflinePushInfo` and its REST form (reference §2.3, §5.6, §5.12).
+
+use super::args::{self, Params};
+use crate::codes::{Error, Result};
+use serde::ser::{Serialize, SerializeMap, Serializer};
+use serde_json::Value;
+use v2im_wire::push as wire;
+
+/// What an offline push shows: V2TIM's fields, camelCase in JSON.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OfflinePushInfo {
+    pub title: String,
+    pub desc: String,
+    pub ext: String,
+    pub disable_push: bool,
+    pub ios_sound: String,
+    pub ignore_ios_badge: bool,
+    pub android_sound: String,
+    pub android_oppo_channel_id: String,
+    /// 0 operational, 1 system; `None` = not given (V2TIM's default 1 is shown, nothing is sent).
+    pub android_vivo_classification: Option<i64>,
+}
+
+impl OfflinePushInfo {
+    /// From the `offlinePushInfo` object of `sendMessage`. Unknown keys (V2TIM has many more
+    /// vendor options) are ignored; known keys are type-checked.
+    pub fn parse(o: &Params) -> Result<OfflinePushInfo> {
+        let s = |k: &str| -> Result<String> {
+            Ok(args::opt_str(o, k)
+                .map_err(|e| Error::invalid_param(format!("offlinePushInfo.{}", e.desc)))?
+                .unwrap_or_default()
+                .to_owned())
+        };
+        let b = |k: &str| -> Result<bool> {
+            Ok(args::opt_bool(o, k)
+                .map_err(|e| Error::invalid_param(format!("offlinePushInfo.{}", e.desc)))?
+                .unwrap_or(false))
+        };
+        let vivo = match o.get("androidVIVOClassification") {
+            None | Some(Value::Null) => None,
+            Some(v) => Some(args::int_value(
+                v,
+                "offlinePushInfo.androidVIVOClassification",
+                0,
+                1,
+            )?),
+        };
+        Ok(OfflinePushInfo {
+            title: s("title")?,
+            desc: s("desc")?,
+            ext: s("ext")?,
+            disable_push: b("disablePush")?,
+            ios_sound: s("iOSSound")?,
+            ignore_ios_badge: b("ignoreIOSBadge")?,
+            android_sound: s("androidSound")?,
+            android_oppo_channel_id: s("androidOPPOChannelID")?,
+            android_vivo_classification: vivo,
+        })
+    }
+
+    /// The V2TIM JSON object.
+    pub fn to_json(&self) -> Value {
+        serde_json::to_value(self).unwrap_or(Value::Null)
+    }
+
+    /// REST `OfflinePushInfo`: PushFlag, Title, Desc, Ext, ApnsInfo.Sound/BadgeMode,
+    /// AndroidInfo.Sound/OPPOChannelID/VIVOClassification. Empty strings are left out so the
+    /// server's defaults (the element's push text) apply.
+    pub fn to_wire(&self) -> wire::OfflinePushInfo {
+        let ne = |s: &str| (!s.is_empty()).then(|| s.to_owned());
+        let apns = wire::ApnsInfo {
+            sound: ne(&self.ios_sound),
+            badge_mode: self.ignore_ios_badge.then_some(1),
+            ..Default::default()
+        };
+        let android = wire::AndroidInfo {
+            sound: ne(&self.android_sound),
+            oppo_channel_id: ne(&self.android_oppo_channel_id),
+            vivo_classification: self.android_vivo_classification,
+            ..Default::default()
+        };
+        wire::OfflinePushInfo {
+            push_flag: Some(i64::from(self.disable_push)),
+            title: ne(&self.title),
+            desc: ne(&self.desc),
+            ext: ne(&self.ext),
+            apns_info: (apns != wire::ApnsInfo::default()).then_some(apns),
+            android_info: (android != wire::AndroidInfo::default()).then_some(android),
+        }
+    }
+
+    /// Back from REST (history).
+    pub fn from_wire(w: &wire::OfflinePushInfo) -> OfflinePushInfo {
+        let apns = w.apns_info.as_ref();
+        let android = w.android_info.as_ref();
+        OfflinePushInfo {
+            title: w.title.clone().unwrap_or_default(),
+            desc: w.desc.clone().unwrap_or_default(),
+            ext: w.ext.clone().unwrap_or_default(),
+            disable_push: w.push_flag == Some(1),
+            ios_sound: apns.and_then(|a| a.sound.clone()).unwrap_or_default(),
+            ignore_ios_badge: apns.and_then(|a| a.badge_mode) == Some(1),
+            android_sound: android.and_then(|a| a.sound.clone()).unwrap_or_default(),
+            android_oppo_channel_id: android
+                .and_then(|a| a.oppo_channel_id.clone())
+                .unwrap_or_default(),
+            android_vivo_classification: android.and_then(|a| a.vivo_classification),
+        }
+    }
+}
+
+impl Serialize for OfflinePushInfo {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(9))?;
+        m.serialize_entry("title", &self.title)?;
+        m.serialize_entry("desc", &self.desc)?;
+        m.serialize_entry("ext", &self.ext)?;
+        m.serialize_entry("disablePush", &self.disable_push)?;
+        m.serialize_entry("iOSSound", &self.ios_sound)?;
+        m.serialize_entry("ignoreIOSBadge", &self.ignore_ios_badge)?;
+        m.serialize_entry("androidSound", &self.android_sound)?;
+        m.serialize_entry("androidOPPOChannelID", &self.android_oppo_channel_id)?;
+        m.serialize_entry(
+            "androidVIVOClassification",
+            &self.android_vivo_classification.unwrap_or(1),
+        )?;
+        m.end()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn full() -> OfflinePushInfo {
+        OfflinePushInfo::parse(
+            json!({
+                "title": "T", "desc": "D", "ext": "{\"k\":1}", "disablePush": true,
+                "iOSSound": "ding.caf", "ignoreIOSBadge": true, "androidSound": "ding",
+                "androidOPPOChannelID": "oppo", "androidVIVOClassification": 0,
+                "vendorParams": "ignored"
+            })
+            .as_object()
+            .unwrap(),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn maps_every_field_to_rest() {
+        let w = serde_json::to_value(full().to_wire()).unwrap();
+        assert_eq!(
+            w,
+            json!({
+                "PushFlag": 1, "Title": "T", "Desc": "D", "Ext": "{\"k\":1}",
+                "ApnsInfo": {"Sound": "ding.caf", "BadgeMode": 1},
+                "AndroidInfo": {"Sound": "ding", "OPPOChannelID": "oppo", "VIVOClassification": 0}
+            })
+        );
+        assert_eq!(OfflinePushInfo::from_wire(&full().to_wire()), full());
+    }
+
+    #[test]
+    fn empty_info_sends_only_push_flag() {
+        let w = serde_json::to_value(OfflinePushInfo::default().to_wire()).unwrap();
+        assert_eq!(w, json!({"PushFlag": 0}));
+    }
+
+    #[test]
+    fn json_has_v2tim_keys() {
+        let j = full().to_json();
+        for k in [
+            "title",
+            "desc",
+            "ext",
+            "disablePush",
+            "iOSSound",
+            "ignoreIOSBadge",
+            "androidSound",
+            "androidOPPOChannelID",
+            "androidVIVOClassification",
+        ] {
+            assert!(j.get(k).is_some(), "{k}");
+        }
+        assert_eq!(
+            OfflinePushInfo::default().to_json()["androidVIVOClassification"],
+            1
+        );
+    }
+
+    #[test]
+    fn bad_types_name_the_field() {
+        for (bad, field) in [
+            (json!({"title": 1}), "offlinePushInfo.title"),
+            (json!({"disablePush": "yes"}), "offlinePushInfo.disablePush"),
+            (
+                json!({"androidVIVOClassification": 7}),
+                "androidVIVOClassification",
+            ),
+        ] {
+            let e = OfflinePushInfo::parse(bad.as_object().unwrap()).unwrap_err();
+            assert_eq!(e.code, 6017);
+            assert!(e.desc.contains(field), "{}", e.desc);
+        }
+    }
+}

@@ -1,0 +1,198 @@
+//! Every message of a client by its local `id`, and by its `msgID` once sent.
+//!
+//! One `RwLock` over both maps: lookups (the common case: send, find, callbacks) share the lock,
+//! changes are short. Closures passed to [`Registry::update`] and [`Registry::read`] run under the
+//! lock, so they must not call back into the registry or into user code.
+
+use crate::model::Message;
+use parking_lot::RwLock;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Process-wide, so ids stay unique across clients and are never reused while the process lives.
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+
+/// Prefix of every local id.
+pub const ID_PREFIX: &str = "v2im-";
+
+#[derive(Default)]
+struct Maps {
+    by_id: HashMap<String, Message>,
+    /// msgID → id.
+    by_msg_id: HashMap<String, String>,
+}
+
+impl Maps {
+    /// The local id for a local id or a msgID.
+    fn resolve<'a>(&'a self, key: &'a str) -> Option<&'a str> {
+        if self.by_id.contains_key(key) {
+            Some(key)
+        } else {
+            self.by_msg_id.get(key).map(String::as_str)
+        }
+    }
+
+    fn index(&mut self, m: &Message) {
+        if let Some(mid) = &m.msg_id {
+            self.by_msg_id.insert(mid.clone(), m.id.clone());
+        }
+    }
+}
+
+/// The thread-safe message table of one client.
+#[derive(Default)]
+pub struct Registry {
+    maps: RwLock<Maps>,
+}
+
+impl Registry {
+    pub fn new() -> Registry {
+        Registry::default()
+    }
+
+    /// A new local id (`"v2im-<n>"`), unique in the process.
+    pub fn next_id(&self) -> String {
+        let n = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+        format!("{ID_PREFIX}{n}")
+    }
+
+    /// Adds (or replaces) a message under its `id`, indexing its `msgID` if it has one.
+    pub fn insert(&self, m: Message) {
+        let mut maps = self.maps.write();
+        maps.index(&m);
+        maps.by_id.insert(m.id.clone(), m);
+    }
+
+    /// A copy of the message with this local id or msgID.
+    pub fn get(&self, id_or_msg_id: &str) -> Option<Message> {
+        self.read(id_or_msg_id, Message::clone)
+    }
+
+    /// Whether a message with this local id or msgID exists.
+    pub fn contains(&self, id_or_msg_id: &str) -> bool {
+        self.maps.read().resolve(id_or_msg_id).is_some()
+    }
+
+    /// Runs `f` on the message (by local id or msgID) under the shared lock, without copying it.
+    pub fn read<R>(&self, id_or_msg_id: &str, f: impl FnOnce(&Message) -> R) -> Option<R> {
+        let maps = self.maps.read();
+        let id = maps.resolve(id_or_msg_id)?;
+        maps.by_id.get(id).map(f)
+    }
+
+    /// Changes the message (by local id or msgID) in place; a new `msg_id` is indexed (the old one
+    /// keeps pointing at the message, so an earlier msgID still finds it). `id` must not change.
+    pub fn update<R>(&self, id_or_msg_id: &str, f: impl FnOnce(&mut Message) -> R) -> Option<R> {
+        let mut guard = self.maps.write();
+        let maps = &mut *guard;
+        let id = maps.resolve(id_or_msg_id)?.to_owned();
+        let m = maps.by_id.get_mut(&id)?;
+        let before = m.msg_id.clone();
+        let r = f(m);
+        debug_assert_eq!(m.id, id, "Registry::update must not change the id");
+        if m.msg_id != before {
+            if let Some(mid) = m.msg_id.clone() {
+                maps.by_msg_id.insert(mid, id);
+            }
+        }
+        Some(r)
+    }
+
+    /// Removes a message (by local id or msgID) with its msgID entries.
+    pub fn remove(&self, id_or_msg_id: &str) -> Option<Message> {
+        let mut maps = self.maps.write();
+        let id = maps.resolve(id_or_msg_id)?.to_owned();
+        let m = maps.by_id.remove(&id)?;
+        maps.by_msg_id.retain(|_, v| *v != id);
+        Some(m)
+    }
+
+    /// Number of messages.
+    pub fn len(&self) -> usize {
+        self.maps.read().by_id.len()
+    }
+
+    /// Whether there are no messages.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Elem, MessageStatus};
+    use std::collections::HashSet;
+    use std::sync::Arc;
+
+    fn text(r: &Registry, t: &str) -> Message {
+        Message::new(r.next_id(), vec![Elem::Text { text: t.into() }], "me")
+    }
+
+    #[test]
+    fn ids_are_unique_across_registries_and_threads() {
+        let regs: Vec<_> = (0..4).map(|_| Arc::new(Registry::new())).collect();
+        let handles: Vec<_> = regs
+            .iter()
+            .map(|r| {
+                let r = r.clone();
+                std::thread::spawn(move || (0..1000).map(|_| r.next_id()).collect::<Vec<_>>())
+            })
+            .collect();
+        let mut seen = HashSet::new();
+        for h in handles {
+            for id in h.join().unwrap() {
+                assert!(id.starts_with(ID_PREFIX));
+                assert!(seen.insert(id), "duplicate id");
+            }
+        }
+    }
+
+    #[test]
+    fn msg_id_index_follows_updates() {
+        let r = Registry::new();
+        let m = text(&r, "a");
+        let id = m.id.clone();
+        r.insert(m);
+        assert!(r.get("1_2_3").is_none());
+        r.update(&id, |m| {
+            m.msg_id = Some("1_2_3".into());
+            m.status = MessageStatus::SendSucc;
+        })
+        .unwrap();
+        assert_eq!(r.get("1_2_3").unwrap().id, id);
+        assert_eq!(r.read(&id, |m| m.status), Some(MessageStatus::SendSucc));
+        // Updating through the msgID works too.
+        r.update("1_2_3", |m| m.local_custom_int = 5).unwrap();
+        assert_eq!(r.get(&id).unwrap().local_custom_int, 5);
+        assert_eq!(r.len(), 1);
+        assert!(r.contains("1_2_3"));
+        let gone = r.remove("1_2_3").unwrap();
+        assert_eq!(gone.id, id);
+        assert!(r.get(&id).is_none() && r.get("1_2_3").is_none() && r.is_empty());
+        assert!(r.update(&id, |_| ()).is_none());
+    }
+
+    #[test]
+    fn concurrent_insert_and_update() {
+        let r = Arc::new(Registry::new());
+        let handles: Vec<_> = (0..4)
+            .map(|t| {
+                let r = r.clone();
+                std::thread::spawn(move || {
+                    for i in 0..500 {
+                        let m = text(&r, "x");
+                        let id = m.id.clone();
+                        r.insert(m);
+                        r.update(&id, |m| m.msg_id = Some(format!("{t}_{i}_0")));
+                    }
+                })
+            })
+            .collect();
+        for h in handles {
+            h.join().unwrap();
+        }
+        assert_eq!(r.len(), 2000);
+        assert!(r.get("3_499_0").is_some());
+    }
+}
