@@ -47,6 +47,9 @@ pub struct Message {
     pub group_at_user_list: Vec<String>,
     /// Targeted group receivers.
     pub target_group_member_list: Vec<String>,
+    /// The target list was made by `sendMessage`'s receiver + groupID (not by
+    /// `createTargetedGroupMessage`), so a re-send after a failure may choose another target.
+    pub target_from_receiver: bool,
     pub need_read_receipt: bool,
     pub is_excluded_from_unread_count: bool,
     pub is_excluded_from_last_message: bool,
@@ -94,6 +97,7 @@ impl Message {
             local_custom_int: 0,
             group_at_user_list: Vec::new(),
             target_group_member_list: Vec::new(),
+            target_from_receiver: false,
             need_read_receipt: false,
             is_excluded_from_unread_count: false,
             is_excluded_from_last_message: false,
