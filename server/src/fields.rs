@@ -68,6 +68,12 @@ impl<'a> Fields<'a> {
         }
     }
 
+    /// A required account id (1 to 32 bytes, no control characters).
+    pub fn account(&self, key: &str, code: i32) -> ApiResult<&'a str> {
+        let id = self.str(key, code)?;
+        check_account(key, id, code)
+    }
+
     pub fn opt_i64(&self, key: &str, code: i32) -> ApiResult<Option<i64>> {
         match self.get(key) {
             None => Ok(None),
@@ -174,5 +180,17 @@ fn describe(v: &Value) -> String {
         Value::Number(n) => format!("{n}"),
         Value::String(s) if s.len() <= 40 => format!("the string {s:?}"),
         v => type_name(v).to_string(),
+    }
+}
+
+/// Refuses an id that cannot be an account, naming the field.
+pub fn check_account<'a>(key: &str, id: &'a str, code: i32) -> ApiResult<&'a str> {
+    if crate::validate::valid_user_id(id) {
+        Ok(id)
+    } else {
+        Err(ApiError::new(
+            code,
+            format!("{key} is not a valid account id (1 to 32 bytes, no control characters)"),
+        ))
     }
 }

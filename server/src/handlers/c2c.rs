@@ -8,7 +8,7 @@ use super::msg::{parse_common, MsgCodes};
 use super::ok;
 use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult};
-use crate::fields::Fields;
+use crate::fields::{check_account, Fields};
 use crate::store::jobs::{C2cIn, Job};
 use crate::store::read::{self, RoamQuery};
 use crate::App;
@@ -87,7 +87,9 @@ fn parse_c2c(
 }
 
 pub async fn sendmsg(app: &App, who: &Principal, f: &Fields<'_>) -> ApiResult<Vec<u8>> {
-    let to = f.str("To_Account", codes::TO_ACCOUNT_INVALID)?.to_string();
+    let to = f
+        .account("To_Account", codes::TO_ACCOUNT_INVALID)?
+        .to_string();
     let msg = parse_c2c(app, who, f, vec![to], false)?;
     let mut r = app.store.write(|reply| Job::SendC2c { msg, reply }).await?;
     let sent = r
@@ -179,6 +181,8 @@ pub async fn getroammsg(app: &App, who: &Principal, f: &Fields<'_>) -> ApiResult
             })?,
     }
     .to_string();
+    check_account("Operator_Account", &operator, codes::FROM_ACCOUNT_INVALID)?;
+    check_account("Peer_Account", &peer, codes::TO_ACCOUNT_INVALID)?;
     if let Principal::User(me) = who {
         if *me != operator {
             return Err(ApiError::new(

@@ -15,7 +15,9 @@ use crate::App;
 const MAX_PEERS: usize = 100;
 
 pub async fn c2c_unread(app: &App, f: &Fields<'_>) -> ApiResult<Vec<u8>> {
-    let owner = f.str("To_Account", codes::TO_ACCOUNT_INVALID)?.to_string();
+    let owner = f
+        .account("To_Account", codes::TO_ACCOUNT_INVALID)?
+        .to_string();
     let peers = f.opt_str_list("Peer_Account", codes::JSON_PARSE_FAILED)?;
     if peers.as_ref().is_some_and(|p| p.len() > MAX_PEERS) {
         return Err(ApiError::new(
@@ -36,8 +38,8 @@ pub async fn c2c_unread(app: &App, f: &Fields<'_>) -> ApiResult<Vec<u8>> {
 
 pub async fn set_msg_read(app: &App, f: &Fields<'_>) -> ApiResult<Vec<u8>> {
     let bad = codes::JSON_PARSE_FAILED;
-    let owner = f.str("Report_Account", bad)?.to_string();
-    let peer = f.str("Peer_Account", bad)?.to_string();
+    let owner = f.account("Report_Account", bad)?.to_string();
+    let peer = f.account("Peer_Account", bad)?.to_string();
     let read_time = f.opt_i64("MsgReadTime", bad)?;
     app.store
         .write(|reply| Job::SetC2cRead {
@@ -52,7 +54,7 @@ pub async fn set_msg_read(app: &App, f: &Fields<'_>) -> ApiResult<Vec<u8>> {
 
 pub async fn recent(app: &App, f: &Fields<'_>) -> ApiResult<Vec<u8>> {
     let bad = codes::INVALID_PARAMETER_70402;
-    let user = f.str("From_Account", bad)?.to_string();
+    let user = f.account("From_Account", bad)?.to_string();
     // Paging fields are read for their types only: the whole list comes in one page.
     for k in [
         "TimeStamp",

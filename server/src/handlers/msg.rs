@@ -40,6 +40,13 @@ pub fn parse_body(f: &Fields, c: &MsgCodes) -> ApiResult<String> {
     }
     let mut elems = Vec::with_capacity(items.len());
     for (i, v) in items.iter().enumerate() {
+        // Serde would also accept arrays for structs; Tencent's elements are objects.
+        if !v.get("MsgContent").is_some_and(Value::is_object) {
+            return Err(ApiError::new(
+                c.body_invalid,
+                format!("MsgBody[{i}] needs a MsgType and a MsgContent object"),
+            ));
+        }
         let e = <MsgElement as serde::Deserialize>::deserialize(v).map_err(|e| {
             let kind = v.get("MsgType").and_then(Value::as_str).unwrap_or("?");
             let kind: String = kind.chars().take(40).collect();
@@ -87,6 +94,12 @@ pub fn parse_common(f: &Fields, c: &MsgCodes) -> ApiResult<MsgCommon> {
     }
     let push_info = match f.get("OfflinePushInfo") {
         None => None,
+        Some(v) if !v.is_object() => {
+            return Err(ApiError::new(
+                c.push_info,
+                "OfflinePushInfo must be an object",
+            ))
+        }
         Some(v) => {
             let p = <OfflinePushInfo as serde::Deserialize>::deserialize(v)
                 .map_err(|e| ApiError::new(c.push_info, format!("OfflinePushInfo: {e}")))?;

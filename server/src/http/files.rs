@@ -32,6 +32,7 @@ fn valid_name(name: &str) -> bool {
 
 pub async fn files(State(app): State<Arc<App>>, req: Request) -> Response {
     let Some(dir) = app.files_dir.clone() else {
+        super::drain(req.into_body()).await;
         return status_json(
             StatusCode::NOT_FOUND,
             codes::BAD_RESOURCE,
@@ -45,6 +46,7 @@ pub async fn files(State(app): State<Arc<App>>, req: Request) -> Response {
         .unwrap_or("")
         .to_string();
     if !valid_name(&name) {
+        super::drain(req.into_body()).await;
         return status_json(
             StatusCode::BAD_REQUEST,
             codes::INVALID_PARAMETER_70402,
@@ -55,11 +57,14 @@ pub async fn files(State(app): State<Arc<App>>, req: Request) -> Response {
     match *req.method() {
         Method::PUT | Method::POST => put(req, dir, path, &name).await,
         Method::GET | Method::HEAD => get(path, req.method() == Method::HEAD).await,
-        _ => status_json(
-            StatusCode::METHOD_NOT_ALLOWED,
-            codes::HTTP_PARSE_ERROR,
-            "use PUT to store and GET to fetch",
-        ),
+        _ => {
+            super::drain(req.into_body()).await;
+            status_json(
+                StatusCode::METHOD_NOT_ALLOWED,
+                codes::HTTP_PARSE_ERROR,
+                "use PUT to store and GET to fetch",
+            )
+        }
     }
 }
 

@@ -48,7 +48,10 @@ fn fail(code: i32, info: impl Into<String>) -> Response {
     json_response(error_body(&ApiError::new(code, info)))
 }
 
-async fn unknown(uri: axum::http::Uri) -> Response {
+async fn unknown(req: Request) -> Response {
+    let (parts, body) = req.into_parts();
+    let uri = parts.uri;
+    drain(body).await;
     fail(
         codes::BAD_RESOURCE,
         format!("unknown resource {:?}", uri.path()),
@@ -57,6 +60,34 @@ async fn unknown(uri: axum::http::Uri) -> Response {
 
 async fn rest(State(app): State<Arc<App>>, req: Request) -> Response {
     let (parts, body) = req.into_parts();
+    // Read the body before any early answer: an unread body would make the connection
+    // unusable for the client's next keep-alive request.
+    let bytes: Bytes = match http_body_util::BodyExt::collect(http_body_util::Limited::new(
+        body,
+        MAX_REQUEST_BYTES,
+    ))
+    .await
+    {
+        Ok(b) => b.to_bytes(),
+        Err(e) if e.is::<http_body_util::LengthLimitError>() => {
+            // The rest of the body is still on the wire: answer, then close.
+            let mut r = fail(
+                codes::JSON_PACKET_TOO_LARGE,
+                format!("request body is larger than {MAX_REQUEST_BYTES} bytes"),
+            );
+            r.headers_mut().insert(
+                header::CONNECTION,
+                header::HeaderValue::from_static("close"),
+            );
+            return r;
+        }
+        Err(e) => {
+            return fail(
+                codes::HTTP_PARSE_ERROR,
+                format!("cannot read the body: {e}"),
+            )
+        }
+    };
     let path = parts
         .uri
         .path()
@@ -86,26 +117,6 @@ async fn rest(State(app): State<Arc<App>>, req: Request) -> Response {
             format!("{path} needs the app admin as identifier"),
         );
     }
-    let bytes: Bytes = match http_body_util::BodyExt::collect(http_body_util::Limited::new(
-        body,
-        MAX_REQUEST_BYTES,
-    ))
-    .await
-    {
-        Ok(b) => b.to_bytes(),
-        Err(e) if e.is::<http_body_util::LengthLimitError>() => {
-            return fail(
-                codes::JSON_PACKET_TOO_LARGE,
-                format!("request body is larger than {MAX_REQUEST_BYTES} bytes"),
-            )
-        }
-        Err(e) => {
-            return fail(
-                codes::HTTP_PARSE_ERROR,
-                format!("cannot read the body: {e}"),
-            )
-        }
-    };
     // Handlers never panic by design; this is the net under that promise: a panic becomes an
     // internal-error answer instead of a dropped connection.
     let task = tokio::spawn(handlers::dispatch(app, endpoint, who, bytes));
@@ -120,6 +131,12 @@ async fn rest(State(app): State<Arc<App>>, req: Request) -> Response {
             fail(codes::INTERNAL_70500, "internal error")
         }
     }
+}
+
+/// Reads and drops a request body (bounded), so the connection stays usable.
+pub async fn drain(body: axum::body::Body) {
+    let _ = http_body_util::BodyExt::collect(http_body_util::Limited::new(body, MAX_REQUEST_BYTES))
+        .await;
 }
 
 /// A non-REST answer with a status code (files endpoints).
