@@ -113,6 +113,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dict[str, Any]]
         }
     finally:
         rc = srv.stop()
+        if srv.proc.stdout is not None:
+            srv.proc.stdout.close()  # Server.stop() leaves the pipe to the garbage collector
         if rc not in (0, None, -15, 143):
             print(f"v2im-server exited with {rc}; log tail:\n{srv.tail()}", file=sys.stderr)
 

@@ -35,9 +35,10 @@ def test_asyncio_send(client: v2im.Client, server: Dict[str, Any]) -> None:
     async def main() -> List[v2im.Message]:
         tasks = [client.send_async(client.create_text(f"async {i}"), receiver="bob") for i in range(20)]
         tasks.append(client.send_async(client.create_text("async group"), group_id=server["group_id"]))
+        sent = await asyncio.gather(*tasks)
         hist = await asyncio.wrap_future(client.get_c2c_history("bob", 5))
-        assert hist
-        return await asyncio.gather(*tasks)
+        assert hist and hist[0].msg_id
+        return sent
 
     sent = asyncio.run(main())
     assert len(sent) == 21
@@ -156,19 +157,26 @@ def test_send_from_done_callback(client: v2im.Client) -> None:
 
 
 def test_close_from_callback_is_refused(client: v2im.Client) -> None:
+    # Event handlers always run on the library's callback thread (a future's done-callback may
+    # run on the caller's thread if the future is already done when it is added).
     seen: List[BaseException] = []
     fired = threading.Event()
 
-    def bad(f: Future) -> None:
+    def bad(ev: Dict[str, Any]) -> None:
+        if fired.is_set():
+            return
         try:
             client.close()
         except BaseException as e:
             seen.append(e)
         fired.set()
 
-    client.send(client.create_text("x"), receiver="bob").add_done_callback(bad)
+    client.on_event = bad
+    client.send(client.create_text("x"), receiver="bob").result(TIMEOUT)
     assert fired.wait(TIMEOUT)
-    assert isinstance(seen[0], V2imError) and seen[0].code == v2im.errors.V2IM_ERR_WOULD_DEADLOCK
+    assert seen and isinstance(seen[0], V2imError), seen
+    assert seen[0].code == v2im.errors.V2IM_ERR_WOULD_DEADLOCK
+    seen.clear()  # its traceback references the client
     assert not client.closed
     assert client.send(client.create_text("still works"), receiver="bob").result(TIMEOUT)
 
@@ -273,19 +281,23 @@ def test_client_dropped_inside_callback(server: Dict[str, Any]) -> None:
     holder: Dict[str, Any] = {"c": v2im.Client(**cfg)}
     ref = weakref.ref(holder["c"])
     fired = threading.Event()
+    on_thread: List[str] = []
 
-    def drop(f: Future) -> None:
-        holder.clear()
-        gc.collect()
-        fired.set()
+    def drop(ev: Dict[str, Any]) -> None:  # an event handler: always on the callback thread
+        if holder:
+            on_thread.append(threading.current_thread().name)
+            holder.clear()
+            gc.collect()
+            fired.set()
 
-    c = holder["c"]
-    fut = c.send(c.create_text("drop me"), receiver="bob")
-    del c
-    fut.add_done_callback(drop)
+    holder["c"].on_event = drop
+    fut = holder["c"].send(holder["c"].create_text("drop me"), receiver="bob")
     assert fired.wait(TIMEOUT)
+    assert on_thread and on_thread[0] != threading.current_thread().name
     deadline = time.monotonic() + 10
     while ref() is not None and time.monotonic() < deadline:
         gc.collect()
         time.sleep(0.01)
     assert ref() is None
+    # Freed from a helper thread: the send completed (sent, or cancelled by the free).
+    assert isinstance(fut.exception(TIMEOUT) or fut.result(), (V2imError, v2im.Message))
