@@ -23,7 +23,8 @@ fn main() {
         println!("cargo::rustc-cdylib-link-arg=-Wl,-soname,libv2im.so.{major}.{minor}");
     }
 
-    let codes_rs = fs::read_to_string(manifest_dir.join("src/codes.rs")).expect("read src/codes.rs");
+    let codes_rs =
+        fs::read_to_string(manifest_dir.join("src/codes.rs")).expect("read src/codes.rs");
     let after_includes = format!("{}\n{}", version_macros(), code_macros(&codes_rs));
 
     let cfg = cbindgen::Config::from_file(manifest_dir.join("cbindgen.toml"))
@@ -75,13 +76,17 @@ fn code_macros(src: &str) -> String {
         "\n/** @name Result codes\n * 0 is success. Tencent's codes keep Tencent's values; v2im's own are 100001 and up.\n \
          * v2im_error_str() gives the text of each. Server codes pass through as the server sends them.\n * @{ */\n",
     );
-    // `(NAME, c"text"),` entries of TEXTS: the fallback doc of a code without a doc comment.
-    let texts: Vec<(&str, &str)> = src
-        .lines()
-        .filter_map(|l| {
-            let l = l.trim().strip_prefix('(')?;
-            let (name, rest) = l.split_once(", c\"")?;
-            Some((name, rest.split_once('"')?.0))
+    // `(NAME, c"text"),` entries of TEXTS (rustfmt may spread one over several lines): the
+    // fallback doc of a code without a doc comment.
+    let flat = src
+        .split_once("pub const TEXTS")
+        .map(|(_, t)| t.split_whitespace().collect::<Vec<_>>().join(" "))
+        .unwrap_or_default();
+    let texts: Vec<(String, String)> = flat
+        .split('(')
+        .filter_map(|piece| {
+            let (name, rest) = piece.split_once(", c\"")?;
+            Some((name.trim().to_string(), rest.split_once('"')?.0.to_string()))
         })
         .collect();
     let mut docs: Vec<String> = Vec::new();

@@ -1,6 +1,23 @@
 /*
- * v2im: a Tencent-IM-compatible messaging SDK core with a C ABI.
- * JSON in, JSON out: see the rules next to each function and the README's "API conventions".
+ * v2im: a Tencent-IM-compatible messaging SDK core with a C ABI. JSON in, JSON out.
+ *
+ * The rules (each is repeated next to the functions it concerns):
+ * 1. Result shape: every callback gets {"code": int, "desc": string, "data": ...}, with the
+ *    params' "@extra" echoed unchanged; `code` is also passed as an argument.
+ * 2. Exactly once: v2im_call returns 0 when it took the request, and then `cb` runs exactly once
+ *    (success, failure, or V2IM_ERR_SHUTTING_DOWN at v2im_client_free). A non-zero return means
+ *    `cb` never runs.
+ * 3. Threads: local methods run `cb` on the calling thread before returning; network methods run
+ *    it on the client's one callback thread, in completion order, never on the caller's thread.
+ *    Every function may be called from any thread at once.
+ * 4. Reentrancy: a callback may call v2im_call; v2im_client_free from a client's own callback
+ *    returns at once without freeing (and logs the misuse). No lock is held while user code runs.
+ * 5. Strings: inputs are borrowed for the call; strings given to callbacks are valid only during
+ *    the callback.
+ * 6. Shutdown: v2im_client_free completes every pending request, waits for in-flight HTTP within
+ *    its timeout, joins the threads and runs `free_user_data`; no callback runs after it returns.
+ * 7. Panics never cross the ABI: they become V2IM_ERR_PANIC and poison the client.
+ * 8. Codes are Tencent's where Tencent has one; v2im's own start at 100001 (V2IM_ERR_*).
  */
 
 #ifndef V2IM_H

@@ -8,7 +8,8 @@
 use std::ffi::{c_char, c_void, CStr};
 
 /// `v2im_callback` without its NULL case.
-pub type ResultFn = unsafe extern "C" fn(user_data: *mut c_void, code: i32, result_json: *const c_char);
+pub type ResultFn =
+    unsafe extern "C" fn(user_data: *mut c_void, code: i32, result_json: *const c_char);
 /// `v2im_event_callback` without its NULL case.
 pub type EventFn = unsafe extern "C" fn(user_data: *mut c_void, event_json: *const c_char);
 /// `v2im_free_fn` without its NULL case.
@@ -61,8 +62,16 @@ pub struct EventSink {
 }
 
 impl EventSink {
-    pub fn new(func: Option<EventFn>, user_data: UserData, free_user_data: Option<FreeFn>) -> EventSink {
-        EventSink { func, user_data, free_user_data }
+    pub fn new(
+        func: Option<EventFn>,
+        user_data: UserData,
+        free_user_data: Option<FreeFn>,
+    ) -> EventSink {
+        EventSink {
+            func,
+            user_data,
+            free_user_data,
+        }
     }
 
     pub fn is_listening(&self) -> bool {

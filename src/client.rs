@@ -80,7 +80,12 @@ impl Client {
     }
 
     /// `v2im_call` once the method name and params are read. `Err(code)` = refused, `cb` not run.
-    pub fn call(&self, method: &str, params: &Map<String, Value>, cb: ResultCallback) -> Result<(), i32> {
+    pub fn call(
+        &self,
+        method: &str,
+        params: &Map<String, Value>,
+        cb: ResultCallback,
+    ) -> Result<(), i32> {
         if let Some(code) = self.refusal() {
             return Err(code);
         }

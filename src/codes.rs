@@ -55,10 +55,19 @@ pub const V2IM_ERR_NETWORK: i32 = 100_009;
 /// Server codes pass through as they come and get a generic text.
 pub const TEXTS: &[(i32, &CStr)] = &[
     (OK, c"success"),
-    (ERR_FILE_TRANS_AUTH_FAILED, c"file transfer: authentication failed"),
+    (
+        ERR_FILE_TRANS_AUTH_FAILED,
+        c"file transfer: authentication failed",
+    ),
     (ERR_FILE_TRANS_NO_SERVER, c"file transfer: no upload server"),
-    (ERR_FILE_TRANS_UPLOAD_FAILED, c"file transfer: upload failed"),
-    (ERR_FILE_TRANS_DOWNLOAD_FAILED, c"file transfer: download failed"),
+    (
+        ERR_FILE_TRANS_UPLOAD_FAILED,
+        c"file transfer: upload failed",
+    ),
+    (
+        ERR_FILE_TRANS_DOWNLOAD_FAILED,
+        c"file transfer: download failed",
+    ),
     (ERR_REQUEST_TIME_OUT, c"request timed out"),
     (ERR_SDK_NOT_INITIALIZED, c"client not initialised"),
     (ERR_INVALID_MSG_ELEM, c"invalid message element"),
@@ -70,8 +79,14 @@ pub const TEXTS: &[(i32, &CStr)] = &[
     (ERR_FILE_TOO_LARGE, c"file too large"),
     (ERR_FILE_SIZE_EMPTY, c"file is empty"),
     (ERR_FILE_OPEN_FAILED, c"file could not be opened"),
-    (ERR_SDK_MSG_BODY_SIZE_LIMIT, c"message body larger than 12 KB"),
-    (ERR_SDK_INVALID_CANCEL_MESSAGE, c"message can no longer be cancelled"),
+    (
+        ERR_SDK_MSG_BODY_SIZE_LIMIT,
+        c"message body larger than 12 KB",
+    ),
+    (
+        ERR_SDK_INVALID_CANCEL_MESSAGE,
+        c"message can no longer be cancelled",
+    ),
     (ERR_SDK_SEND_MESSAGE_FAILED_WITH_CANCEL, c"send cancelled"),
     (ERR_SDK_NET_DISCONNECT, c"network disconnected"),
     (V2IM_ERR_UNKNOWN_METHOD, c"unknown method"),
@@ -79,8 +94,14 @@ pub const TEXTS: &[(i32, &CStr)] = &[
     (V2IM_ERR_QUEUE_FULL, c"send queue full"),
     (V2IM_ERR_PANIC, c"internal panic (client poisoned)"),
     (V2IM_ERR_POISONED, c"client poisoned by an earlier panic"),
-    (V2IM_ERR_WOULD_DEADLOCK, c"call would deadlock (made from a callback)"),
-    (V2IM_ERR_HTTP_STATUS, c"server answered with an HTTP error status"),
+    (
+        V2IM_ERR_WOULD_DEADLOCK,
+        c"call would deadlock (made from a callback)",
+    ),
+    (
+        V2IM_ERR_HTTP_STATUS,
+        c"server answered with an HTTP error status",
+    ),
     (V2IM_ERR_BAD_RESPONSE, c"server answer not understood"),
     (V2IM_ERR_NETWORK, c"network error"),
 ];
@@ -103,7 +124,10 @@ pub struct Error {
 
 impl Error {
     pub fn new(code: i32, desc: impl Into<String>) -> Self {
-        Error { code, desc: desc.into() }
+        Error {
+            code,
+            desc: desc.into(),
+        }
     }
 
     /// 6017 with a message naming the parameter.

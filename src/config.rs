@@ -178,8 +178,8 @@ impl Config {
                 ))
             }
         };
-        let server_url = string_key(v, "serverUrl", false)?
-            .unwrap_or_else(|| DEFAULT_SERVER_URL.to_string());
+        let server_url =
+            string_key(v, "serverUrl", false)?.unwrap_or_else(|| DEFAULT_SERVER_URL.to_string());
         check_url("serverUrl", &server_url)?;
         let server_url = server_url.trim_end_matches('/').to_string();
         let upload_url = match string_key(v, "uploadUrl", false)? {
@@ -197,8 +197,12 @@ impl Config {
             REQUEST_TIMEOUT_MS_RANGE,
             DEFAULT_REQUEST_TIMEOUT_MS,
         )?);
-        let max_retries =
-            uint_key(v, "maxRetries", MAX_RETRIES_RANGE, DEFAULT_MAX_RETRIES as u64)? as u32;
+        let max_retries = uint_key(
+            v,
+            "maxRetries",
+            MAX_RETRIES_RANGE,
+            DEFAULT_MAX_RETRIES as u64,
+        )? as u32;
         let max_queue_length = uint_key(
             v,
             "maxQueueLength",
@@ -299,7 +303,10 @@ mod tests {
         assert_eq!(c.identifier, "u1");
         assert_eq!(c.server_url, DEFAULT_SERVER_URL);
         assert_eq!(c.upload_url, format!("{DEFAULT_SERVER_URL}/files"));
-        assert_eq!(c.request_timeout, Duration::from_millis(DEFAULT_REQUEST_TIMEOUT_MS));
+        assert_eq!(
+            c.request_timeout,
+            Duration::from_millis(DEFAULT_REQUEST_TIMEOUT_MS)
+        );
         assert_eq!(c.max_retries, DEFAULT_MAX_RETRIES);
         assert_eq!(c.max_queue_length, DEFAULT_MAX_QUEUE_LENGTH);
         assert_eq!(c.sender_threads, DEFAULT_SENDER_THREADS);
@@ -309,8 +316,10 @@ mod tests {
 
     #[test]
     fn secret_key_generates_a_verifiable_sig() {
-        let c = parse(json!({"sdkAppID": 1400000000u64, "userID": "u1", "secretKey": "k",
-                             "identifier": "admin", "serverUrl": "http://127.0.0.1:9/"}))
+        let c = parse(
+            json!({"sdkAppID": 1400000000u64, "userID": "u1", "secretKey": "k",
+                             "identifier": "admin", "serverUrl": "http://127.0.0.1:9/"}),
+        )
         .unwrap();
         assert_eq!(c.server_url, "http://127.0.0.1:9");
         let claims = v2im_wire::usersig::decode_usersig(&c.user_sig).unwrap();
@@ -323,16 +332,40 @@ mod tests {
     fn errors_name_the_key() {
         let cases = [
             (json!({"userID": "u", "userSig": "s"}), "sdkAppID"),
-            (json!({"sdkAppID": "1", "userID": "u", "userSig": "s"}), "sdkAppID"),
+            (
+                json!({"sdkAppID": "1", "userID": "u", "userSig": "s"}),
+                "sdkAppID",
+            ),
             (json!({"sdkAppID": 1, "userSig": "s"}), "userID"),
-            (json!({"sdkAppID": 1, "userID": 5, "userSig": "s"}), "userID"),
+            (
+                json!({"sdkAppID": 1, "userID": 5, "userSig": "s"}),
+                "userID",
+            ),
             (json!({"sdkAppID": 1, "userID": "u"}), "secretKey"),
-            (json!({"sdkAppID": 1, "userID": "u", "userSig": "s", "serverUrl": "ftp://x"}), "serverUrl"),
-            (json!({"sdkAppID": 1, "userID": "u", "userSig": "s", "requestTimeoutMs": -1}), "requestTimeoutMs"),
-            (json!({"sdkAppID": 1, "userID": "u", "userSig": "s", "senderThreads": 0}), "senderThreads"),
-            (json!({"sdkAppID": 1, "userID": "u", "userSig": "s", "maxRetries": "3"}), "maxRetries"),
-            (json!({"sdkAppID": 1, "userID": "u", "userSig": "s", "logLevel": "loud"}), "logLevel"),
-            (json!({"sdkAppID": 1, "userID": "u", "userSig": "s", "caFile": "/nonexistent/ca.pem"}), "/nonexistent/ca.pem"),
+            (
+                json!({"sdkAppID": 1, "userID": "u", "userSig": "s", "serverUrl": "ftp://x"}),
+                "serverUrl",
+            ),
+            (
+                json!({"sdkAppID": 1, "userID": "u", "userSig": "s", "requestTimeoutMs": -1}),
+                "requestTimeoutMs",
+            ),
+            (
+                json!({"sdkAppID": 1, "userID": "u", "userSig": "s", "senderThreads": 0}),
+                "senderThreads",
+            ),
+            (
+                json!({"sdkAppID": 1, "userID": "u", "userSig": "s", "maxRetries": "3"}),
+                "maxRetries",
+            ),
+            (
+                json!({"sdkAppID": 1, "userID": "u", "userSig": "s", "logLevel": "loud"}),
+                "logLevel",
+            ),
+            (
+                json!({"sdkAppID": 1, "userID": "u", "userSig": "s", "caFile": "/nonexistent/ca.pem"}),
+                "/nonexistent/ca.pem",
+            ),
         ];
         for (cfg, key) in cases {
             let e = parse(cfg.clone()).unwrap_err();

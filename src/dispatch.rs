@@ -102,14 +102,19 @@ impl Dispatcher {
     /// Posts `{"event": name, "data": data()}`; `data` is only built when someone listens.
     pub fn event<T: serde::Serialize>(&self, name: &str, data: impl FnOnce() -> T) {
         if self.is_listening() {
-            let _ = self.tx.send(Job::Event(crate::result::event(name, &data())));
+            let _ = self
+                .tx
+                .send(Job::Event(crate::result::event(name, &data())));
         }
     }
 
     /// An `onLog` event at `level`, if the configured `logLevel` lets it through.
     pub fn log(&self, level: LogLevel, message: impl FnOnce() -> String) {
         if level != LogLevel::Off && level <= self.log_level {
-            self.event("onLog", || json!({"level": level.name(), "message": message()}));
+            self.event(
+                "onLog",
+                || json!({"level": level.name(), "message": message()}),
+            );
         }
     }
 

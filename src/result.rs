@@ -57,7 +57,10 @@ mod tests {
     fn envelope_is_the_template_and_echoes_extra() {
         let j = envelope(6017, "bad \"x\"", &json!({"a": 1}), Some(&json!([1, "k"])));
         let v: Value = serde_json::from_str(j.as_str()).unwrap();
-        assert_eq!(v, json!({"code": 6017, "desc": "bad \"x\"", "data": {"a": 1}, "@extra": [1, "k"]}));
+        assert_eq!(
+            v,
+            json!({"code": 6017, "desc": "bad \"x\"", "data": {"a": 1}, "@extra": [1, "k"]})
+        );
         let j = envelope(0, "", &Value::Null, None);
         assert_eq!(j.as_str(), r#"{"code":0,"desc":"","data":null}"#);
         assert_eq!(j.as_cstr().to_bytes().len(), j.as_str().len());

@@ -34,16 +34,31 @@ fn client_new_refuses_unreadable_config_without_callback() {
     let mut out = sentinel;
     let good = cstring(&config(NOWHERE, "u").to_string());
     unsafe {
-        assert_eq!(v2im_client_new(good.as_ptr(), ptr::null_mut(), Some(collect), sink.ptr()), 6017);
-        assert_eq!(v2im_client_new(ptr::null(), &mut out, Some(collect), sink.ptr()), 6017);
+        assert_eq!(
+            v2im_client_new(good.as_ptr(), ptr::null_mut(), Some(collect), sink.ptr()),
+            6017
+        );
+        assert_eq!(
+            v2im_client_new(ptr::null(), &mut out, Some(collect), sink.ptr()),
+            6017
+        );
         let bad_utf8 = b"{\"sdkAppID\": \"\xff\"}\0";
         assert_eq!(
-            v2im_client_new(bad_utf8.as_ptr() as *const c_char, &mut out, Some(collect), sink.ptr()),
+            v2im_client_new(
+                bad_utf8.as_ptr() as *const c_char,
+                &mut out,
+                Some(collect),
+                sink.ptr()
+            ),
             6027
         );
         for text in ["[]", "42", "{", "", "null"] {
             let t = cstring(text);
-            assert_eq!(v2im_client_new(t.as_ptr(), &mut out, Some(collect), sink.ptr()), 6027, "{text}");
+            assert_eq!(
+                v2im_client_new(t.as_ptr(), &mut out, Some(collect), sink.ptr()),
+                6027,
+                "{text}"
+            );
         }
     }
     assert_eq!(out, sentinel, "out_client untouched");
@@ -55,11 +70,26 @@ fn client_new_reports_bad_keys_through_the_callback_synchronously() {
     let sink = Sink::new();
     let sentinel = 0x10 as *mut v2im_client;
     for (cfg, key) in [
-        (json!({"userID": "u", "userSig": "s", "@extra": 7}), "sdkAppID"),
-        (json!({"sdkAppID": 1, "userSig": "s", "@extra": 7}), "userID"),
-        (json!({"sdkAppID": 1, "userID": "u", "@extra": 7}), "secretKey"),
-        (json!({"sdkAppID": 1, "userID": "u", "userSig": "s", "caFile": "/no/such.pem", "@extra": 7}), "/no/such.pem"),
-        (json!({"sdkAppID": 1, "userID": true, "userSig": "s", "@extra": 7}), "userID"),
+        (
+            json!({"userID": "u", "userSig": "s", "@extra": 7}),
+            "sdkAppID",
+        ),
+        (
+            json!({"sdkAppID": 1, "userSig": "s", "@extra": 7}),
+            "userID",
+        ),
+        (
+            json!({"sdkAppID": 1, "userID": "u", "@extra": 7}),
+            "secretKey",
+        ),
+        (
+            json!({"sdkAppID": 1, "userID": "u", "userSig": "s", "caFile": "/no/such.pem", "@extra": 7}),
+            "/no/such.pem",
+        ),
+        (
+            json!({"sdkAppID": 1, "userID": true, "userSig": "s", "@extra": 7}),
+            "userID",
+        ),
     ] {
         let mut out = sentinel;
         let t = cstring(&cfg.to_string());
@@ -83,26 +113,59 @@ fn call_refusals_return_a_code_and_never_call_back() {
     let m = cstring("createTextMessage");
     let p = cstring("{\"text\":\"x\"}");
     unsafe {
-        assert_eq!(v2im_call(ptr::null_mut(), m.as_ptr(), p.as_ptr(), Some(collect), c.sink.ptr()), 6017);
-        assert_eq!(v2im_call(c.ptr, ptr::null(), p.as_ptr(), Some(collect), c.sink.ptr()), 6017);
+        assert_eq!(
+            v2im_call(
+                ptr::null_mut(),
+                m.as_ptr(),
+                p.as_ptr(),
+                Some(collect),
+                c.sink.ptr()
+            ),
+            6017
+        );
+        assert_eq!(
+            v2im_call(c.ptr, ptr::null(), p.as_ptr(), Some(collect), c.sink.ptr()),
+            6017
+        );
         let bad = b"{\"text\":\"\xc3\x28\"}\0";
         assert_eq!(
-            v2im_call(c.ptr, m.as_ptr(), bad.as_ptr() as *const c_char, Some(collect), c.sink.ptr()),
+            v2im_call(
+                c.ptr,
+                m.as_ptr(),
+                bad.as_ptr() as *const c_char,
+                Some(collect),
+                c.sink.ptr()
+            ),
             6027
         );
         let bad_method = b"create\xffText\0";
         assert_eq!(
-            v2im_call(c.ptr, bad_method.as_ptr() as *const c_char, p.as_ptr(), Some(collect), c.sink.ptr()),
+            v2im_call(
+                c.ptr,
+                bad_method.as_ptr() as *const c_char,
+                p.as_ptr(),
+                Some(collect),
+                c.sink.ptr()
+            ),
             6017
         );
-        assert_eq!(v2im_set_event_callback(ptr::null_mut(), None, ptr::null_mut(), None), 6017);
+        assert_eq!(
+            v2im_set_event_callback(ptr::null_mut(), None, ptr::null_mut(), None),
+            6017
+        );
         v2im_client_free(ptr::null_mut());
     }
     for text in ["[1]", "\"s\"", "{", "{\"a\":1} trailing", "", "3.5"] {
         assert_eq!(c.call_raw("createTextMessage", text), 6027, "{text}");
     }
-    assert_eq!(c.call("noSuchMethod", &json!({})), codes::V2IM_ERR_UNKNOWN_METHOD);
-    assert_eq!(c.call("sendmessage", &json!({"id": "x"})), codes::V2IM_ERR_UNKNOWN_METHOD);
+    assert_eq!(
+        c.call("noSuchMethod", &json!({})),
+        codes::V2IM_ERR_UNKNOWN_METHOD
+    );
+    assert_eq!(
+        c.call("sendmessage", &json!({"id": "x"})),
+        codes::V2IM_ERR_UNKNOWN_METHOD
+    );
     assert_no_callback(&c.sink);
 }
 
@@ -114,7 +177,15 @@ impl Raw for TestClient {
     fn call_raw(&self, method: &str, params: &str) -> i32 {
         let m = cstring(method);
         let p = cstring(params);
-        unsafe { v2im_call(self.ptr, m.as_ptr(), p.as_ptr(), Some(collect), self.sink.ptr()) }
+        unsafe {
+            v2im_call(
+                self.ptr,
+                m.as_ptr(),
+                p.as_ptr(),
+                Some(collect),
+                self.sink.ptr(),
+            )
+        }
     }
 }
 
@@ -124,9 +195,17 @@ fn readable_errors_arrive_through_the_callback() {
     let me = std::thread::current().id();
     // Local method: synchronous, on this thread, before the call returns.
     assert_eq!(c.call("createTextMessage", &json!({"@extra": "e1"})), 0);
-    let d = c.sink.rx.try_recv().expect("local callbacks run before return");
+    let d = c
+        .sink
+        .rx
+        .try_recv()
+        .expect("local callbacks run before return");
     assert_eq!((d.code, d.thread), (6017, me));
-    assert!(d.json["desc"].as_str().unwrap().contains("text"), "{}", d.json);
+    assert!(
+        d.json["desc"].as_str().unwrap().contains("text"),
+        "{}",
+        d.json
+    );
     assert_eq!(d.json["@extra"], "e1");
     // NULL params = {}: the method reports the missing parameter.
     let m = cstring("createTextMessage");
@@ -135,17 +214,27 @@ fn readable_errors_arrive_through_the_callback() {
     assert_eq!(c.sink.rx.try_recv().unwrap().code, 6017);
 
     // Network method failures: on the callback thread, never this one.
-    let unknown = c.call_wait("sendMessage", json!({"id": "v2im-no-such", "receiver": "bob", "@extra": {"k": [1]}}));
+    let unknown = c.call_wait(
+        "sendMessage",
+        json!({"id": "v2im-no-such", "receiver": "bob", "@extra": {"k": [1]}}),
+    );
     assert_eq!(unknown.code, 6017);
     assert_ne!(unknown.thread, me);
-    assert!(unknown.json["desc"].as_str().unwrap().contains("v2im-no-such"));
+    assert!(unknown.json["desc"]
+        .as_str()
+        .unwrap()
+        .contains("v2im-no-such"));
     assert_eq!(unknown.json["@extra"], json!({"k": [1]}));
 
     let id = c.text("hello");
     let neither = c.send(&id, json!({}));
     assert_eq!(neither.code, 6017);
     assert_ne!(neither.thread, me);
-    assert_eq!(neither.json["data"]["id"], id.as_str(), "the failed message is reported");
+    assert_eq!(
+        neither.json["data"]["id"],
+        id.as_str(),
+        "the failed message is reported"
+    );
     assert_eq!(neither.json["data"]["status"], 3);
 
     let big = c.text(&"x".repeat(13 * 1024));
@@ -189,7 +278,9 @@ unsafe extern "C" fn free_from_callback(ud: *mut c_void, code: i32, json: *const
 
 unsafe extern "C" fn log_event(ud: *mut c_void, json: *const c_char) {
     let sink = unsafe { &*(ud as *const Sink) };
-    let text = unsafe { CStr::from_ptr(json) }.to_string_lossy().into_owned();
+    let text = unsafe { CStr::from_ptr(json) }
+        .to_string_lossy()
+        .into_owned();
     let _ = sink.tx.send(Done {
         code: 0,
         json: serde_json::from_str(&text).unwrap_or(Value::Null),
@@ -205,23 +296,43 @@ fn free_from_a_callback_returns_without_freeing_and_logs() {
         unsafe { v2im_set_event_callback(c.ptr, Some(log_event), events.ptr(), None) },
         0
     );
-    let r = Box::new(Reentry { client: c.ptr, sink: Sink::new() });
+    let r = Box::new(Reentry {
+        client: c.ptr,
+        sink: Sink::new(),
+    });
     let rp = &*r as *const Reentry as *mut c_void;
     let m = cstring("createTextMessage");
     let p = cstring("{\"text\":\"a\"}");
     // Synchronous callback (calling thread) and callback-thread callback.
-    assert_eq!(unsafe { v2im_call(c.ptr, m.as_ptr(), p.as_ptr(), Some(free_from_callback), rp) }, 0);
+    assert_eq!(
+        unsafe { v2im_call(c.ptr, m.as_ptr(), p.as_ptr(), Some(free_from_callback), rp) },
+        0
+    );
     assert_eq!(r.sink.next().code, 0);
     let cm = cstring("cancelSendMessage");
     let cp = cstring("{\"id\":\"none\"}");
-    assert_eq!(unsafe { v2im_call(c.ptr, cm.as_ptr(), cp.as_ptr(), Some(free_from_callback), rp) }, 0);
+    assert_eq!(
+        unsafe {
+            v2im_call(
+                c.ptr,
+                cm.as_ptr(),
+                cp.as_ptr(),
+                Some(free_from_callback),
+                rp,
+            )
+        },
+        0
+    );
     assert_eq!(r.sink.next().code, 6017);
     // The client still works.
     assert!(!c.text("still alive").is_empty());
     let mut misuse = 0;
     while let Ok(e) = events.rx.recv_timeout(Duration::from_secs(2)) {
         if e.json["event"] == "onLog" && e.json["data"]["level"] == "error" {
-            assert!(e.json["data"]["message"].as_str().unwrap().contains("v2im_client_free"));
+            assert!(e.json["data"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("v2im_client_free"));
             misuse += 1;
             if misuse == 2 {
                 break;
@@ -238,26 +349,63 @@ unsafe extern "C" fn call_from_callback(ud: *mut c_void, code: i32, json: *const
     // A local call (runs its callback right here) and a network call (queued).
     let m = cstring("createTextMessage");
     let p = cstring("{\"text\":\"from a callback\"}");
-    let rc1 = unsafe { v2im_call(r.client, m.as_ptr(), p.as_ptr(), Some(collect), r.sink.ptr()) };
+    let rc1 = unsafe {
+        v2im_call(
+            r.client,
+            m.as_ptr(),
+            p.as_ptr(),
+            Some(collect),
+            r.sink.ptr(),
+        )
+    };
     let cm = cstring("cancelSendMessage");
     let cp = cstring("{\"id\":\"none\"}");
-    let rc2 = unsafe { v2im_call(r.client, cm.as_ptr(), cp.as_ptr(), Some(collect), r.sink.ptr()) };
-    let _ = r.sink.tx.send(Done { code: rc1 * 1000 + rc2, json: Value::Null, thread: std::thread::current().id() });
+    let rc2 = unsafe {
+        v2im_call(
+            r.client,
+            cm.as_ptr(),
+            cp.as_ptr(),
+            Some(collect),
+            r.sink.ptr(),
+        )
+    };
+    let _ = r.sink.tx.send(Done {
+        code: rc1 * 1000 + rc2,
+        json: Value::Null,
+        thread: std::thread::current().id(),
+    });
 }
 
 #[test]
 fn a_callback_may_call_v2im_call() {
     let c = offline_client();
-    let r = Box::new(Reentry { client: c.ptr, sink: Sink::new() });
+    let r = Box::new(Reentry {
+        client: c.ptr,
+        sink: Sink::new(),
+    });
     let rp = &*r as *const Reentry as *mut c_void;
     let cm = cstring("cancelSendMessage");
     let cp = cstring("{\"id\":\"x\"}");
-    assert_eq!(unsafe { v2im_call(c.ptr, cm.as_ptr(), cp.as_ptr(), Some(call_from_callback), rp) }, 0);
+    assert_eq!(
+        unsafe {
+            v2im_call(
+                c.ptr,
+                cm.as_ptr(),
+                cp.as_ptr(),
+                Some(call_from_callback),
+                rp,
+            )
+        },
+        0
+    );
     let first = r.sink.next();
     assert_eq!(first.code, 6017);
     let created = r.sink.next();
     assert_eq!(created.code, 0, "{}", created.json);
-    assert_eq!(created.thread, first.thread, "local callback on the calling (callback) thread");
+    assert_eq!(
+        created.thread, first.thread,
+        "local callback on the calling (callback) thread"
+    );
     let rcs = r.sink.next();
     assert_eq!(rcs.code, 0, "both calls from the callback were accepted");
     let nested = r.sink.next();
@@ -276,9 +424,15 @@ fn several_clients_and_event_finalizer_runs_once_at_free() {
     let a = offline_client();
     let mut b = offline_client();
     unsafe {
-        assert_eq!(v2im_set_event_callback(b.ptr, Some(log_event), b.sink.ptr(), Some(fin)), 0);
+        assert_eq!(
+            v2im_set_event_callback(b.ptr, Some(log_event), b.sink.ptr(), Some(fin)),
+            0
+        );
         // Replacing runs the first finalizer (on the callback thread, after its events).
-        assert_eq!(v2im_set_event_callback(b.ptr, None, ptr::null_mut(), Some(fin)), 0);
+        assert_eq!(
+            v2im_set_event_callback(b.ptr, None, ptr::null_mut(), Some(fin)),
+            0
+        );
     }
     let _ = b.text("sync");
     b.free();

@@ -33,7 +33,15 @@ fn call_counted(client: *mut v2im_client, method: &str, params: &str, slot: &Slo
     let m = cstring(method);
     let p = cstring(params);
     // SAFETY: a live client, valid strings; the slot outlives the client.
-    unsafe { v2im_call(client, m.as_ptr(), p.as_ptr(), Some(count), slot as *const Slot as *mut c_void) }
+    unsafe {
+        v2im_call(
+            client,
+            m.as_ptr(),
+            p.as_ptr(),
+            Some(count),
+            slot as *const Slot as *mut c_void,
+        )
+    }
 }
 
 #[test]
@@ -55,21 +63,45 @@ fn every_accepted_call_calls_back_once_under_8_threads() {
                     for i in 0..PER_THREAD {
                         let slot = &all[t * PER_THREAD + i];
                         let rc = match i % 6 {
-                            0 => call_counted(client.0, "createTextMessage", r#"{"text":"t"}"#, slot),
+                            0 => {
+                                call_counted(client.0, "createTextMessage", r#"{"text":"t"}"#, slot)
+                            }
                             1 => {
                                 // Create (collected elsewhere), then send with the counted callback.
                                 let m = cstring("createTextMessage");
                                 let p = cstring(&format!(r#"{{"text":"from {t} #{i}"}}"#));
-                                let rc = unsafe { v2im_call(client.0, m.as_ptr(), p.as_ptr(), Some(collect), creates.ptr()) };
+                                let rc = unsafe {
+                                    v2im_call(
+                                        client.0,
+                                        m.as_ptr(),
+                                        p.as_ptr(),
+                                        Some(collect),
+                                        creates.ptr(),
+                                    )
+                                };
                                 assert_eq!(rc, 0);
-                                let id = creates.next().json["data"]["id"].as_str().unwrap().to_string();
-                                let params = json!({"id": id, "receiver": format!("peer{t}")}).to_string();
+                                let id = creates.next().json["data"]["id"]
+                                    .as_str()
+                                    .unwrap()
+                                    .to_string();
+                                let params =
+                                    json!({"id": id, "receiver": format!("peer{t}")}).to_string();
                                 call_counted(client.0, "sendMessage", &params, slot)
                             }
-                            2 => call_counted(client.0, "sendMessage", r#"{"id":"v2im-unknown","receiver":"x"}"#, slot),
+                            2 => call_counted(
+                                client.0,
+                                "sendMessage",
+                                r#"{"id":"v2im-unknown","receiver":"x"}"#,
+                                slot,
+                            ),
                             3 => call_counted(client.0, "noSuchMethod", "{}", slot),
                             4 => call_counted(client.0, "findMessages", "not json", slot),
-                            _ => call_counted(client.0, "getC2CHistoryMessageList", &format!(r#"{{"userID":"peer{t}","count":3}}"#), slot),
+                            _ => call_counted(
+                                client.0,
+                                "getC2CHistoryMessageList",
+                                &format!(r#"{{"userID":"peer{t}","count":3}}"#),
+                                slot,
+                            ),
                         };
                         let refused = matches!(i % 6, 3 | 4);
                         assert_eq!(rc != 0, refused, "thread {t} call {i}: rc {rc}");
@@ -79,11 +111,20 @@ fn every_accepted_call_calls_back_once_under_8_threads() {
                 })
             })
             .collect();
-        handles.into_iter().flat_map(|h| h.join().unwrap()).collect()
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect()
     });
     let accepted: u32 = expected.iter().sum();
     let deadline = Instant::now() + WAIT;
-    while all.iter().map(|s| s.calls.load(Ordering::SeqCst)).sum::<u32>() < accepted && Instant::now() < deadline {
+    while all
+        .iter()
+        .map(|s| s.calls.load(Ordering::SeqCst))
+        .sum::<u32>()
+        < accepted
+        && Instant::now() < deadline
+    {
         std::thread::sleep(Duration::from_millis(10));
     }
     c.free();
@@ -126,12 +167,18 @@ fn assert_all_once_failed(all: &[Slot]) {
         assert_eq!(s.calls.load(Ordering::SeqCst), 1, "message {i}");
         let code = s.code.load(Ordering::SeqCst);
         assert!(
-            [codes::V2IM_ERR_SHUTTING_DOWN, codes::V2IM_ERR_NETWORK, codes::ERR_REQUEST_TIME_OUT].contains(&code),
+            [
+                codes::V2IM_ERR_SHUTTING_DOWN,
+                codes::V2IM_ERR_NETWORK,
+                codes::ERR_REQUEST_TIME_OUT
+            ]
+            .contains(&code),
             "message {i}: code {code}"
         );
     }
     assert!(
-        all.iter().any(|s| s.code.load(Ordering::SeqCst) == codes::V2IM_ERR_SHUTTING_DOWN),
+        all.iter()
+            .any(|s| s.code.load(Ordering::SeqCst) == codes::V2IM_ERR_SHUTTING_DOWN),
         "queued messages are cancelled at shutdown"
     );
 }
@@ -140,7 +187,10 @@ fn assert_all_once_failed(all: &[Slot]) {
 fn free_with_1000_queued_for_a_refusing_server() {
     // Nothing listens on port 1: every attempt fails at once and backs off.
     let (took, all) = shutdown_with_1000_queued("http://127.0.0.1:1", 2000);
-    assert!(took < Duration::from_millis(2000 + 3000), "v2im_client_free took {took:?}");
+    assert!(
+        took < Duration::from_millis(2000 + 3000),
+        "v2im_client_free took {took:?}"
+    );
     assert_all_once_failed(&all);
 }
 
@@ -150,9 +200,18 @@ fn free_with_1000_queued_for_a_silent_server_waits_at_most_the_request_timeout()
     let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", silent.local_addr().unwrap());
     let (took, all) = shutdown_with_1000_queued(&url, 1500);
-    assert!(took < Duration::from_millis(1500 + 3000), "v2im_client_free took {took:?}");
+    assert!(
+        took < Duration::from_millis(1500 + 3000),
+        "v2im_client_free took {took:?}"
+    );
     assert_all_once_failed(&all);
-    let timed_out = all.iter().filter(|s| s.code.load(Ordering::SeqCst) == codes::ERR_REQUEST_TIME_OUT).count();
-    assert!(timed_out >= 1, "in-flight requests end with the request timeout");
+    let timed_out = all
+        .iter()
+        .filter(|s| s.code.load(Ordering::SeqCst) == codes::ERR_REQUEST_TIME_OUT)
+        .count();
+    assert!(
+        timed_out >= 1,
+        "in-flight requests end with the request timeout"
+    );
     drop(silent);
 }

@@ -40,10 +40,22 @@ fn version_macros_equal_runtime_and_cargo() {
         .unwrap()
         .to_string();
     assert_eq!(runtime, env!("CARGO_PKG_VERSION"));
-    assert_eq!(define(&h, "V2IM_VERSION_STRING").unwrap(), format!("\"{runtime}\""));
-    assert_eq!(define(&h, "V2IM_VERSION_MAJOR").unwrap(), env!("CARGO_PKG_VERSION_MAJOR"));
-    assert_eq!(define(&h, "V2IM_VERSION_MINOR").unwrap(), env!("CARGO_PKG_VERSION_MINOR"));
-    assert_eq!(define(&h, "V2IM_VERSION_PATCH").unwrap(), env!("CARGO_PKG_VERSION_PATCH"));
+    assert_eq!(
+        define(&h, "V2IM_VERSION_STRING").unwrap(),
+        format!("\"{runtime}\"")
+    );
+    assert_eq!(
+        define(&h, "V2IM_VERSION_MAJOR").unwrap(),
+        env!("CARGO_PKG_VERSION_MAJOR")
+    );
+    assert_eq!(
+        define(&h, "V2IM_VERSION_MINOR").unwrap(),
+        env!("CARGO_PKG_VERSION_MINOR")
+    );
+    assert_eq!(
+        define(&h, "V2IM_VERSION_PATCH").unwrap(),
+        env!("CARGO_PKG_VERSION_PATCH")
+    );
 }
 
 #[test]
@@ -51,9 +63,13 @@ fn every_code_has_a_macro_and_a_text() {
     let h = generated();
     let mut defined = 0;
     for l in h.lines() {
-        let Some(rest) = l.strip_prefix("#define V2IM_") else { continue };
+        let Some(rest) = l.strip_prefix("#define V2IM_") else {
+            continue;
+        };
         // The include guard has no value.
-        let Some((name, value)) = rest.split_once(' ') else { continue };
+        let Some((name, value)) = rest.split_once(' ') else {
+            continue;
+        };
         if name.starts_with("VERSION_") {
             continue;
         }
@@ -66,7 +82,8 @@ fn every_code_has_a_macro_and_a_text() {
     }
     for (code, text) in v2im::codes::TEXTS {
         assert!(
-            h.lines().any(|l| l.starts_with("#define V2IM_") && l.ends_with(&format!(" {code}"))),
+            h.lines()
+                .any(|l| l.starts_with("#define V2IM_") && l.ends_with(&format!(" {code}"))),
             "code {code} has no V2IM_ macro"
         );
         let s = unsafe { CStr::from_ptr(v2im::ffi::v2im_error_str(*code)) };
@@ -87,12 +104,19 @@ fn header_declares_exactly_the_six_functions() {
                 && !l.starts_with([' ', '/', '#'])
                 && !l.starts_with("typedef")
         })
-        .filter_map(|l| l.split('(').next()?.rsplit(|c: char| c == ' ' || c == '*').next())
+        .filter_map(|l| l.split('(').next()?.rsplit([' ', '*']).next())
         .collect();
     fns.sort_unstable();
     assert_eq!(
         fns,
-        ["v2im_call", "v2im_client_free", "v2im_client_new", "v2im_error_str", "v2im_set_event_callback", "v2im_version"]
+        [
+            "v2im_call",
+            "v2im_client_free",
+            "v2im_client_new",
+            "v2im_error_str",
+            "v2im_set_event_callback",
+            "v2im_version"
+        ]
     );
     assert!(h.contains("typedef struct v2im_client v2im_client;"));
     assert!(h.contains("#ifndef V2IM_H"));

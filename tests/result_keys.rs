@@ -15,11 +15,23 @@ fn every_result_carries_the_template() {
     // createXxxMessage: {"id", "messageInfo": V2TimMessage}.
     let creates = [
         ("createTextMessage", json!({"text": "t"})),
-        ("createCustomMessage", json!({"data": "d", "desc": "x", "extension": "e"})),
-        ("createLocationMessage", json!({"desc": "here", "longitude": 113.9, "latitude": 22.5})),
+        (
+            "createCustomMessage",
+            json!({"data": "d", "desc": "x", "extension": "e"}),
+        ),
+        (
+            "createLocationMessage",
+            json!({"desc": "here", "longitude": 113.9, "latitude": 22.5}),
+        ),
         ("createFaceMessage", json!({"index": 1, "data": "smile"})),
-        ("createTextAtMessage", json!({"text": "@bob hi", "atUserList": ["bob"]})),
-        ("createTargetedGroupMessage", json!({"id": "", "receiverList": ["bob"]})),
+        (
+            "createTextAtMessage",
+            json!({"text": "@bob hi", "atUserList": ["bob"]}),
+        ),
+        (
+            "createTargetedGroupMessage",
+            json!({"id": "", "receiverList": ["bob"]}),
+        ),
     ];
     let mut ids = Vec::new();
     for (method, mut params) in creates {
@@ -66,7 +78,10 @@ fn every_result_carries_the_template() {
     assert_eq!(server_refused.json["data"]["id"], ids[4].as_str());
 
     // History, both kinds.
-    let h = a.call_wait("getC2CHistoryMessageList", json!({"userID": "bob", "count": 5}));
+    let h = a.call_wait(
+        "getC2CHistoryMessageList",
+        json!({"userID": "bob", "count": 5}),
+    );
     assert_eq!(h.code, 0, "{}", h.json);
     assert_envelope(&h.json, "c2c history");
     let list = h.json["data"].as_array().unwrap();
@@ -74,7 +89,10 @@ fn every_result_carries_the_template() {
     for m in list {
         assert_message_keys(m, "c2c history item");
     }
-    let gh = a.call_wait("getGroupHistoryMessageList", json!({"groupID": "g-keys", "count": 5}));
+    let gh = a.call_wait(
+        "getGroupHistoryMessageList",
+        json!({"groupID": "g-keys", "count": 5}),
+    );
     assert_eq!(gh.code, 0, "{}", gh.json);
     for m in gh.json["data"].as_array().unwrap() {
         assert_message_keys(m, "group history item");

@@ -31,14 +31,19 @@ pub fn cancel(ctx: &Ctx, params: &Params, cb: ResultCallback, extra: Option<Valu
                     .registry
                     .get(&local_id)
                     .map_or(Value::Null, |m| m.to_json());
-                ctx.dispatch
-                    .complete(cb, codes::OK, result::envelope(codes::OK, "", &data, extra.as_ref()));
+                ctx.dispatch.complete(
+                    cb,
+                    codes::OK,
+                    result::envelope(codes::OK, "", &data, extra.as_ref()),
+                );
             }
         }
         None => {
             let e = Error::new(
                 codes::ERR_SDK_INVALID_CANCEL_MESSAGE,
-                format!("message \"{id}\" is not waiting in the send queue (in flight or finished)"),
+                format!(
+                    "message \"{id}\" is not waiting in the send queue (in flight or finished)"
+                ),
             );
             fail_async(ctx, cb, &e, &Value::Null, extra.as_ref());
         }

@@ -38,8 +38,15 @@ fn request_id() -> String {
 }
 
 enum Target {
-    C2c { peer: String, last_key: Option<String>, max_time: i64 },
-    Group { group: String, below_seq: Option<u64> },
+    C2c {
+        peer: String,
+        last_key: Option<String>,
+        max_time: i64,
+    },
+    Group {
+        group: String,
+        below_seq: Option<u64>,
+    },
 }
 
 pub fn c2c(ctx: &Ctx, params: &Params, cb: ResultCallback, extra: Option<Value>) {
@@ -56,7 +63,14 @@ pub fn c2c(ctx: &Ctx, params: &Params, cb: ResultCallback, extra: Option<Value>)
                 .unwrap_or_else(|| now_secs() + CLOCK_SLACK_SECS),
             None => now_secs() + CLOCK_SLACK_SECS,
         };
-        Ok((Target::C2c { peer, last_key: last, max_time }, count))
+        Ok((
+            Target::C2c {
+                peer,
+                last_key: last,
+                max_time,
+            },
+            count,
+        ))
     })();
     submit(ctx, parsed, cb, extra);
 }
@@ -125,7 +139,11 @@ impl HistoryTask {
     fn fetch(&self, rest: &RestClient) -> Result<Vec<Message>> {
         let mut out = Vec::new();
         match &self.target {
-            Target::C2c { peer, last_key, max_time } => {
+            Target::C2c {
+                peer,
+                last_key,
+                max_time,
+            } => {
                 let mut last_key = last_key.clone();
                 let mut max_time = *max_time;
                 while (out.len() as i64) < self.count {
@@ -138,7 +156,9 @@ impl HistoryTask {
                         last_msg_key: last_key.clone(),
                     };
                     let page: GetRoamMsgResponse = rest.post(paths::ADMIN_GETROAMMSG, &req)?;
-                    let Some(last) = page.msg_list.last() else { break };
+                    let Some(last) = page.msg_list.last() else {
+                        break;
+                    };
                     last_key = Some(last.msg_key.clone());
                     max_time = last.msg_time_stamp;
                     out.extend(
@@ -194,7 +214,9 @@ impl HistoryTask {
 
     /// What only this process knows about a message it sent: its localCustomData.
     fn merge_local(&self, m: &mut Message) {
-        let Some(key) = m.msg_id.as_deref() else { return };
+        let Some(key) = m.msg_id.as_deref() else {
+            return;
+        };
         if let Some((data, int)) = self
             .registry
             .read(key, |l| (l.local_custom_data.clone(), l.local_custom_int))
@@ -224,8 +246,11 @@ impl Task for HistoryTask {
     fn abort(&mut self, code: i32, desc: &str) {
         if let Some(cb) = self.cb.take() {
             let e = Error::new(code, desc);
-            self.dispatch
-                .complete(cb, code, result::failure(&e, &Value::Null, self.extra.as_ref()));
+            self.dispatch.complete(
+                cb,
+                code,
+                result::failure(&e, &Value::Null, self.extra.as_ref()),
+            );
         }
     }
 }

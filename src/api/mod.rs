@@ -35,7 +35,12 @@ pub const EXTRA_KEY: &str = "@extra";
 /// Runs `method`. `Err(code)` only for an unknown method: then nothing ran and `cb` is dropped
 /// without being called. Otherwise `cb` runs exactly once, now (local methods) or on the
 /// callback thread (network methods).
-pub fn call(ctx: &Ctx, method: &str, params: &Map<String, Value>, cb: ResultCallback) -> Result<(), i32> {
+pub fn call(
+    ctx: &Ctx,
+    method: &str,
+    params: &Map<String, Value>,
+    cb: ResultCallback,
+) -> Result<(), i32> {
     let extra = params.get(EXTRA_KEY);
     let local = create::call_create(method, params, &ctx.registry, &ctx.self_user)
         .or_else(|| local::call_local(method, params, &ctx.registry));
@@ -63,7 +68,13 @@ pub fn call(ctx: &Ctx, method: &str, params: &Map<String, Value>, cb: ResultCall
 
 /// Posts a failure that happened before a network request was queued (rule 3: still on the
 /// callback thread).
-fn fail_async(ctx: &Ctx, cb: ResultCallback, err: &codes::Error, data: &Value, extra: Option<&Value>) {
+fn fail_async(
+    ctx: &Ctx,
+    cb: ResultCallback,
+    err: &codes::Error,
+    data: &Value,
+    extra: Option<&Value>,
+) {
     if cb.is_some() {
         ctx.dispatch
             .complete(cb, err.code, result::failure(err, data, extra));

@@ -19,9 +19,14 @@ use v2im_wire::c2c::SendMsgResponse;
 use v2im_wire::group::SendGroupMsgResponse;
 use v2im_wire::url::paths;
 
-pub fn send_message(ctx: &Ctx, params: &serde_json::Map<String, Value>, cb: ResultCallback, extra: Option<Value>) {
-    let prepared = SendParams::parse(params)
-        .and_then(|p| prepare_send(&ctx.registry, &p, &ctx.self_user));
+pub fn send_message(
+    ctx: &Ctx,
+    params: &serde_json::Map<String, Value>,
+    cb: ResultCallback,
+    extra: Option<Value>,
+) {
+    let prepared =
+        SendParams::parse(params).and_then(|p| prepare_send(&ctx.registry, &p, &ctx.self_user));
     let msg = match prepared {
         Ok(m) => m,
         Err(e) => {
@@ -70,9 +75,10 @@ fn conversation(m: &Message) -> String {
 }
 
 fn status_event(d: &Dispatcher, m: &Message, code: i32, desc: &str) {
-    d.event("onMessageStatusChanged", || {
-        json!({"message": m, "status": m.status.value(), "code": code, "desc": desc})
-    });
+    d.event(
+        "onMessageStatusChanged",
+        || json!({"message": m, "status": m.status.value(), "code": code, "desc": desc}),
+    );
 }
 
 /// One queued send. `cb` is taken when the result is posted, so it is posted once.
@@ -109,9 +115,10 @@ impl SendTask {
                 mark(&mut m);
                 m
             });
-        self.dispatch.event("onSendMessageProgress", || {
-            json!({"message": &msg, "progress": msg.progress})
-        });
+        self.dispatch.event(
+            "onSendMessageProgress",
+            || json!({"message": &msg, "progress": msg.progress}),
+        );
         status_event(&self.dispatch, &msg, codes::OK, "");
         let json = result::envelope(codes::OK, "", &msg, self.extra.as_ref());
         self.dispatch.complete(cb, codes::OK, json);

@@ -63,7 +63,10 @@ pub unsafe extern "C" fn v2im_call(
             // SAFETY: as above.
             json_object(unsafe { read_str(params_json, codes::ERR_INVALID_JSON) }?)?
         };
-        c.client
-            .call(method, &params, ResultCallback::new(cb, UserData(user_data)))
+        c.client.call(
+            method,
+            &params,
+            ResultCallback::new(cb, UserData(user_data)),
+        )
     })
 }

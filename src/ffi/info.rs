@@ -3,10 +3,11 @@
 use crate::codes;
 use std::ffi::{c_char, CStr};
 
-const VERSION: &CStr = match CStr::from_bytes_with_nul(concat!(env!("CARGO_PKG_VERSION"), "\0").as_bytes()) {
-    Ok(v) => v,
-    Err(_) => c"0.0.0",
-};
+const VERSION: &CStr =
+    match CStr::from_bytes_with_nul(concat!(env!("CARGO_PKG_VERSION"), "\0").as_bytes()) {
+        Ok(v) => v,
+        Err(_) => c"0.0.0",
+    };
 
 /// The library's version, e.g. "0.1.0": a static string, never NULL, never to be freed. Equals
 /// V2IM_VERSION_STRING of the header it was built with.

@@ -8,8 +8,11 @@
 mod checks;
 pub mod types;
 
+// The order here is the order of the functions in v2im.h.
 mod info;
+
 mod lifecycle;
+
 mod call;
 
 pub use call::v2im_call;

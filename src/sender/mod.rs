@@ -138,3 +138,122 @@ fn work(queue: &Queue<BoxTask>, rest: &RestClient, poisoned: &AtomicBool) {
         queue.done(&taken.conv);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crossbeam_channel::{Receiver, Sender as Tx};
+
+    /// Records the order tasks run in; the first one waits for `gate` so the rest queue up.
+    struct Probe {
+        name: &'static str,
+        gate: Option<Receiver<()>>,
+        ran: Tx<&'static str>,
+    }
+
+    impl Task for Probe {
+        fn execute(&mut self, _rest: &RestClient) {
+            if let Some(g) = self.gate.take() {
+                let _ = g.recv();
+            }
+            let _ = self.ran.send(self.name);
+        }
+        fn abort(&mut self, _code: i32, _desc: &str) {
+            let _ = self.ran.send("aborted");
+        }
+    }
+
+    fn start(threads: usize) -> Sender {
+        let cfg = Config::parse(
+            serde_json::json!({"sdkAppID": 1, "userID": "u", "userSig": "s",
+                               "serverUrl": "http://127.0.0.1:1", "senderThreads": threads})
+            .as_object()
+            .unwrap(),
+        )
+        .unwrap();
+        let d = Dispatcher::start(u64::MAX, cfg.log_level).unwrap();
+        Sender::start(&cfg, d, Arc::new(AtomicBool::new(false))).unwrap()
+    }
+
+    #[test]
+    fn workers_take_high_before_normal_before_low() {
+        let s = start(1);
+        let (ran_tx, ran) = crossbeam_channel::unbounded();
+        let (open, gate) = crossbeam_channel::bounded(0);
+        let probe = |name, gate| {
+            Box::new(Probe {
+                name,
+                gate,
+                ran: ran_tx.clone(),
+            })
+        };
+        s.submit("0".into(), "a", 1, probe("blocker", Some(gate)));
+        while s.queued() > 0 {
+            std::thread::yield_now();
+        }
+        for (i, (name, rank)) in [
+            ("n1", 1),
+            ("l1", 2),
+            ("l2", 2),
+            ("n2", 1),
+            ("h1", 0),
+            ("h2", 0),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            s.submit(
+                format!("{}", i + 1),
+                &format!("c{i}"),
+                rank,
+                probe(name, None),
+            );
+        }
+        open.send(()).unwrap();
+        let order: Vec<&str> = (0..7).map(|_| ran.recv().unwrap()).collect();
+        assert_eq!(order, ["blocker", "h1", "h2", "n1", "n2", "l1", "l2"]);
+        s.shutdown();
+    }
+
+    #[test]
+    fn shutdown_aborts_what_is_queued() {
+        let s = start(2);
+        let (ran_tx, ran) = crossbeam_channel::unbounded();
+        let (open, gate) = crossbeam_channel::bounded(0);
+        s.submit(
+            "0".into(),
+            "a",
+            1,
+            Box::new(Probe {
+                name: "blocker",
+                gate: Some(gate),
+                ran: ran_tx.clone(),
+            }),
+        );
+        while s.queued() > 0 {
+            std::thread::yield_now();
+        }
+        // Same conversation: stays queued while the blocker is in flight.
+        for i in 1..=3 {
+            s.submit(
+                format!("{i}"),
+                "a",
+                1,
+                Box::new(Probe {
+                    name: "later",
+                    gate: None,
+                    ran: ran_tx.clone(),
+                }),
+            );
+        }
+        let opener = std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            open.send(()).unwrap();
+        });
+        s.shutdown();
+        opener.join().unwrap();
+        let mut got: Vec<&str> = ran.try_iter().collect();
+        got.sort_unstable();
+        assert_eq!(got, ["aborted", "aborted", "aborted", "blocker"]);
+    }
+}

@@ -207,7 +207,14 @@ impl<T> State<T> {
             self.ready[rank].insert(seq);
         }
         self.by_id.insert(id.clone(), (rank, seq));
-        self.items[rank].insert(seq, Entry { id, conv: key, item });
+        self.items[rank].insert(
+            seq,
+            Entry {
+                id,
+                conv: key,
+                item,
+            },
+        );
         self.len += 1;
     }
 
@@ -240,9 +247,7 @@ impl<T> State<T> {
     fn pop_ready(&mut self) -> Option<Entry<T>> {
         for r in 0..RANKS {
             if let Some(seq) = self.ready[r].pop_first() {
-                let e = self.items[r]
-                    .remove(&seq)
-                    .expect("ready heads are queued");
+                let e = self.items[r].remove(&seq).expect("ready heads are queued");
                 self.len -= 1;
                 if self.by_id.get(&e.id) == Some(&(r, seq)) {
                     self.by_id.remove(&e.id);
@@ -274,8 +279,14 @@ mod tests {
     #[test]
     fn priority_then_fifo() {
         let q = Queue::new(100);
-        for (i, (conv, rank)) in [("a", 2), ("b", 1), ("c", 0), ("d", 1), ("e", 0)].iter().enumerate() {
-            assert!(matches!(q.push(format!("m{i}"), conv, *rank, i as u32), Push::Queued));
+        for (i, (conv, rank)) in [("a", 2), ("b", 1), ("c", 0), ("d", 1), ("e", 0)]
+            .iter()
+            .enumerate()
+        {
+            assert!(matches!(
+                q.push(format!("m{i}"), conv, *rank, i as u32),
+                Push::Queued
+            ));
         }
         let order: Vec<u32> = (0..5)
             .map(|_| {
@@ -374,6 +385,9 @@ mod tests {
         let idle = std::thread::spawn(move || q4.pop().is_none());
         std::thread::sleep(std::time::Duration::from_millis(20));
         q3.close();
-        assert!(idle.join().unwrap(), "a waiting worker returns None on close");
+        assert!(
+            idle.join().unwrap(),
+            "a waiting worker returns None on close"
+        );
     }
 }

@@ -24,8 +24,9 @@ pub struct TestServer {
 impl TestServer {
     pub fn start() -> TestServer {
         let dir = tempfile::tempdir().expect("tempdir");
-        let server = v2im_server::start(v2im_server::ServerConfig::for_test(dir.path().join("s.db")))
-            .expect("start v2im-server");
+        let server =
+            v2im_server::start(v2im_server::ServerConfig::for_test(dir.path().join("s.db")))
+                .expect("start v2im-server");
         TestServer {
             url: server.url.clone(),
             dir,
@@ -45,7 +46,8 @@ impl TestServer {
     }
 
     pub fn admin_raw(&self, path: &str, body: Value) -> Value {
-        let sig = v2im_wire::usersig::gen_usersig(SDKAPPID, v2im_server::TEST_SECRET_KEY, ADMIN, 86_400);
+        let sig =
+            v2im_wire::usersig::gen_usersig(SDKAPPID, v2im_server::TEST_SECRET_KEY, ADMIN, 86_400);
         let url = rest_url(&self.url, path, SDKAPPID, ADMIN, &sig, fastrand::u32(..));
         match ureq::post(&url).send_json(body) {
             Ok(r) => r.into_json().expect("JSON answer"),
@@ -56,7 +58,10 @@ impl TestServer {
 
     /// A Public group owned by `owner` with `members` (the owner included).
     pub fn create_group(&self, group: &str, owner: &str, members: &[&str]) {
-        let list: Vec<Value> = members.iter().map(|m| json!({"Member_Account": m})).collect();
+        let list: Vec<Value> = members
+            .iter()
+            .map(|m| json!({"Member_Account": m}))
+            .collect();
         self.admin(
             paths::CREATE_GROUP,
             json!({"Owner_Account": owner, "Type": "Public", "GroupId": group, "Name": group, "MemberList": list}),
@@ -139,7 +144,9 @@ impl Sink {
     }
 
     pub fn next(&self) -> Done {
-        self.rx.recv_timeout(WAIT).expect("a callback within the wait")
+        self.rx
+            .recv_timeout(WAIT)
+            .expect("a callback within the wait")
     }
 }
 
@@ -204,7 +211,15 @@ impl TestClient {
         let m = cstring(method);
         let p = cstring(&params.to_string());
         // SAFETY: live client and strings; the sink outlives the client.
-        unsafe { v2im_call(self.ptr, m.as_ptr(), p.as_ptr(), Some(collect), self.sink.ptr()) }
+        unsafe {
+            v2im_call(
+                self.ptr,
+                m.as_ptr(),
+                p.as_ptr(),
+                Some(collect),
+                self.sink.ptr(),
+            )
+        }
     }
 
     /// Calls and waits for the callback (asserting the call was taken).
@@ -250,18 +265,53 @@ impl Drop for TestClient {
 
 /// Every key of the seed's returned template for V2TimMessage, plus the two DESIGN.md adds.
 pub const MESSAGE_KEYS: &[&str] = &[
-    "cloudCustomData", "customElem", "elemType", "faceElem", "faceUrl", "fileElem",
-    "friendRemark", "groupAtUserList", "groupID", "groupTipsElem", "id", "imageElem",
-    "isExcludedFromLastMessage", "isExcludedFromUnreadCount", "isPeerRead", "isRead", "isSelf",
-    "localCustomData", "localCustomInt", "locationElem", "mergerElem", "messageFromWeb", "msgID",
-    "nameCard", "needReadReceipt", "nickName", "offlinePushInfo", "priority", "progress",
-    "random", "sender", "seq", "soundElem", "status", "textElem", "timestamp", "userID",
-    "videoElem", "targetGroupMemberList", "isForwardMessage",
+    "cloudCustomData",
+    "customElem",
+    "elemType",
+    "faceElem",
+    "faceUrl",
+    "fileElem",
+    "friendRemark",
+    "groupAtUserList",
+    "groupID",
+    "groupTipsElem",
+    "id",
+    "imageElem",
+    "isExcludedFromLastMessage",
+    "isExcludedFromUnreadCount",
+    "isPeerRead",
+    "isRead",
+    "isSelf",
+    "localCustomData",
+    "localCustomInt",
+    "locationElem",
+    "mergerElem",
+    "messageFromWeb",
+    "msgID",
+    "nameCard",
+    "needReadReceipt",
+    "nickName",
+    "offlinePushInfo",
+    "priority",
+    "progress",
+    "random",
+    "sender",
+    "seq",
+    "soundElem",
+    "status",
+    "textElem",
+    "timestamp",
+    "userID",
+    "videoElem",
+    "targetGroupMemberList",
+    "isForwardMessage",
 ];
 
 /// Asserts `m` is a V2TimMessage object carrying every template key.
 pub fn assert_message_keys(m: &Value, what: &str) {
-    let o = m.as_object().unwrap_or_else(|| panic!("{what}: not an object: {m}"));
+    let o = m
+        .as_object()
+        .unwrap_or_else(|| panic!("{what}: not an object: {m}"));
     for &k in MESSAGE_KEYS {
         assert!(o.contains_key(k), "{what}: key {k} missing in {m}");
     }
@@ -269,7 +319,9 @@ pub fn assert_message_keys(m: &Value, what: &str) {
 
 /// Asserts the result envelope `{"code", "desc", "data"}`.
 pub fn assert_envelope(j: &Value, what: &str) {
-    let o = j.as_object().unwrap_or_else(|| panic!("{what}: not an object: {j}"));
+    let o = j
+        .as_object()
+        .unwrap_or_else(|| panic!("{what}: not an object: {j}"));
     assert!(o["code"].is_i64(), "{what}: {j}");
     assert!(o["desc"].is_string(), "{what}: {j}");
     assert!(o.contains_key("data"), "{what}: {j}");
