@@ -444,7 +444,8 @@ public:
 
     /// Calls `method` with `params_json` (a JSON object); `cb` runs exactly once, with the
     /// result: on the calling thread before call() returns for local methods or when the
-    /// library refuses the request (then with its return code), else on the callback thread.
+    /// library refuses the request (then with its return code; an exception `cb` throws in
+    /// that one case propagates out of call()), else on the callback thread.
     void call(const std::string &method, const std::string &params_json, ResultCallback cb) const {
         auto holder = std::make_unique<ResultCallback>(std::move(cb));
         std::int32_t rc = v2im_call(client_, method.c_str(), params_json.c_str(),
