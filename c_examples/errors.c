@@ -8,8 +8,11 @@
  *   - Everything else (a missing field, an unknown message id, a limit, a network or server
  *     error) is accepted (return 0) and arrives through the callback, exactly once, as
  *     {"code": N, "desc": "...", "data": ...}.
- * v2im_client_new reports a bad config both ways: it returns the code and runs its optional
- * callback synchronously with a desc that names the key; *out_client is left untouched.
+ *   Refusals: 6017 for NULL client or method, 6027 for params that are not UTF-8 or not a JSON
+ *   object, V2IM_ERR_UNKNOWN_METHOD; NULL params count as {}.
+ * v2im_client_new reports a bad config key both ways: it returns 6017 and runs its optional
+ * callback synchronously with a desc that names the key; *out_client is left untouched. A NULL
+ * argument (6017) or a config that is not a JSON object (6027) is only returned.
  * v2im_error_str(code) is a static text for any code, never NULL; do not free it.
  */
 #include "example_util.h"
@@ -17,16 +20,15 @@
 static ex_counter never; /* callbacks that must never run */
 
 /* A call that must be refused: non-zero return, and its callback never runs. */
-static int32_t refused(const char *what, v2im_client *client, const char *method,
-                       const char *params)
+static void refused(const char *what, v2im_client *client, const char *method,
+                    const char *params, int32_t want)
 {
     long before = ex_counter_get(&never);
     int32_t rc = v2im_call(client, method, params, ex_count_cb, &never);
-    EX_CHECK(rc != 0, "%s: v2im_call returned 0, want an error", what);
+    EX_CHECK(rc == want, "%s: v2im_call returned %d, want %d", what, (int)rc, (int)want);
     EX_CHECK(ex_counter_get(&never) == before, "%s: the callback ran for a refused call", what);
     EX_CHECK(v2im_error_str(rc) != NULL, "%s: v2im_error_str(%d) is NULL", what, (int)rc);
     printf("  %-38s -> %6d  %s\n", what, (int)rc, v2im_error_str(rc));
-    return rc;
 }
 
 /* A call that is accepted and must fail through its callback with `want`. */
@@ -122,25 +124,33 @@ int main(void)
     client = ex_client_new("alice");
 
     printf("refused by v2im_call (non-zero return, no callback):\n");
-    refused("NULL client", NULL, "createTextMessage", "{\"text\":\"x\"}");
-    refused("NULL method", client, NULL, "{\"text\":\"x\"}");
-    refused("params not UTF-8", client, "createTextMessage", "{\"text\":\"\xff\xfe\"}");
-    refused("params not JSON", client, "createTextMessage", "{\"text\":");
-    refused("params a JSON array", client, "createTextMessage", "[\"text\"]");
-    refused("params a JSON string", client, "createTextMessage", "\"text\"");
-    rc = refused("unknown method", client, "sendMesage", "{\"id\":\"x\"}");
-    EX_CHECK(rc == V2IM_ERR_UNKNOWN_METHOD, "unknown method: %d, want %d", (int)rc,
-             V2IM_ERR_UNKNOWN_METHOD);
+    refused("NULL client", NULL, "createTextMessage", "{\"text\":\"x\"}",
+            V2IM_ERR_INVALID_PARAMETERS);
+    refused("NULL method", client, NULL, "{\"text\":\"x\"}", V2IM_ERR_INVALID_PARAMETERS);
+    refused("method not UTF-8", client, "create\xc3\x28", "{}", V2IM_ERR_INVALID_PARAMETERS);
+    refused("params not UTF-8", client, "createTextMessage", "{\"text\":\"\xff\xfe\"}",
+            V2IM_ERR_INVALID_JSON);
+    refused("params not JSON", client, "createTextMessage", "{\"text\":", V2IM_ERR_INVALID_JSON);
+    refused("params a JSON array", client, "createTextMessage", "[\"text\"]",
+            V2IM_ERR_INVALID_JSON);
+    refused("params a JSON string", client, "createTextMessage", "\"text\"",
+            V2IM_ERR_INVALID_JSON);
+    refused("unknown method", client, "sendMesage", "{\"id\":\"x\"}", V2IM_ERR_UNKNOWN_METHOD);
 
     printf("refused by v2im_client_new:\n");
     ex_config(config, sizeof config, "alice");
     rc = v2im_client_new(config, NULL, ex_count_cb, &never);
-    EX_CHECK(rc != 0, "v2im_client_new with a NULL out pointer returned 0");
+    EX_CHECK(rc == V2IM_ERR_INVALID_PARAMETERS, "v2im_client_new with a NULL out pointer: %d",
+             (int)rc);
     printf("  %-38s -> %6d  %s\n", "NULL out pointer", (int)rc, v2im_error_str(rc));
     out = NULL;
-    rc = v2im_client_new(NULL, &out, NULL, NULL);
-    EX_CHECK(rc != 0 && out == NULL, "v2im_client_new(NULL config) returned %d", (int)rc);
+    rc = v2im_client_new(NULL, &out, ex_count_cb, &never);
+    EX_CHECK(rc == V2IM_ERR_INVALID_PARAMETERS && out == NULL,
+             "v2im_client_new(NULL config) returned %d", (int)rc);
     printf("  %-38s -> %6d  %s\n", "NULL config", (int)rc, v2im_error_str(rc));
+    rc = v2im_client_new("[1,2]", &out, ex_count_cb, &never);
+    EX_CHECK(rc == V2IM_ERR_INVALID_JSON && out == NULL, "config a JSON array: %d", (int)rc);
+    printf("  %-38s -> %6d  %s\n", "config a JSON array", (int)rc, v2im_error_str(rc));
     bad_config("config without userID",
                "{\"sdkAppID\":1400000000,\"secretKey\":\"k\",\"serverUrl\":\"http://127.0.0.1:1\"}",
                "userID");
@@ -169,6 +179,9 @@ int main(void)
     fails_with("findMessages without messageIDList", client, "findMessages", "{}",
                V2IM_ERR_INVALID_PARAMETERS, "messageIDList");
     fails_with("createTextMessage without text", client, "createTextMessage", "{}",
+               V2IM_ERR_INVALID_PARAMETERS, "text");
+    /* NULL params are taken as {}: the method reports what is missing. */
+    fails_with("createTextMessage, NULL params", client, "createTextMessage", NULL,
                V2IM_ERR_INVALID_PARAMETERS, "text");
     fails_with("setLocalCustomData, unknown msgID", client, "setLocalCustomData",
                "{\"msgID\":\"no-such-message\",\"localCustomData\":\"x\"}",
