@@ -132,3 +132,40 @@ impl Drop for Client {
         self.shutdown();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::callback::UserData;
+
+    #[test]
+    fn a_poisoned_or_closing_client_refuses_calls() {
+        let cfg = Config::parse(
+            serde_json::json!({"sdkAppID": 1, "userID": "u", "userSig": "s",
+                               "serverUrl": "http://127.0.0.1:1"})
+            .as_object()
+            .unwrap(),
+        )
+        .unwrap();
+        let c = Client::start(cfg).unwrap();
+        let cb = || ResultCallback::new(None, UserData(std::ptr::null_mut()));
+        let params = serde_json::json!({"text": "x"});
+        let params = params.as_object().unwrap();
+        assert_eq!(c.call("createTextMessage", params, cb()), Ok(()));
+        c.poison();
+        assert_eq!(
+            c.call("createTextMessage", params, cb()),
+            Err(codes::V2IM_ERR_POISONED)
+        );
+        let c2 = Client::start(c.config().clone()).unwrap();
+        c2.shutdown();
+        assert_eq!(
+            c2.call("createTextMessage", params, cb()),
+            Err(codes::V2IM_ERR_SHUTTING_DOWN)
+        );
+        assert_eq!(
+            c2.set_event_sink(EventSink::new(None, UserData(std::ptr::null_mut()), None)),
+            Err(codes::V2IM_ERR_SHUTTING_DOWN)
+        );
+    }
+}

@@ -164,6 +164,10 @@ mod tests {
     }
 
     fn start(threads: usize) -> Sender {
+        start_with(threads, Arc::new(AtomicBool::new(false)))
+    }
+
+    fn start_with(threads: usize, poisoned: Arc<AtomicBool>) -> Sender {
         let cfg = Config::parse(
             serde_json::json!({"sdkAppID": 1, "userID": "u", "userSig": "s",
                                "serverUrl": "http://127.0.0.1:1", "senderThreads": threads})
@@ -172,7 +176,32 @@ mod tests {
         )
         .unwrap();
         let d = Dispatcher::start(u64::MAX, cfg.log_level).unwrap();
-        Sender::start(&cfg, d, Arc::new(AtomicBool::new(false))).unwrap()
+        Sender::start(&cfg, d, poisoned).unwrap()
+    }
+
+    struct Panics(Tx<i32>);
+
+    impl Task for Panics {
+        fn execute(&mut self, _rest: &RestClient) {
+            panic!("injected panic");
+        }
+        fn abort(&mut self, code: i32, _desc: &str) {
+            let _ = self.0.send(code);
+        }
+    }
+
+    #[test]
+    fn a_panicking_task_completes_with_panic_and_poisons() {
+        let poisoned = Arc::new(AtomicBool::new(false));
+        let s = start_with(1, poisoned.clone());
+        let (tx, rx) = crossbeam_channel::unbounded();
+        s.submit("p".into(), "a", 1, Box::new(Panics(tx.clone())));
+        assert_eq!(rx.recv().unwrap(), codes::V2IM_ERR_PANIC);
+        assert!(poisoned.load(Ordering::SeqCst));
+        // The worker survived: the next task still runs.
+        s.submit("q".into(), "a", 1, Box::new(Panics(tx)));
+        assert_eq!(rx.recv().unwrap(), codes::V2IM_ERR_PANIC);
+        s.shutdown();
     }
 
     #[test]

@@ -18,17 +18,25 @@ pub const WAIT: Duration = Duration::from_secs(20);
 pub struct TestServer {
     pub dir: tempfile::TempDir,
     pub url: String,
+    /// Trust for admin calls to an HTTPS server (set by TLS tests).
+    pub tls: Option<std::sync::Arc<rustls::ClientConfig>>,
     server: Option<v2im_server::RunningServer>,
 }
 
 impl TestServer {
     pub fn start() -> TestServer {
+        TestServer::start_with(|_| {})
+    }
+
+    /// A server whose test configuration `edit` changes first (TLS, ...).
+    pub fn start_with(edit: impl FnOnce(&mut v2im_server::ServerConfig)) -> TestServer {
         let dir = tempfile::tempdir().expect("tempdir");
-        let server =
-            v2im_server::start(v2im_server::ServerConfig::for_test(dir.path().join("s.db")))
-                .expect("start v2im-server");
+        let mut cfg = v2im_server::ServerConfig::for_test(dir.path().join("s.db"));
+        edit(&mut cfg);
+        let server = v2im_server::start(cfg).expect("start v2im-server");
         TestServer {
             url: server.url.clone(),
+            tls: None,
             dir,
             server: Some(server),
         }
@@ -49,10 +57,17 @@ impl TestServer {
         let sig =
             v2im_wire::usersig::gen_usersig(SDKAPPID, v2im_server::TEST_SECRET_KEY, ADMIN, 86_400);
         let url = rest_url(&self.url, path, SDKAPPID, ADMIN, &sig, fastrand::u32(..));
-        match ureq::post(&url).send_json(body) {
+        match self.agent().post(&url).send_json(body) {
             Ok(r) => r.into_json().expect("JSON answer"),
             Err(ureq::Error::Status(_, r)) => r.into_json().expect("JSON answer"),
             Err(e) => panic!("{path}: {e}"),
+        }
+    }
+
+    fn agent(&self) -> ureq::Agent {
+        match &self.tls {
+            Some(cfg) => ureq::AgentBuilder::new().tls_config(cfg.clone()).build(),
+            None => ureq::agent(),
         }
     }
 
