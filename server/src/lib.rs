@@ -29,4 +29,6 @@ pub struct App {
     pub clock: Clock,
     pub auto_import: bool,
     pub files_dir: Option<std::path::PathBuf>,
+    /// `https` with TLS, else `http` (for URLs the server hands out).
+    pub scheme: &'static str,
 }

@@ -115,6 +115,7 @@ pub fn start_with_clock(config: ServerConfig, clock: Clock) -> std::io::Result<R
         clock,
         auto_import: config.auto_import,
         files_dir: config.files_dir.clone(),
+        scheme: if tls.is_some() { "https" } else { "http" },
     });
     let workers = std::thread::available_parallelism()
         .map(|n| n.get())
@@ -135,7 +136,7 @@ pub fn start_with_clock(config: ServerConfig, clock: Clock) -> std::io::Result<R
     };
     let (stop, stop_rx) = watch::channel(false);
     let router = crate::http::router(app.clone());
-    let scheme = if tls.is_some() { "https" } else { "http" };
+    let scheme = app.scheme;
     let thread = std::thread::Builder::new()
         .name("v2im-server".into())
         .spawn(move || {

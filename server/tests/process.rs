@@ -218,6 +218,7 @@ fn media_files_put_and_get() {
     assert_ok(&r);
     assert_eq!(r["Size"], 300_000);
     assert_eq!(r["Path"], "/files/img-1.jpg");
+    assert_eq!(r["Url"], format!("{}/files/img-1.jpg", s.url));
     let mut back = Vec::new();
     std::io::Read::read_to_end(
         &mut ureq::get(&format!("{}/files/img-1.jpg", s.url))

@@ -55,7 +55,16 @@ pub async fn files(State(app): State<Arc<App>>, req: Request) -> Response {
     }
     let path = dir.join(&name);
     match *req.method() {
-        Method::PUT | Method::POST => put(req, dir, path, &name).await,
+        Method::PUT | Method::POST => {
+            let host = req
+                .headers()
+                .get(header::HOST)
+                .and_then(|h| h.to_str().ok())
+                .unwrap_or("127.0.0.1")
+                .to_string();
+            let url = format!("{}://{host}/files/{name}", app.scheme);
+            put(req, dir, path, &name, url).await
+        }
         Method::GET | Method::HEAD => get(path, req.method() == Method::HEAD).await,
         _ => {
             super::drain(req.into_body()).await;
@@ -68,7 +77,7 @@ pub async fn files(State(app): State<Arc<App>>, req: Request) -> Response {
     }
 }
 
-async fn put(req: Request, dir: PathBuf, path: PathBuf, name: &str) -> Response {
+async fn put(req: Request, dir: PathBuf, path: PathBuf, name: &str, url: String) -> Response {
     let tmp = dir.join(format!(".{name}.{:08x}.part", fastrand::u32(..)));
     let result = async {
         let mut file = tokio::fs::File::create(&tmp).await?;
@@ -94,7 +103,7 @@ async fn put(req: Request, dir: PathBuf, path: PathBuf, name: &str) -> Response 
         Ok(Some(size)) => json_response(
             serde_json::to_vec(&serde_json::json!({
                 "ActionStatus": "OK", "ErrorCode": 0, "ErrorInfo": "",
-                "Path": format!("/files/{name}"), "Size": size,
+                "Path": format!("/files/{name}"), "Url": url, "Size": size,
             }))
             .unwrap_or_default(),
         ),
