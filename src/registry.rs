@@ -8,6 +8,7 @@ use crate::model::Message;
 use parking_lot::RwLock;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 /// Process-wide, so ids stay unique across clients and are never reused while the process lives.
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
@@ -17,9 +18,11 @@ pub const ID_PREFIX: &str = "v2im-";
 
 #[derive(Default)]
 struct Maps {
-    by_id: HashMap<String, Message>,
+    /// Shared (`Arc`) so a result or a send queue can hold a message without copying it; a
+    /// change copies it only while someone else still holds the old version.
+    by_id: HashMap<Box<str>, Arc<Message>>,
     /// msgID → id.
-    by_msg_id: HashMap<String, String>,
+    by_msg_id: HashMap<Box<str>, Box<str>>,
 }
 
 impl Maps {
@@ -28,13 +31,18 @@ impl Maps {
         if self.by_id.contains_key(key) {
             Some(key)
         } else {
-            self.by_msg_id.get(key).map(String::as_str)
+            self.by_msg_id.get(key).map(|id| &**id)
         }
+    }
+
+    fn find(&self, key: &str) -> Option<&Arc<Message>> {
+        self.by_id.get(self.resolve(key)?)
     }
 
     fn index(&mut self, m: &Message) {
         if let Some(mid) = &m.msg_id {
-            self.by_msg_id.insert(mid.clone(), m.id.clone());
+            self.by_msg_id
+                .insert(mid.as_str().into(), m.id.as_str().into());
         }
     }
 }
@@ -58,14 +66,25 @@ impl Registry {
 
     /// Adds (or replaces) a message under its `id`, indexing its `msgID` if it has one.
     pub fn insert(&self, m: Message) {
+        self.insert_shared(Arc::new(m));
+    }
+
+    /// [`Registry::insert`] of a shared message (the caller keeps its handle, no copy).
+    pub fn insert_shared(&self, m: Arc<Message>) {
         let mut maps = self.maps.write();
         maps.index(&m);
-        maps.by_id.insert(m.id.clone(), m);
+        maps.by_id.insert(m.id.as_str().into(), m);
     }
 
     /// A copy of the message with this local id or msgID.
     pub fn get(&self, id_or_msg_id: &str) -> Option<Message> {
         self.read(id_or_msg_id, Message::clone)
+    }
+
+    /// The message with this local id or msgID, shared (no copy). Later changes through
+    /// [`Registry::update`] are not seen through it.
+    pub fn get_shared(&self, id_or_msg_id: &str) -> Option<Arc<Message>> {
+        self.maps.read().find(id_or_msg_id).cloned()
     }
 
     /// Whether a message with this local id or msgID exists.
@@ -75,9 +94,7 @@ impl Registry {
 
     /// Runs `f` on the message (by local id or msgID) under the shared lock, without copying it.
     pub fn read<R>(&self, id_or_msg_id: &str, f: impl FnOnce(&Message) -> R) -> Option<R> {
-        let maps = self.maps.read();
-        let id = maps.resolve(id_or_msg_id)?;
-        maps.by_id.get(id).map(f)
+        self.maps.read().find(id_or_msg_id).map(|m| f(m))
     }
 
     /// Changes the message (by local id or msgID) in place; a new `msg_id` is indexed (the old one
@@ -85,26 +102,49 @@ impl Registry {
     pub fn update<R>(&self, id_or_msg_id: &str, f: impl FnOnce(&mut Message) -> R) -> Option<R> {
         let mut guard = self.maps.write();
         let maps = &mut *guard;
-        let id = maps.resolve(id_or_msg_id)?.to_owned();
-        let m = maps.by_id.get_mut(&id)?;
+        let id: Box<str> = maps.resolve(id_or_msg_id)?.into();
+        let m = Arc::make_mut(maps.by_id.get_mut(&id)?);
         let before = m.msg_id.clone();
         let r = f(m);
-        debug_assert_eq!(m.id, id, "Registry::update must not change the id");
+        debug_assert_eq!(m.id, &*id, "Registry::update must not change the id");
         if m.msg_id != before {
-            if let Some(mid) = m.msg_id.clone() {
-                maps.by_msg_id.insert(mid, id);
+            if let Some(mid) = m.msg_id.as_deref() {
+                maps.by_msg_id.insert(mid.into(), id);
             }
         }
         Some(r)
     }
 
+    /// Like [`Registry::update`], returning the changed message shared.
+    pub fn update_shared<R>(
+        &self,
+        id_or_msg_id: &str,
+        f: impl FnOnce(&mut Message) -> R,
+    ) -> Option<(R, Arc<Message>)> {
+        let mut guard = self.maps.write();
+        let maps = &mut *guard;
+        let id: Box<str> = maps.resolve(id_or_msg_id)?.into();
+        let slot = maps.by_id.get_mut(&id)?;
+        let m = Arc::make_mut(slot);
+        let before = m.msg_id.clone();
+        let r = f(m);
+        let changed = m.msg_id != before;
+        let shared = slot.clone();
+        if changed {
+            if let Some(mid) = shared.msg_id.as_deref() {
+                maps.by_msg_id.insert(mid.into(), id);
+            }
+        }
+        Some((r, shared))
+    }
+
     /// Removes a message (by local id or msgID) with its msgID entries.
     pub fn remove(&self, id_or_msg_id: &str) -> Option<Message> {
         let mut maps = self.maps.write();
-        let id = maps.resolve(id_or_msg_id)?.to_owned();
+        let id: Box<str> = maps.resolve(id_or_msg_id)?.into();
         let m = maps.by_id.remove(&id)?;
         maps.by_msg_id.retain(|_, v| *v != id);
-        Some(m)
+        Some(Arc::unwrap_or_clone(m))
     }
 
     /// Number of messages.
@@ -123,7 +163,6 @@ mod tests {
     use super::*;
     use crate::model::{Elem, MessageStatus};
     use std::collections::HashSet;
-    use std::sync::Arc;
 
     fn text(r: &Registry, t: &str) -> Message {
         Message::new(r.next_id(), vec![Elem::Text { text: t.into() }], "me")
@@ -171,6 +210,26 @@ mod tests {
         assert_eq!(gone.id, id);
         assert!(r.get(&id).is_none() && r.get("1_2_3").is_none() && r.is_empty());
         assert!(r.update(&id, |_| ()).is_none());
+    }
+
+    #[test]
+    fn shared_messages_are_copied_on_write() {
+        let r = Registry::new();
+        let m = text(&r, "a");
+        let id = m.id.clone();
+        r.insert(m);
+        let held = r.get_shared(&id).unwrap();
+        let ((), now) = r
+            .update_shared(&id, |m| m.msg_id = Some("5_5_5".into()))
+            .unwrap();
+        assert_eq!(held.msg_id, None, "a holder keeps the version it took");
+        assert_eq!(now.msg_id.as_deref(), Some("5_5_5"));
+        assert!(Arc::ptr_eq(&now, &r.get_shared("5_5_5").unwrap()));
+        drop((held, now));
+        // Nobody else holds it: changed in place.
+        let before = Arc::as_ptr(&r.get_shared(&id).unwrap());
+        r.update(&id, |m| m.local_custom_int = 1);
+        assert_eq!(Arc::as_ptr(&r.get_shared(&id).unwrap()), before);
     }
 
     #[test]

@@ -14,7 +14,8 @@ use crate::model::args::{self, Params};
 use crate::model::elem::MAX_MERGER_LAYERS;
 use crate::model::{at, Elem, MergerElem, Message, MessageStatus};
 use crate::registry::Registry;
-use serde_json::{json, Value};
+use serde::ser::{Serialize, SerializeMap, Serializer};
+use std::sync::Arc;
 use v2im_wire::codes::limits;
 
 /// Tencent's ERR_MERGER_MSG_LAYERS_OVER_LIMIT: merger nesting deeper than 100 layers.
@@ -33,6 +34,44 @@ const MEDIA_METHODS: [&str; 4] = [
     "createFileMessage",
 ];
 
+/// The `data` of a local method's result. It serialises straight into the callback's JSON (no
+/// intermediate `serde_json::Value`, which costs more than the rest of a create); `to_json` gives
+/// the `Value` when one is wanted.
+#[derive(Debug, Clone)]
+pub enum LocalData {
+    /// `{"id": id, "messageInfo": V2TimMessage}` — `V2TimMsgCreateInfoResult`.
+    Created(Arc<Message>),
+    /// A `V2TimMessage`.
+    Message(Arc<Message>),
+    /// `[V2TimMessage, ...]`.
+    Messages(Vec<Arc<Message>>),
+    /// `null`.
+    Null,
+}
+
+impl LocalData {
+    /// The same JSON as a `Value`.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
+    }
+}
+
+impl Serialize for LocalData {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        match self {
+            LocalData::Created(m) => {
+                let mut o = s.serialize_map(Some(2))?;
+                o.serialize_entry("id", &m.id)?;
+                o.serialize_entry("messageInfo", &**m)?;
+                o.end()
+            }
+            LocalData::Message(m) => m.serialize(s),
+            LocalData::Messages(list) => s.collect_seq(list.iter().map(|m| &**m)),
+            LocalData::Null => s.serialize_unit(),
+        }
+    }
+}
+
 /// Runs a create method. `None` when `method` is not one; otherwise the callback's `data`:
 /// `{"id", "messageInfo"}`, or for `createAtSignedGroupMessage` the message itself (V2TIM).
 pub fn call_create(
@@ -40,7 +79,7 @@ pub fn call_create(
     params: &Params,
     registry: &Registry,
     self_user: &str,
-) -> Option<Result<Value>> {
+) -> Option<Result<LocalData>> {
     let r = match method {
         "createTextMessage" => create_text(params, registry, self_user),
         "createCustomMessage" => create_custom(params, registry, self_user),
@@ -60,17 +99,17 @@ pub fn call_create(
 }
 
 /// Registers a new message and answers `{"id", "messageInfo"}`.
-fn created(registry: &Registry, m: Message) -> Result<Value> {
-    let out = json!({"id": m.id, "messageInfo": m.to_json()});
-    registry.insert(m);
-    Ok(out)
+fn created(registry: &Registry, m: Message) -> Result<LocalData> {
+    let m = Arc::new(m);
+    registry.insert_shared(m.clone());
+    Ok(LocalData::Created(m))
 }
 
 fn new_message(registry: &Registry, elem: Elem, self_user: &str) -> Message {
     Message::new(registry.next_id(), vec![elem], self_user)
 }
 
-fn create_text(p: &Params, registry: &Registry, self_user: &str) -> Result<Value> {
+fn create_text(p: &Params, registry: &Registry, self_user: &str) -> Result<LocalData> {
     let text = args::req_str(p, "text")?.to_owned();
     created(
         registry,
@@ -78,7 +117,7 @@ fn create_text(p: &Params, registry: &Registry, self_user: &str) -> Result<Value
     )
 }
 
-fn create_custom(p: &Params, registry: &Registry, self_user: &str) -> Result<Value> {
+fn create_custom(p: &Params, registry: &Registry, self_user: &str) -> Result<LocalData> {
     let elem = Elem::Custom {
         data: args::req_str(p, "data")?.to_owned(),
         desc: args::opt_str(p, "desc")?.unwrap_or_default().to_owned(),
@@ -89,7 +128,7 @@ fn create_custom(p: &Params, registry: &Registry, self_user: &str) -> Result<Val
     created(registry, new_message(registry, elem, self_user))
 }
 
-fn create_location(p: &Params, registry: &Registry, self_user: &str) -> Result<Value> {
+fn create_location(p: &Params, registry: &Registry, self_user: &str) -> Result<LocalData> {
     let elem = Elem::Location {
         desc: args::req_str(p, "desc")?.to_owned(),
         longitude: args::req_f64(p, "longitude", -180.0, 180.0)?,
@@ -98,7 +137,7 @@ fn create_location(p: &Params, registry: &Registry, self_user: &str) -> Result<V
     created(registry, new_message(registry, elem, self_user))
 }
 
-fn create_face(p: &Params, registry: &Registry, self_user: &str) -> Result<Value> {
+fn create_face(p: &Params, registry: &Registry, self_user: &str) -> Result<LocalData> {
     // The C API's face index is an `int`.
     let elem = Elem::Face {
         index: args::req_int(p, "index", i64::from(i32::MIN), i64::from(i32::MAX))?,
@@ -115,7 +154,7 @@ fn at_user_list(p: &Params) -> Result<Vec<String>> {
         .collect())
 }
 
-fn create_text_at(p: &Params, registry: &Registry, self_user: &str) -> Result<Value> {
+fn create_text_at(p: &Params, registry: &Registry, self_user: &str) -> Result<LocalData> {
     let text = args::req_str(p, "text")?.to_owned();
     let list = at_user_list(p)?;
     let mut m = new_message(registry, Elem::Text { text }, self_user);
@@ -139,11 +178,11 @@ fn not_found(name: &str, id: &str) -> Error {
     Error::invalid_param(format!("{name}: no message with id or msgID \"{id}\""))
 }
 
-fn create_at_signed(p: &Params, registry: &Registry) -> Result<Value> {
+fn create_at_signed(p: &Params, registry: &Registry) -> Result<LocalData> {
     let id = args::req_nonempty_str(p, "id")?;
     let list = at_user_list(p)?;
-    registry
-        .update(id, |m| {
+    let (r, m) = registry
+        .update_shared(id, |m| {
             check_unsent(m, "createAtSignedGroupMessage")?;
             // F8 refuses to replace an existing @ list; a targeted message cannot carry @.
             if !m.group_at_user_list.is_empty() {
@@ -158,12 +197,13 @@ fn create_at_signed(p: &Params, registry: &Registry) -> Result<Value> {
                 ));
             }
             m.group_at_user_list = list;
-            Ok(m.to_json())
+            Ok(())
         })
-        .ok_or_else(|| not_found("id", id))?
+        .ok_or_else(|| not_found("id", id))?;
+    r.map(|()| LocalData::Message(m))
 }
 
-fn create_targeted(p: &Params, registry: &Registry, self_user: &str) -> Result<Value> {
+fn create_targeted(p: &Params, registry: &Registry, self_user: &str) -> Result<LocalData> {
     let id = args::req_nonempty_str(p, "id")?;
     let receivers = args::req_str_list(p, "receiverList", true)?;
     if receivers.is_empty() {
@@ -201,7 +241,7 @@ fn sent_source(registry: &Registry, name: &str, id: &str) -> Result<Message> {
     Ok(m)
 }
 
-fn create_forward(p: &Params, registry: &Registry, self_user: &str) -> Result<Value> {
+fn create_forward(p: &Params, registry: &Registry, self_user: &str) -> Result<LocalData> {
     let id = args::req_nonempty_str(p, "msgID")?;
     let source = sent_source(registry, "msgID", id)?;
     let mut m = source.copy_elems(registry.next_id(), self_user);
@@ -221,7 +261,7 @@ fn cut_utf8(s: &str, max: usize) -> String {
     s[..end].to_owned()
 }
 
-fn create_merger(p: &Params, registry: &Registry, self_user: &str) -> Result<Value> {
+fn create_merger(p: &Params, registry: &Registry, self_user: &str) -> Result<LocalData> {
     let ids = args::req_str_list(p, "msgIDList", true)?;
     if ids.is_empty() {
         return Err(Error::invalid_param("msgIDList must not be empty"));
@@ -270,6 +310,7 @@ fn create_merger(p: &Params, registry: &Registry, self_user: &str) -> Result<Val
 mod tests {
     use super::*;
     use crate::model::AT_ALL_TAG;
+    use serde_json::{json, Value};
     use v2im_wire::c2c::SendMsgResponse;
     use v2im_wire::Envelope;
 
@@ -278,7 +319,9 @@ mod tests {
     }
 
     fn call(r: &Registry, method: &str, v: Value) -> Result<Value> {
-        call_create(method, &p(v), r, "alice").expect("a create method")
+        call_create(method, &p(v), r, "alice")
+            .expect("a create method")
+            .map(|d| d.to_json())
     }
 
     fn err(r: &Registry, method: &str, v: Value) -> Error {

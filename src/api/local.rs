@@ -1,13 +1,13 @@
 //! Local methods on existing messages: `findMessages`, `setLocalCustomData`.
 
+use super::create::LocalData;
 use crate::codes::{Error, Result};
 use crate::model::args::{self, Params};
 use crate::registry::Registry;
-use serde_json::Value;
 
 /// Runs a local method. `None` when `method` is not one; otherwise the callback's `data`:
 /// `findMessages` → array of `V2TimMessage`, `setLocalCustomData` → `null`.
-pub fn call_local(method: &str, params: &Params, registry: &Registry) -> Option<Result<Value>> {
+pub fn call_local(method: &str, params: &Params, registry: &Registry) -> Option<Result<LocalData>> {
     let r = match method {
         "findMessages" => find_messages(params, registry),
         "setLocalCustomData" => set_local_custom_data(params, registry),
@@ -18,17 +18,17 @@ pub fn call_local(method: &str, params: &Params, registry: &Registry) -> Option<
 
 /// The messages with these msgIDs or local ids, in the order asked; unknown ones are skipped
 /// (V2TIM answers with what it found).
-fn find_messages(p: &Params, registry: &Registry) -> Result<Value> {
+fn find_messages(p: &Params, registry: &Registry) -> Result<LocalData> {
     let ids = args::req_str_list(p, "messageIDList", false)?;
-    Ok(Value::Array(
+    Ok(LocalData::Messages(
         ids.into_iter()
-            .filter_map(|id| registry.read(id, |m| m.to_json()))
+            .filter_map(|id| registry.get_shared(id))
             .collect(),
     ))
 }
 
 /// Sets `localCustomData` of a message: kept locally, never sent.
-fn set_local_custom_data(p: &Params, registry: &Registry) -> Result<Value> {
+fn set_local_custom_data(p: &Params, registry: &Registry) -> Result<LocalData> {
     let id = args::req_nonempty_str(p, "msgID")?;
     let data = args::req_str(p, "localCustomData")?.to_owned();
     registry
@@ -36,14 +36,14 @@ fn set_local_custom_data(p: &Params, registry: &Registry) -> Result<Value> {
         .ok_or_else(|| {
             Error::invalid_param(format!("msgID: no message with id or msgID \"{id}\""))
         })?;
-    Ok(Value::Null)
+    Ok(LocalData::Null)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::api::create::call_create;
-    use serde_json::json;
+    use serde_json::{json, Value};
 
     fn p(v: Value) -> Params {
         v.as_object().unwrap().clone()
@@ -52,7 +52,8 @@ mod tests {
     fn text(r: &Registry, t: &str) -> String {
         let d = call_create("createTextMessage", &p(json!({"text": t})), r, "me")
             .unwrap()
-            .unwrap();
+            .unwrap()
+            .to_json();
         d["id"].as_str().unwrap().to_owned()
     }
 
@@ -68,7 +69,8 @@ mod tests {
             &r,
         )
         .unwrap()
-        .unwrap();
+        .unwrap()
+        .to_json();
         let list = d.as_array().unwrap();
         assert_eq!(list.len(), 2);
         assert_eq!(list[0]["textElem"]["text"], "b");
@@ -77,7 +79,7 @@ mod tests {
         let empty = call_local("findMessages", &p(json!({"messageIDList": []})), &r)
             .unwrap()
             .unwrap();
-        assert_eq!(empty, json!([]));
+        assert_eq!(empty.to_json(), json!([]));
     }
 
     #[test]
@@ -107,7 +109,8 @@ mod tests {
         )
         .unwrap()
         .unwrap();
-        assert_eq!(d, Value::Null);
+        assert_eq!(d.to_json(), Value::Null);
+        assert_eq!(serde_json::to_string(&d).unwrap(), "null");
         let m = r.get(&a).unwrap();
         assert_eq!(m.local_custom_data.as_deref(), Some("mine"));
         assert!(!serde_json::to_string(&m.to_sendmsg_request())

@@ -18,6 +18,7 @@ use crate::model::args::{self, Params};
 use crate::model::message::now_secs;
 use crate::model::{Message, MessageStatus, OfflinePushInfo, Priority};
 use crate::registry::Registry;
+use std::sync::Arc;
 use v2im_wire::codes::limits;
 
 /// Every `sendMessage` parameter of the seed's table. `None` = not given.
@@ -189,7 +190,7 @@ fn apply(m: &mut Message, p: &SendParams, t: &Target<'_>, self_user: &str) {
         m.online_user_only = v;
     }
     if let Some(v) = &p.offline_push_info {
-        m.offline_push_info = Some(v.clone());
+        m.offline_push_info = Some(Box::new(v.clone()));
     }
     if let Some(v) = p.need_read_receipt {
         m.need_read_receipt = v;
@@ -225,6 +226,16 @@ fn apply(m: &mut Message, p: &SendParams, t: &Target<'_>, self_user: &str) {
 /// doc for the rules). Returns a copy of the message as it must be sent (status 1); the registry
 /// holds the same state. Nothing is changed when an error is returned.
 pub fn prepare_send(registry: &Registry, p: &SendParams, self_user: &str) -> Result<Message> {
+    prepare_send_shared(registry, p, self_user).map(Arc::unwrap_or_clone)
+}
+
+/// [`prepare_send`] returning the registry's message shared instead of a copy: a send queue
+/// holding it costs no memory of its own (the registry copies it on the next change).
+pub fn prepare_send_shared(
+    registry: &Registry,
+    p: &SendParams,
+    self_user: &str,
+) -> Result<Arc<Message>> {
     let t = target(p)?;
     let unknown = || Error::invalid_param(format!("id: no message with id \"{}\"", p.id));
     // Elements never change after creation, so the size is measured under the shared lock and
@@ -241,23 +252,20 @@ pub fn prepare_send(registry: &Registry, p: &SendParams, self_user: &str) -> Res
             ),
         ));
     }
-    let outcome = registry
-        .update(
-            &p.id,
-            |m| -> Result<std::result::Result<Message, Message>> {
-                if check_state(m)? {
-                    // An already-sent forward message: the copy is made outside the lock.
-                    return Ok(Err(m.clone()));
-                }
-                check_target(m, &t)?;
-                apply(m, p, &t, self_user);
-                Ok(Ok(m.clone()))
-            },
-        )
-        .ok_or_else(unknown)??;
-    match outcome {
-        Ok(m) => Ok(m),
-        Err(source) => {
+    let (outcome, shared) = registry
+        .update_shared(&p.id, |m| -> Result<Option<Message>> {
+            if check_state(m)? {
+                // An already-sent forward message: the copy is made outside the lock.
+                return Ok(Some(m.clone()));
+            }
+            check_target(m, &t)?;
+            apply(m, p, &t, self_user);
+            Ok(None)
+        })
+        .ok_or_else(unknown)?;
+    match outcome? {
+        None => Ok(shared),
+        Some(source) => {
             let mut m = source.copy_elems(registry.next_id(), self_user);
             m.is_forward_message = true;
             m.cloud_custom_data = source.cloud_custom_data;
@@ -267,7 +275,8 @@ pub fn prepare_send(registry: &Registry, p: &SendParams, self_user: &str) -> Res
             m.group_at_user_list = source.group_at_user_list;
             check_target(&m, &t)?;
             apply(&mut m, p, &t, self_user);
-            registry.insert(m.clone());
+            let m = Arc::new(m);
+            registry.insert_shared(m.clone());
             Ok(m)
         }
     }
@@ -287,7 +296,10 @@ mod tests {
     }
 
     fn create(r: &Registry, method: &str, v: Value) -> String {
-        call_create(method, &p(v), r, "alice").unwrap().unwrap()["id"]
+        call_create(method, &p(v), r, "alice")
+            .unwrap()
+            .unwrap()
+            .to_json()["id"]
             .as_str()
             .unwrap()
             .to_owned()

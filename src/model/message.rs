@@ -55,7 +55,8 @@ pub struct Message {
     pub is_excluded_from_last_message: bool,
     pub is_support_message_extension: bool,
     pub online_user_only: bool,
-    pub offline_push_info: Option<OfflinePushInfo>,
+    /// Boxed: most messages have none, and inline it would double the size of every message.
+    pub offline_push_info: Option<Box<OfflinePushInfo>>,
     /// Made by `createForwardMessage` / `createMergerMessage`; may be sent more than once.
     pub is_forward_message: bool,
     /// The C2C `MsgSeq` v2im sends, chosen at the first send and kept across retries.

@@ -55,7 +55,7 @@ impl Message {
             support_message_extension: self.is_support_message_extension.then_some(1),
             offline_push_info: self
                 .offline_push_info
-                .as_ref()
+                .as_deref()
                 .map(OfflinePushInfo::to_wire),
             send_msg_control: self.send_msg_control(),
             forbid_callback_control: None,
@@ -73,7 +73,7 @@ impl Message {
             from_account: Some(self.sender.clone()),
             offline_push_info: self
                 .offline_push_info
-                .as_ref()
+                .as_deref()
                 .map(OfflinePushInfo::to_wire),
             forbid_callback_control: None,
             online_only_flag: self.online_user_only.then_some(1),
@@ -165,7 +165,7 @@ impl Message {
         m.offline_push_info = item
             .offline_push_info
             .as_ref()
-            .map(OfflinePushInfo::from_wire);
+            .map(|p| Box::new(OfflinePushInfo::from_wire(p)));
         m.apply_send_msg_control(item.send_msg_control.as_deref());
         m
     }
@@ -200,7 +200,7 @@ impl Message {
         m.offline_push_info = item
             .offline_push_info
             .as_ref()
-            .map(OfflinePushInfo::from_wire);
+            .map(|p| Box::new(OfflinePushInfo::from_wire(p)));
         m.group_at_user_list = item
             .group_at_info
             .as_deref()

@@ -251,12 +251,12 @@ fn c2c_request_maps_every_option() {
     m.is_support_message_extension = true;
     m.cloud_custom_data = Some("cloud".into());
     m.local_custom_data = Some("LOCAL-SECRET".into());
-    m.offline_push_info = Some(OfflinePushInfo {
+    m.offline_push_info = Some(Box::new(OfflinePushInfo {
         title: "T".into(),
         desc: "D".into(),
         disable_push: true,
         ..Default::default()
-    });
+    }));
     let r = serde_json::to_value(m.to_sendmsg_request()).unwrap();
     assert_eq!(
         r,
@@ -324,10 +324,10 @@ fn group_request_maps_every_option() {
     m.cloud_custom_data = Some("cloud".into());
     m.local_custom_data = Some("LOCAL-SECRET".into());
     m.group_at_user_list = vec![AT_ALL_TAG.into(), "bob".into()];
-    m.offline_push_info = Some(OfflinePushInfo {
+    m.offline_push_info = Some(Box::new(OfflinePushInfo {
         ios_sound: "s".into(),
         ..Default::default()
-    });
+    }));
     let r = serde_json::to_value(m.to_group_request()).unwrap();
     assert_eq!(
         r,
@@ -423,11 +423,11 @@ fn group_history_round_trip_has_the_same_msg_id() {
     m.group_id = Some("g".into());
     m.priority = Priority::High;
     m.group_at_user_list = vec![AT_ALL_TAG.into(), "bob".into()];
-    m.offline_push_info = Some(OfflinePushInfo {
+    m.offline_push_info = Some(Box::new(OfflinePushInfo {
         title: "t".into(),
         ignore_ios_badge: true,
         ..Default::default()
-    });
+    }));
     let req = m.to_group_request();
     m.mark_sent_group(&SendGroupMsgResponse {
         envelope: Envelope::ok(),
