@@ -170,6 +170,68 @@ impl Elem {
     }
 }
 
+/// An element in its REST form, serialised from borrowed data: byte-identical to serialising
+/// [`Elem::to_wire`] (a test holds them equal), without copying the strings. Used to measure the
+/// body for the 12 KB rule on every send.
+pub(crate) struct WireView<'a>(pub &'a Elem);
+
+/// `MsgContent` of the simple elements, with the REST names in the REST order.
+struct ContentView<'a>(&'a Elem);
+
+impl Serialize for WireView<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let msg_type = match self.0 {
+            Elem::Text { .. } => "TIMTextElem",
+            Elem::Custom { .. } => "TIMCustomElem",
+            Elem::Location { .. } => "TIMLocationElem",
+            Elem::Face { .. } => "TIMFaceElem",
+            Elem::Merger(_) | Elem::Other(_) => return self.0.to_wire().serialize(s),
+        };
+        let mut m = s.serialize_map(Some(2))?;
+        m.serialize_entry("MsgType", msg_type)?;
+        m.serialize_entry("MsgContent", &ContentView(self.0))?;
+        m.end()
+    }
+}
+
+impl Serialize for ContentView<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(None)?;
+        match self.0 {
+            Elem::Text { text } => m.serialize_entry("Text", text)?,
+            Elem::Custom {
+                data,
+                desc,
+                extension,
+            } => {
+                // `v2im_wire::elem::CustomElem` leaves empty optional fields out.
+                m.serialize_entry("Data", data)?;
+                if !desc.is_empty() {
+                    m.serialize_entry("Desc", desc)?;
+                }
+                if !extension.is_empty() {
+                    m.serialize_entry("Ext", extension)?;
+                }
+            }
+            Elem::Location {
+                desc,
+                longitude,
+                latitude,
+            } => {
+                m.serialize_entry("Desc", desc)?;
+                m.serialize_entry("Latitude", latitude)?;
+                m.serialize_entry("Longitude", longitude)?;
+            }
+            Elem::Face { index, data } => {
+                m.serialize_entry("Index", index)?;
+                m.serialize_entry("Data", data)?;
+            }
+            Elem::Merger(_) | Elem::Other(_) => {}
+        }
+        m.end()
+    }
+}
+
 /// The `V2TimMessage` key holding elements of a type.
 pub fn elem_key(t: ElemType) -> &'static str {
     match t {
@@ -281,6 +343,47 @@ mod tests {
             let s = serde_json::to_string(&w).unwrap();
             let back: MsgElement = serde_json::from_str(&s).unwrap();
             assert_eq!(Elem::from_wire(&back), e);
+        }
+    }
+
+    #[test]
+    fn wire_view_is_byte_identical_to_wire() {
+        let elems = [
+            Elem::Text {
+                text: "a\"\n🌍".into(),
+            },
+            Elem::Custom {
+                data: "d".into(),
+                desc: "".into(),
+                extension: "x".into(),
+            },
+            Elem::Custom {
+                data: "".into(),
+                desc: "p".into(),
+                extension: "".into(),
+            },
+            Elem::Location {
+                desc: "d".into(),
+                longitude: -0.5,
+                latitude: 1e-7,
+            },
+            Elem::Face {
+                index: -3,
+                data: "".into(),
+            },
+            Elem::Merger(Box::new(MergerElem {
+                title: "t".into(),
+                abstract_list: vec!["a".into()],
+                compatible_text: "c".into(),
+                is_layers_over_limit: false,
+                messages: vec![],
+            })),
+        ];
+        for e in &elems {
+            assert_eq!(
+                serde_json::to_string(&WireView(e)).unwrap(),
+                serde_json::to_string(&e.to_wire()).unwrap()
+            );
         }
     }
 

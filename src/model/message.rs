@@ -1,6 +1,6 @@
 //! `V2TimMessage`: what the registry keeps per message and what every result shows.
 
-use super::elem::{elem_key, Elem, ElemJson};
+use super::elem::{elem_key, Elem, ElemJson, WireView};
 use super::priority::Priority;
 use super::push::OfflinePushInfo;
 use super::status::{ElemType, MessageStatus};
@@ -133,10 +133,9 @@ impl Message {
 
     /// Tencent's 12 KB rule: the byte length of the REST `MsgBody` JSON.
     pub fn body_bytes(&self) -> usize {
-        let body: Vec<_> = self.elems.iter().map(Elem::to_wire).collect();
         let mut n = ByteCount(0);
         // Writing into a counter cannot fail, and wire types always serialise.
-        let _ = serde_json::to_writer(&mut n, &body);
+        let _ = serde_json::to_writer(&mut n, &BodyView(&self.elems));
         n.0
     }
 
@@ -156,6 +155,15 @@ impl Message {
     /// random, created state, no send options.
     pub fn copy_elems(&self, id: String, sender: &str) -> Message {
         Message::new(id, self.elems.clone(), sender)
+    }
+}
+
+/// The REST `MsgBody` of borrowed elements.
+struct BodyView<'a>(&'a [Elem]);
+
+impl Serialize for BodyView<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.iter().map(WireView))
     }
 }
 
