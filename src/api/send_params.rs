@@ -252,6 +252,19 @@ pub fn prepare_send_shared(
             ),
         ));
     }
+    // v2im-server (like Tencent) refuses CloudCustomData over 12 KB; refuse it before the wire.
+    if let Some(c) = p.cloud_custom_data.as_deref() {
+        if c.len() > limits::MAX_BODY_BYTES {
+            return Err(Error::new(
+                ERR_SDK_MSG_BODY_SIZE_LIMIT,
+                format!(
+                    "cloudCustomData is {} bytes; the limit is {} bytes",
+                    c.len(),
+                    limits::MAX_BODY_BYTES
+                ),
+            ));
+        }
+    }
     let (outcome, shared) = registry
         .update_shared(&p.id, |m| -> Result<Option<Message>> {
             if check_state(m)? {
@@ -615,6 +628,17 @@ mod tests {
                 .code,
             8001
         );
+        // cloudCustomData has the same limit of its own.
+        let id = text(&r, "small");
+        let big = "c".repeat(limits::MAX_BODY_BYTES + 1);
+        let e = send(
+            &r,
+            json!({"id": id, "receiver": "bob", "cloudCustomData": big}),
+        )
+        .unwrap_err();
+        assert_eq!(e.code, 8001);
+        assert!(e.desc.contains("cloudCustomData"), "{}", e.desc);
+        assert_eq!(r.get(&id).unwrap().cloud_custom_data, None);
         // Multi-byte text counts in UTF-8 bytes.
         let cjk = text(&r, &"汉".repeat(4200)); // 12,600 bytes
         assert_eq!(
@@ -679,6 +703,29 @@ mod tests {
         let c = send(&r, json!({"id": fwd, "receiver": "dave"})).unwrap();
         assert_ne!(c.id, fwd);
         assert_ne!(c.id, b.id);
+    }
+
+    #[test]
+    fn concurrent_sends_of_one_message_accept_exactly_one() {
+        let r = std::sync::Arc::new(Registry::new());
+        for _ in 0..20 {
+            let id = text(&r, "race");
+            let handles: Vec<_> = (0..4)
+                .map(|_| {
+                    let (r, id) = (r.clone(), id.clone());
+                    std::thread::spawn(move || {
+                        send(&r, json!({"id": id, "receiver": "bob"})).is_ok()
+                    })
+                })
+                .collect();
+            let ok = handles
+                .into_iter()
+                .map(|h| h.join().unwrap())
+                .filter(|ok| *ok)
+                .count();
+            assert_eq!(ok, 1);
+            assert_eq!(r.get(&id).unwrap().send_count, 1);
+        }
     }
 
     #[test]
