@@ -79,6 +79,8 @@
 #define V2IM_ERR_SDK_SEND_MESSAGE_FAILED_WITH_CANCEL 8021
 /** network disconnected. */
 #define V2IM_ERR_SDK_NET_DISCONNECT 9508
+/** merger message nested over 100 layers. */
+#define V2IM_ERR_MERGER_MSG_LAYERS_OVER_LIMIT 8005
 /** The method name is not one v2im knows. */
 #define V2IM_ERR_UNKNOWN_METHOD 100001
 /** The client is shutting down: the call was refused, or the request was cancelled by `v2im_client_free` before it completed. */

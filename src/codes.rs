@@ -28,6 +28,7 @@ pub const ERR_SDK_MSG_BODY_SIZE_LIMIT: i32 = 8001;
 pub const ERR_SDK_INVALID_CANCEL_MESSAGE: i32 = 8020;
 pub const ERR_SDK_SEND_MESSAGE_FAILED_WITH_CANCEL: i32 = 8021;
 pub const ERR_SDK_NET_DISCONNECT: i32 = 9508;
+pub const ERR_MERGER_MSG_LAYERS_OVER_LIMIT: i32 = 8005;
 
 // v2im's own codes: one block, 100001 upwards, append only.
 /// The method name is not one v2im knows.
@@ -89,6 +90,10 @@ pub const TEXTS: &[(i32, &CStr)] = &[
     ),
     (ERR_SDK_SEND_MESSAGE_FAILED_WITH_CANCEL, c"send cancelled"),
     (ERR_SDK_NET_DISCONNECT, c"network disconnected"),
+    (
+        ERR_MERGER_MSG_LAYERS_OVER_LIMIT,
+        c"merger message nested over 100 layers",
+    ),
     (V2IM_ERR_UNKNOWN_METHOD, c"unknown method"),
     (V2IM_ERR_SHUTTING_DOWN, c"client is shutting down"),
     (V2IM_ERR_QUEUE_FULL, c"send queue full"),

@@ -68,11 +68,11 @@ pub fn call(
 
 /// Posts a failure that happened before a network request was queued (rule 3: still on the
 /// callback thread).
-fn fail_async(
+fn fail_async<T: serde::Serialize + ?Sized>(
     ctx: &Ctx,
     cb: ResultCallback,
     err: &codes::Error,
-    data: &Value,
+    data: &T,
     extra: Option<&Value>,
 ) {
     if cb.is_some() {

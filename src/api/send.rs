@@ -3,7 +3,7 @@
 //! callback thread as `{"code", "desc", "data": V2TimMessage}` — on failure too, with status 3,
 //! so the caller can tell which message failed.
 
-use super::send_params::{prepare_send, SendParams};
+use super::send_params::{prepare_send_shared, SendParams};
 use super::{fail_async, Ctx};
 use crate::callback::ResultCallback;
 use crate::codes::{self, Error};
@@ -13,7 +13,8 @@ use crate::registry::Registry;
 use crate::result;
 use crate::sender::http::RestClient;
 use crate::sender::Task;
-use serde_json::{json, Value};
+use serde::Serialize;
+use serde_json::Value;
 use std::sync::Arc;
 use v2im_wire::c2c::SendMsgResponse;
 use v2im_wire::group::SendGroupMsgResponse;
@@ -25,14 +26,14 @@ pub fn send_message(
     cb: ResultCallback,
     extra: Option<Value>,
 ) {
-    let prepared =
-        SendParams::parse(params).and_then(|p| prepare_send(&ctx.registry, &p, &ctx.self_user));
+    let prepared = SendParams::parse(params)
+        .and_then(|p| prepare_send_shared(&ctx.registry, &p, &ctx.self_user));
     let msg = match prepared {
         Ok(m) => m,
         Err(e) => {
             let id = params.get("id").and_then(Value::as_str).unwrap_or("");
-            let data = refused(&ctx.registry, id).map_or(Value::Null, |m| m.to_json());
-            fail_async(ctx, cb, &e, &data, extra.as_ref());
+            let data = refused(&ctx.registry, id);
+            fail_async(ctx, cb, &e, &data.as_deref(), extra.as_ref());
             return;
         }
     };
@@ -53,16 +54,16 @@ pub fn send_message(
 /// The message a refused `sendMessage` reports. A message that never left (created, or failed
 /// before) is marked failed, as V2TIM does; one in flight or sent is reported as it is and not
 /// touched. None when there is no such message.
-fn refused(registry: &Registry, id: &str) -> Option<Message> {
+fn refused(registry: &Registry, id: &str) -> Option<Arc<Message>> {
     if id.is_empty() {
         return None;
     }
-    registry.update(id, |m| {
+    let fail_unsent = |m: &mut Message| {
         if m.send_count == 0 {
             m.status = MessageStatus::SendFail;
         }
-        m.clone()
-    })
+    };
+    registry.update_shared(id, fail_unsent).map(|(_, m)| m)
 }
 
 /// Messages of one conversation keep their order: one in flight at a time (see `sender::queue`).
@@ -74,16 +75,34 @@ fn conversation(m: &Message) -> String {
     }
 }
 
+/// `onMessageStatusChanged` data; serialised straight from the message (no `Value` copy).
+#[derive(Serialize)]
+struct StatusChanged<'a> {
+    message: &'a Message,
+    status: i32,
+    code: i32,
+    desc: &'a str,
+}
+
+/// `onSendMessageProgress` data.
+#[derive(Serialize)]
+struct Progress<'a> {
+    message: &'a Message,
+    progress: i32,
+}
+
 fn status_event(d: &Dispatcher, m: &Message, code: i32, desc: &str) {
-    d.event(
-        "onMessageStatusChanged",
-        || json!({"message": m, "status": m.status.value(), "code": code, "desc": desc}),
-    );
+    d.event("onMessageStatusChanged", || StatusChanged {
+        message: m,
+        status: m.status.value(),
+        code,
+        desc,
+    });
 }
 
 /// One queued send. `cb` is taken when the result is posted, so it is posted once.
 struct SendTask {
-    msg: Message,
+    msg: Arc<Message>,
     cb: Option<ResultCallback>,
     extra: Option<Value>,
     registry: Arc<Registry>,
@@ -106,21 +125,19 @@ impl SendTask {
         // is only used if the message was somehow removed from it.
         let msg = self
             .registry
-            .update(&self.msg.id, |m| {
-                mark(m);
-                m.clone()
-            })
+            .update_shared(&self.msg.id, mark)
+            .map(|(_, m)| m)
             .unwrap_or_else(|| {
-                let mut m = self.msg.clone();
+                let mut m = Message::clone(&self.msg);
                 mark(&mut m);
-                m
+                Arc::new(m)
             });
-        self.dispatch.event(
-            "onSendMessageProgress",
-            || json!({"message": &msg, "progress": msg.progress}),
-        );
+        self.dispatch.event("onSendMessageProgress", || Progress {
+            message: &msg,
+            progress: msg.progress,
+        });
         status_event(&self.dispatch, &msg, codes::OK, "");
-        let json = result::envelope(codes::OK, "", &msg, self.extra.as_ref());
+        let json = result::envelope(codes::OK, "", &*msg, self.extra.as_ref());
         self.dispatch.complete(cb, codes::OK, json);
     }
 
@@ -129,17 +146,15 @@ impl SendTask {
         let fail = |m: &mut Message| m.status = MessageStatus::SendFail;
         let msg = self
             .registry
-            .update(&self.msg.id, |m| {
-                fail(m);
-                m.clone()
-            })
+            .update_shared(&self.msg.id, fail)
+            .map(|(_, m)| m)
             .unwrap_or_else(|| {
-                let mut m = self.msg.clone();
+                let mut m = Message::clone(&self.msg);
                 fail(&mut m);
-                m
+                Arc::new(m)
             });
         status_event(&self.dispatch, &msg, err.code, &err.desc);
-        let json = result::failure(err, &msg, self.extra.as_ref());
+        let json = result::failure(err, &*msg, self.extra.as_ref());
         self.dispatch.complete(cb, err.code, json);
     }
 }
