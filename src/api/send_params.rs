@@ -26,15 +26,25 @@ use v2im_wire::codes::limits;
 pub struct SendParams {
     /// The create-id (a msgID is accepted too).
     pub id: String,
+    /// `receiver`: the peer of a one-to-one message (or, with `groupID`, the one targeted member).
     pub receiver: Option<String>,
+    /// `groupID`.
     pub group_id: Option<String>,
+    /// `priority`: a V2TIM number or name.
     pub priority: Option<Priority>,
+    /// `onlineUserOnly`.
     pub online_user_only: Option<bool>,
+    /// `offlinePushInfo`.
     pub offline_push_info: Option<OfflinePushInfo>,
+    /// `needReadReceipt`.
     pub need_read_receipt: Option<bool>,
+    /// `isExcludedFromUnreadCount`.
     pub is_excluded_from_unread_count: Option<bool>,
+    /// `isExcludedFromLastMessage`.
     pub is_excluded_from_last_message: Option<bool>,
+    /// `isSupportMessageExtension`.
     pub is_support_message_extension: Option<bool>,
+    /// `cloudCustomData`.
     pub cloud_custom_data: Option<String>,
     /// Local only: stored on the message, never sent.
     pub local_custom_data: Option<String>,

@@ -13,21 +13,35 @@ use v2im_wire::MsgElement;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Elem {
     /// `textElem {text}` ↔ `TIMTextElem {Text}`.
-    Text { text: String },
+    Text {
+        /// The text.
+        text: String,
+    },
     /// `customElem {data, desc, extension}` ↔ `TIMCustomElem {Data, Desc, Ext}`.
     Custom {
+        /// The payload.
         data: String,
+        /// Offline push text.
         desc: String,
+        /// Delivered as the push's `ext`.
         extension: String,
     },
     /// `locationElem {desc, longitude, latitude}` ↔ `TIMLocationElem {Desc, Longitude, Latitude}`.
     Location {
+        /// Place description.
         desc: String,
+        /// In [-180, 180].
         longitude: f64,
+        /// In [-90, 90].
         latitude: f64,
     },
     /// `faceElem {index, data}` ↔ `TIMFaceElem {Index, Data}`.
-    Face { index: i64, data: String },
+    Face {
+        /// Face index (opaque to the SDK).
+        index: i64,
+        /// Face data (opaque to the SDK).
+        data: String,
+    },
     /// `mergerElem` ↔ `TIMRelayElem`. Boxed: it holds whole messages.
     Merger(Box<MergerElem>),
     /// A REST element this version does not model yet (image, sound, video, file), kept as it
@@ -38,9 +52,11 @@ pub enum Elem {
 /// A merger (combined-and-forwarded) element.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MergerElem {
+    /// `title`.
     pub title: String,
     /// At most 5 entries of at most 100 UTF-8 bytes each (cut by `createMergerMessage`).
     pub abstract_list: Vec<String>,
+    /// Shown by clients that cannot show mergers.
     pub compatible_text: String,
     /// V2TIM sets this when the nesting is deeper than the SDK can show; v2im refuses such
     /// mergers at creation, so it is false unless read from elsewhere.

@@ -22,12 +22,17 @@ pub struct Message {
     pub msg_id: Option<String>,
     /// Elements; the first decides `elemType`.
     pub elems: Vec<Elem>,
+    /// `status`.
     pub status: MessageStatus,
+    /// `priority` (V2TIM numbers).
     pub priority: Priority,
+    /// `progress`, 0..=100 (100 for elements without an upload).
     pub progress: i32,
+    /// `sender`: the sending userID (`From_Account`).
     pub sender: String,
     /// Peer of a one-to-one message.
     pub user_id: Option<String>,
+    /// `groupID` of a group message.
     pub group_id: Option<String>,
     /// Unix seconds: local time at creation, the server's time once sent.
     pub timestamp: i64,
@@ -36,12 +41,17 @@ pub struct Message {
     /// `MsgRandom` / `Random`; chosen at creation and kept across retries so the server can
     /// drop duplicates.
     pub random: u32,
+    /// `isSelf`: sent by this client's user.
     pub is_self: bool,
+    /// `isRead`.
     pub is_read: bool,
+    /// `isPeerRead` (C2C history's `IsPeerRead`).
     pub is_peer_read: bool,
+    /// `cloudCustomData` ↔ REST `CloudCustomData`.
     pub cloud_custom_data: Option<String>,
     /// Local only: never part of any request.
     pub local_custom_data: Option<String>,
+    /// `localCustomInt`: local only.
     pub local_custom_int: i64,
     /// @ targets, V2TIM spelling of the @-all tag.
     pub group_at_user_list: Vec<String>,
@@ -50,12 +60,17 @@ pub struct Message {
     /// The target list was made by `sendMessage`'s receiver + groupID (not by
     /// `createTargetedGroupMessage`), so a re-send after a failure may choose another target.
     pub target_from_receiver: bool,
+    /// `needReadReceipt` ↔ `IsNeedReadReceipt` / `NeedReadReceipt`.
     pub need_read_receipt: bool,
+    /// `isExcludedFromUnreadCount` ↔ `SendMsgControl: NoUnread`.
     pub is_excluded_from_unread_count: bool,
+    /// `isExcludedFromLastMessage` ↔ `SendMsgControl: NoLastMsg`.
     pub is_excluded_from_last_message: bool,
+    /// `isSupportMessageExtension` ↔ `SupportMessageExtension`.
     pub is_support_message_extension: bool,
+    /// `onlineUserOnly` (shown as `isOnlineOnly`) ↔ `MsgLifeTime: 0` / `OnlineOnlyFlag: 1`.
     pub online_user_only: bool,
-    /// Boxed: most messages have none, and inline it would double the size of every message.
+    /// `offlinePushInfo`. Boxed: most messages have none, and inline it would double the size of every message.
     pub offline_push_info: Option<Box<OfflinePushInfo>>,
     /// Made by `createForwardMessage` / `createMergerMessage`; may be sent more than once.
     pub is_forward_message: bool,

@@ -7,10 +7,14 @@ use serde_json::Value;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 #[repr(u8)]
 pub enum Priority {
+    /// V2TIM_PRIORITY_DEFAULT: sent without `MsgPriority` (the server's Normal).
     #[default]
     Default = 0,
+    /// V2TIM_PRIORITY_HIGH: gifts, red packets.
     High = 1,
+    /// V2TIM_PRIORITY_NORMAL.
     Normal = 2,
+    /// V2TIM_PRIORITY_LOW: likes and other frequent, unimportant messages; dropped first.
     Low = 3,
 }
 

@@ -9,15 +9,23 @@ use v2im_wire::push as wire;
 /// What an offline push shows: V2TIM's fields, camelCase in JSON.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct OfflinePushInfo {
+    /// `title` ↔ `Title`.
     pub title: String,
+    /// `desc` ↔ `Desc` (overrides the elements' push text).
     pub desc: String,
+    /// `ext` ↔ `Ext`.
     pub ext: String,
+    /// `disablePush` ↔ `PushFlag: 1`.
     pub disable_push: bool,
+    /// `iOSSound` ↔ `ApnsInfo.Sound`.
     pub ios_sound: String,
+    /// `ignoreIOSBadge` ↔ `ApnsInfo.BadgeMode: 1`.
     pub ignore_ios_badge: bool,
+    /// `androidSound` ↔ `AndroidInfo.Sound`.
     pub android_sound: String,
+    /// `androidOPPOChannelID` ↔ `AndroidInfo.OPPOChannelID`.
     pub android_oppo_channel_id: String,
-    /// 0 operational, 1 system; `None` = not given (V2TIM's default 1 is shown, nothing is sent).
+    /// `androidVIVOClassification` ↔ `AndroidInfo.VIVOClassification`: 0 operational, 1 system; `None` = not given (V2TIM's default 1 is shown, nothing is sent).
     pub android_vivo_classification: Option<i64>,
 }
 
