@@ -9,7 +9,7 @@
 //! `sendMessage`; the ones V2TIM enforces here (forward/merge sources sent successfully, 300
 //! merged messages, abstracts) are checked here.
 
-use crate::codes::{Error, Result};
+use crate::codes::{Error, Result, ERR_MERGER_MSG_LAYERS_OVER_LIMIT};
 use crate::model::args::{self, Params};
 use crate::model::elem::MAX_MERGER_LAYERS;
 use crate::model::{at, Elem, MergerElem, Message, MessageStatus};
@@ -18,8 +18,6 @@ use serde::ser::{Serialize, SerializeMap, Serializer};
 use std::sync::Arc;
 use v2im_wire::codes::limits;
 
-/// Tencent's ERR_MERGER_MSG_LAYERS_OVER_LIMIT: merger nesting deeper than 100 layers.
-pub const ERR_MERGER_MSG_LAYERS_OVER_LIMIT: i32 = 8005;
 /// V2TIM keeps the first 5 abstracts of a merger...
 pub const MAX_ABSTRACTS: usize = 5;
 /// ... each cut to 100 UTF-8 bytes at a character boundary.
