@@ -171,3 +171,43 @@ fn handle(client_id: u64, job: Job, sink: &mut Option<EventSink>) -> bool {
     }
     true
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::callback::{CJson, UserData};
+    use std::ffi::{c_char, c_void};
+    use std::sync::atomic::AtomicU64;
+
+    static LAST: AtomicU64 = AtomicU64::new(0);
+    static OUT_OF_ORDER: AtomicU64 = AtomicU64::new(0);
+    static INSIDE: AtomicU64 = AtomicU64::new(0);
+
+    unsafe extern "C" fn ordered(ud: *mut c_void, _code: i32, _json: *const c_char) {
+        let n = ud as u64;
+        if LAST.swap(n, Ordering::SeqCst) + 1 != n {
+            OUT_OF_ORDER.fetch_add(1, Ordering::SeqCst);
+        }
+        if in_callback_of(7) {
+            INSIDE.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    #[test]
+    fn callbacks_run_in_post_order_marked_as_callbacks() {
+        let d = Dispatcher::start(7, LogLevel::Warn).unwrap();
+        for n in 1..=10_000u64 {
+            let cb = ResultCallback::new(Some(ordered), UserData(n as *mut c_void));
+            d.complete(cb, 0, CJson::from_json_bytes(b"{}".to_vec()));
+        }
+        d.stop_and_join();
+        assert_eq!(
+            LAST.load(Ordering::SeqCst),
+            10_000,
+            "all ran before stop_and_join returned"
+        );
+        assert_eq!(OUT_OF_ORDER.load(Ordering::SeqCst), 0);
+        assert_eq!(INSIDE.load(Ordering::SeqCst), 10_000);
+        assert!(!in_callback_of(7), "this thread is not a callback");
+    }
+}

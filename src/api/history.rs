@@ -1,6 +1,8 @@
 //! `getC2CHistoryMessageList {userID, count, lastMsgID?}` and
 //! `getGroupHistoryMessageList {groupID, count, lastMsgID?}`: newest first, as V2TIM returns them;
-//! `lastMsgID` continues after (older than) that message. `msgID`s are the ones `sendMessage`
+//! `lastMsgID` continues after (older than) that message. `count` is 1..=1000; the library pages
+//! through the REST endpoints (20 messages per group request) until it has `count` messages or
+//! the history ends. `msgID`s are the ones `sendMessage`
 //! returned, and a message this client has in its registry shows its `localCustomData`, which
 //! never leaves the process.
 

@@ -19,6 +19,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 /// - `userID` (string, required): the sender of every message;
 /// - `userSig` or `secretKey` (string, one required): a ready UserSig for `identifier`, or the
 ///   app's secret key from which the library makes one valid for 180 days (server-side use);
+///   `userSig` is used when both are given;
 /// - `identifier` (string): the REST `identifier`; default `userID`;
 /// - `serverUrl` (string): REST base URL; default "https://console.tim.qq.com";
 ///   "http://127.0.0.1:PORT" for a local v2im-server;
