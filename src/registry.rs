@@ -90,7 +90,7 @@ impl Registry {
 
     /// Whether a message with this local id or msgID exists.
     pub fn contains(&self, id_or_msg_id: &str) -> bool {
-        self.maps.read().resolve(id_or_msg_id).is_some()
+        self.maps.read().find(id_or_msg_id).is_some()
     }
 
     /// Runs `f` on the message (by local id or msgID) under the shared lock, without copying it.
@@ -139,12 +139,16 @@ impl Registry {
         Some((r, shared))
     }
 
-    /// Removes a message (by local id or msgID) with its msgID entries.
+    /// Removes a message (by local id or msgID) and its current msgID entry, in O(1). (A msgID
+    /// the message had before a later one no longer finds anything either: lookups check that
+    /// the id it names still exists.)
     pub fn remove(&self, id_or_msg_id: &str) -> Option<Message> {
         let mut maps = self.maps.write();
         let id: Box<str> = maps.resolve(id_or_msg_id)?.into();
         let m = maps.by_id.remove(&id)?;
-        maps.by_msg_id.retain(|_, v| *v != id);
+        if let Some(mid) = m.msg_id.as_deref() {
+            maps.by_msg_id.remove(mid);
+        }
         Some(Arc::unwrap_or_clone(m))
     }
 
@@ -210,7 +214,21 @@ mod tests {
         let gone = r.remove("1_2_3").unwrap();
         assert_eq!(gone.id, id);
         assert!(r.get(&id).is_none() && r.get("1_2_3").is_none() && r.is_empty());
+        assert!(!r.contains("1_2_3") && !r.contains(&id));
         assert!(r.update(&id, |_| ()).is_none());
+    }
+
+    #[test]
+    fn an_older_msg_id_finds_nothing_after_remove() {
+        let r = Registry::new();
+        let m = text(&r, "a");
+        let id = m.id.clone();
+        r.insert(m);
+        r.update(&id, |m| m.msg_id = Some("old".into()));
+        r.update(&id, |m| m.msg_id = Some("new".into()));
+        assert_eq!(r.get("old").unwrap().id, id);
+        r.remove("new").unwrap();
+        assert!(!r.contains("old") && r.get("old").is_none() && r.update("old", |_| ()).is_none());
     }
 
     #[test]
