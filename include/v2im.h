@@ -81,6 +81,8 @@
 #define V2IM_ERR_SDK_NET_DISCONNECT 9508
 /** merger message nested over 100 layers. */
 #define V2IM_ERR_MERGER_MSG_LAYERS_OVER_LIMIT 8005
+/** Tencent's group send rate limit; also what a group message the server accepted but dropped under frequency control (`MsgDropReason`) completes with, since it was not delivered. */
+#define V2IM_ERR_SVR_GROUP_SEND_MSG_FREQ_LIMIT 10023
 /** The method name is not one v2im knows. */
 #define V2IM_ERR_UNKNOWN_METHOD 100001
 /** The client is shutting down: the call was refused, or the request was cancelled by `v2im_client_free` before it completed. */

@@ -29,6 +29,9 @@ pub const ERR_SDK_INVALID_CANCEL_MESSAGE: i32 = 8020;
 pub const ERR_SDK_SEND_MESSAGE_FAILED_WITH_CANCEL: i32 = 8021;
 pub const ERR_SDK_NET_DISCONNECT: i32 = 9508;
 pub const ERR_MERGER_MSG_LAYERS_OVER_LIMIT: i32 = 8005;
+/// Tencent's group send rate limit; also what a group message the server accepted but dropped
+/// under frequency control (`MsgDropReason`) completes with, since it was not delivered.
+pub const ERR_SVR_GROUP_SEND_MSG_FREQ_LIMIT: i32 = 10023;
 
 // v2im's own codes: one block, 100001 upwards, append only.
 /// The method name is not one v2im knows.
@@ -93,6 +96,10 @@ pub const TEXTS: &[(i32, &CStr)] = &[
     (
         ERR_MERGER_MSG_LAYERS_OVER_LIMIT,
         c"merger message nested over 100 layers",
+    ),
+    (
+        ERR_SVR_GROUP_SEND_MSG_FREQ_LIMIT,
+        c"group message dropped by the server's frequency control",
     ),
     (V2IM_ERR_UNKNOWN_METHOD, c"unknown method"),
     (V2IM_ERR_SHUTTING_DOWN, c"client is shutting down"),

@@ -273,3 +273,52 @@ fn a_full_queue_refuses_low_and_evicts_the_newest_low() {
     rest.sort();
     assert_eq!(rest, ["high", "in flight", "normal"]);
 }
+
+#[test]
+fn a_group_message_dropped_by_rate_control_is_reported_failed() {
+    let s = TestServer::start_with(|c| c.group_rate = 1);
+    s.create_group("g-rate", "alice", &["alice", "bob"]);
+    let a = TestClient::new(&s.url, "alice");
+    let ids: Vec<String> = (0..5).map(|i| a.text(&format!("r{i}"))).collect();
+    let high = a.text("important");
+    for id in &ids {
+        assert_eq!(
+            a.call(
+                "sendMessage",
+                &json!({"id": id, "groupID": "g-rate", "priority": 3})
+            ),
+            0
+        );
+    }
+    assert_eq!(
+        a.call(
+            "sendMessage",
+            &json!({"id": high, "groupID": "g-rate", "priority": 1})
+        ),
+        0
+    );
+    let results: Vec<_> = (0..6).map(|_| a.sink.next()).collect();
+    let dropped: Vec<_> = results
+        .iter()
+        .filter(|d| d.code == codes::ERR_SVR_GROUP_SEND_MSG_FREQ_LIMIT)
+        .collect();
+    assert!(
+        dropped.len() >= 3,
+        "at most one Low per second gets through: {results:?}"
+    );
+    for d in &dropped {
+        assert_eq!(d.json["data"]["status"], 3);
+    }
+    let high_result = results
+        .iter()
+        .find(|d| d.json["data"]["id"] == high.as_str())
+        .unwrap();
+    assert_eq!(
+        high_result.code, 0,
+        "High always goes through: {}",
+        high_result.json
+    );
+    // What the server kept is exactly what was reported sent.
+    let ok = results.iter().filter(|d| d.code == 0).count();
+    assert_eq!(s.group_msgs("g-rate").len(), ok);
+}

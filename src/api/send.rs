@@ -169,6 +169,15 @@ impl Task for SendTask {
                 .map(Sent::C2c)
         };
         match outcome {
+            // Accepted but not delivered: under frequency control the server answers OK with a
+            // MsgDropReason. Reporting success would lose the message silently.
+            Ok(Sent::Group(r)) if !r.msg_drop_reason.is_empty() => self.fail(&Error::new(
+                codes::ERR_SVR_GROUP_SEND_MSG_FREQ_LIMIT,
+                format!(
+                    "the server dropped the message (MsgDropReason {}): group send rate limit",
+                    r.msg_drop_reason
+                ),
+            )),
             Ok(sent) => self.succeed(sent),
             Err(e) => self.fail(&e),
         }
