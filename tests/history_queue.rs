@@ -182,7 +182,8 @@ fn cancel_takes_a_queued_message_out_and_is_too_late_in_flight() {
             0
         );
     }
-    std::thread::sleep(Duration::from_millis(100));
+    // Give the one worker time to take the first message (it then hangs on the silent server).
+    std::thread::sleep(Duration::from_millis(300));
     let c = a.call_wait("cancelSendMessage", json!({"id": second}));
     // The cancelled send completes first, then the cancel call itself.
     assert_eq!(
@@ -235,7 +236,8 @@ fn a_full_queue_refuses_low_and_evicts_the_newest_low() {
         );
     };
     send("in flight", 2);
-    std::thread::sleep(Duration::from_millis(100));
+    // Give the one worker time to take the first message (it then hangs on the silent server).
+    std::thread::sleep(Duration::from_millis(300));
     send("low 1", 3);
     send("low 2", 3);
     send("low 3", 3); // queue full: refused
