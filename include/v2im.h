@@ -284,6 +284,12 @@ int32_t v2im_set_event_callback(struct v2im_client *client,
  * - V2IM_ERR_POISONED: an earlier panic poisoned the client;
  * - V2IM_ERR_PANIC: a panic was caught in this call (the client is now poisoned).
  *
+ * Deadline of a network request once a sender thread has taken it from the queue: at most
+ * (`maxRetries` + 1) × `requestTimeoutMs` plus the backoff between attempts (each at most 2 s)
+ * — about 41 s with the defaults — after which `cb` runs with the last failure (6012 for a
+ * timeout). Requests of one conversation are sent one after another, so a message may first wait
+ * for the ones queued before it.
+ *
  * `params_json` NULL is taken as `{}` (the method then reports its missing parameters through
  * `cb`). `cb` NULL is allowed: the request runs and its result is dropped.
  *
