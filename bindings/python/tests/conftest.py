@@ -12,9 +12,11 @@ exists but cannot be loaded, or a missing server binary, always fails.
 
 from __future__ import annotations
 
+import faulthandler
 import os
 import secrets
 import sys
+import threading
 from pathlib import Path
 from typing import Any, Dict, Iterator
 
@@ -98,6 +100,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dict[str, Any]]
     key = secrets.token_hex(32)
     tmp = tmp_path_factory.mktemp("v2im-server")
     srv = ws.Server(str(exe), str(tmp), key)
+    _servers.append(srv)
     try:
         url = srv.url()
         ws.provision(ws.Rest(url, ws.SDKAPPID, key, ws.ADMIN))
@@ -117,6 +120,38 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dict[str, Any]]
             srv.proc.stdout.close()  # Server.stop() leaves the pipe to the garbage collector
         if rc not in (0, None, -15, 143):
             print(f"v2im-server exited with {rc}; log tail:\n{srv.tail()}", file=sys.stderr)
+
+
+_servers: list = []
+TEST_TIME_LIMIT = float(os.environ.get("V2IM_TEST_TIME_LIMIT", "180"))
+
+
+@pytest.fixture(autouse=True)
+def watchdog(request: Any) -> Iterator[None]:
+    """A hung test (a deadlock) fails the run within TEST_TIME_LIMIT seconds, with every
+    thread's stack, instead of hanging until an outer timeout kills it without a word."""
+
+    def fire() -> None:
+        capman = request.config.pluginmanager.getplugin("capturemanager")
+        if capman is not None:
+            capman.suspend_global_capture(in_=True)  # so that this reaches the real stderr
+        sys.stderr.write(f"\n*** {request.node.nodeid} still running after {TEST_TIME_LIMIT:.0f} s;"
+                         " stacks of all threads:\n")
+        sys.stderr.flush()
+        faulthandler.dump_traceback(file=sys.stderr, all_threads=True)
+        sys.stderr.flush()
+        for srv in _servers:
+            try:
+                srv.proc.kill()
+            except Exception:
+                pass
+        os._exit(3)
+
+    t = threading.Timer(TEST_TIME_LIMIT, fire)
+    t.daemon = True
+    t.start()
+    yield
+    t.cancel()
 
 
 @pytest.fixture

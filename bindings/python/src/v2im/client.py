@@ -21,16 +21,21 @@ they must not block on another v2im future. Exceptions raised by user code there
 
 Every method may be called from any thread. :meth:`Client.close` waits for calls that are entering
 the library on other threads, then frees the client: every request still pending completes (with a
-cancellation code) before it returns. It must not be called from a v2im callback.
+cancellation code) before it returns. It must not be called from a v2im callback. A client that is
+garbage-collected without close() is freed soon after by a reaper thread (never inline in the
+collector, which may run on any thread at any time); clients still open at interpreter exit are
+freed by an atexit handler.
 """
 
 from __future__ import annotations
 
 import asyncio
+import atexit
 import ctypes
 import itertools
 import json
 import logging
+import queue
 import threading
 import weakref
 from concurrent.futures import Future
@@ -307,16 +312,53 @@ class _Handle:
             _lib.lib().v2im_client_free(ptr)
         finally:
             self.freed.set()
+            _open_handles.discard(self)
 
-    def finalize(self) -> None:
-        """Run by weakref.finalize: at garbage collection or at interpreter exit."""
-        if self.ptr is None:
-            return
-        if _in_callback():
-            # Freeing joins the callback thread; do it from a thread of its own.
-            threading.Thread(target=self.free, name="v2im-free", daemon=False).start()
-        else:
-            self.free()
+    def free_later(self) -> None:
+        """Run by weakref.finalize when the Client is garbage-collected.
+
+        Garbage collection can run at any allocation, on any thread, while that thread holds
+        locks the callback thread may need (or *is* the callback thread); v2im_client_free waits
+        for the callback thread. So a finalizer never frees inline: it hands the handle to the
+        reaper thread (SimpleQueue.put is safe in finalizers) and returns at once.
+        """
+        if self.ptr is not None:
+            _reaper_queue.put(self)
+
+
+# Handles not yet freed (strong references): closed by _close_all at interpreter exit.
+_open_handles: "set[_Handle]" = set()
+_reaper_queue: "queue.SimpleQueue[_Handle]" = queue.SimpleQueue()
+_reaper_lock = threading.Lock()
+_reaper: Optional[threading.Thread] = None
+
+
+def _reap() -> None:
+    while True:
+        h = _reaper_queue.get()
+        try:
+            h.free()
+        except BaseException:  # pragma: no cover
+            log.exception("v2im: freeing a garbage-collected client failed")
+
+
+def _ensure_reaper() -> None:
+    global _reaper
+    with _reaper_lock:
+        if _reaper is None or not _reaper.is_alive():
+            _reaper = threading.Thread(target=_reap, name="v2im-reaper", daemon=True)
+            _reaper.start()
+
+
+@atexit.register
+def _close_all() -> None:
+    """Free every client still open at interpreter exit, before ctypes and this module go away
+    (a library thread calling into a finalising interpreter would crash)."""
+    for h in list(_open_handles):
+        try:
+            h.free()
+        except BaseException:  # pragma: no cover
+            log.exception("v2im: freeing a client at exit failed")
 
 
 _SNAKE_TO_CONFIG = {
@@ -402,9 +444,12 @@ class Client:
         self._sink = _EventSink()
         self._events_registered = False
         self._events_lock = threading.Lock()
-        # Frees the native client when this object is collected, or at interpreter exit
-        # (before ctypes and the trampolines go away) if close() was never called.
-        self._finalizer = weakref.finalize(self, _Handle.finalize, self._h)
+        # If close() is never called: freed by the reaper thread after garbage collection, or
+        # by _close_all at interpreter exit.
+        _open_handles.add(self._h)
+        _ensure_reaper()
+        self._finalizer = weakref.finalize(self, _Handle.free_later, self._h)
+        self._finalizer.atexit = False
         if on_event is not None:
             self.set_event_handler(on_event)
 
