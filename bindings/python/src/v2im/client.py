@@ -424,7 +424,6 @@ class Client:
         for k, v in config.items():
             if v is not None:
                 cfg[_config_key(k)] = v
-        self._config_keys = sorted(cfg)
         self.user_id: Optional[str] = user_id
         cfg_json = _dumps(cfg)
 
