@@ -14,10 +14,57 @@
  * callback synchronously with a desc that names the key; *out_client is left untouched. A NULL
  * argument (6017) or a config that is not a JSON object (6027) is only returned.
  * v2im_error_str(code) is a static text for any code, never NULL; do not free it.
+ *
+ * Reentrancy (rule 4): a callback may call v2im_call, local and network methods alike. Calling
+ * v2im_client_free from a client's own callback is a misuse: it returns at once without freeing
+ * (it would have to join its own thread) and reports it as an onLog event at level "error".
  */
 #include "example_util.h"
 
-static ex_counter never; /* callbacks that must never run */
+static ex_counter never;      /* callbacks that must never run */
+static ex_counter log_errors; /* onLog events at level "error" */
+
+static void on_event(void *user_data, const char *event_json)
+{
+    char name[32] = "";
+    char level[32] = "";
+    (void)user_data;
+    ex_json_copy_string(ex_json_member(event_json, "event"), name, sizeof name);
+    ex_json_copy_string(ex_json_member(ex_json_member(event_json, "data"), "level"), level,
+                        sizeof level);
+    if (strcmp(name, "onLog") == 0 && strcmp(level, "error") == 0) {
+        ex_counter_add(&log_errors, 1);
+    }
+}
+
+/* State of the reentrancy check: what the sendMessage callback did. */
+typedef struct reentry {
+    v2im_client *client;
+    int32_t create_rc;  /* v2im_call(createTextMessage) from the callback */
+    ex_result created;  /* ... completes right there, on the callback thread */
+    int32_t send_rc;    /* v2im_call(sendMessage) from the callback */
+    ex_result sent;     /* ... completes later, on the callback thread */
+    ex_result outer;    /* the callback's own result */
+} reentry;
+
+static void on_sent_reenter(void *user_data, int32_t code, const char *result_json)
+{
+    reentry *r = (reentry *)user_data;
+    char params[256];
+    char id[128];
+    /* Allowed: a local method from a callback completes before v2im_call returns. */
+    r->create_rc = v2im_call(r->client, "createTextMessage", "{\"text\":\"from a callback\"}",
+                             ex_result_cb, &r->created);
+    if (r->create_rc == 0 && r->created.code == 0) {
+        ex_created_id(r->created.json, id, sizeof id);
+        /* Allowed: a network method from a callback is queued; its callback runs later. */
+        snprintf(params, sizeof params, "{\"id\":\"%s\",\"receiver\":\"bob\"}", id);
+        r->send_rc = v2im_call(r->client, "sendMessage", params, ex_result_cb, &r->sent);
+    }
+    /* Misuse: returns at once, frees nothing, logs an error. */
+    v2im_client_free(r->client);
+    ex_result_cb(&r->outer, code, result_json);
+}
 
 /* A call that must be refused: non-zero return, and its callback never runs. */
 static void refused(const char *what, v2im_client *client, const char *method,
@@ -122,7 +169,10 @@ int main(void)
     size_t i;
 
     ex_counter_init(&never);
+    ex_counter_init(&log_errors);
     client = ex_client_new("alice");
+    rc = v2im_set_event_callback(client, on_event, NULL, NULL);
+    EX_CHECK(rc == 0, "v2im_set_event_callback: %d", (int)rc);
 
     printf("refused by v2im_call (non-zero return, no callback):\n");
     refused("NULL client", NULL, "createTextMessage", "{\"text\":\"x\"}",
@@ -216,6 +266,45 @@ int main(void)
     rc = v2im_call(client, "createTextMessage", "{\"text\":\"fire and forget\"}", NULL, NULL);
     EX_CHECK(rc == 0, "v2im_call with a NULL callback returned %d", (int)rc);
 
+    printf("from a callback:\n");
+    {
+        reentry r;
+        memset(&r, 0, sizeof r);
+        r.client = client;
+        r.create_rc = r.send_rc = -1;
+        ex_result_init(&r.created);
+        ex_result_init(&r.sent);
+        ex_result_init(&r.outer);
+        json = ex_call_ok(client, "createTextMessage", "{\"text\":\"reentrancy\"}");
+        ex_created_id(json, id, sizeof id);
+        free(json);
+        snprintf(params, sizeof params, "{\"id\":\"%s\",\"receiver\":\"bob\"}", id);
+        rc = v2im_call(client, "sendMessage", params, on_sent_reenter, &r);
+        EX_CHECK(rc == 0, "sendMessage refused: %d", (int)rc);
+        EX_CHECK(ex_result_wait(&r.outer, EX_WAIT_SECONDS) == 0, "no sendMessage callback");
+        EX_CHECK(r.outer.code == 0, "sendMessage failed: %s", r.outer.json);
+        EX_CHECK(r.create_rc == 0 && r.created.calls == 1 && r.created.code == 0,
+                 "createTextMessage from a callback: rc %d, %d callbacks, code %d",
+                 (int)r.create_rc, r.created.calls, (int)r.created.code);
+        printf("  %-38s -> %6d  completed before v2im_call returned\n",
+               "createTextMessage in a callback", (int)r.create_rc);
+        EX_CHECK(r.send_rc == 0, "sendMessage from a callback refused: %d", (int)r.send_rc);
+        EX_CHECK(ex_result_wait(&r.sent, EX_WAIT_SECONDS) == 0,
+                 "sendMessage from a callback: no callback");
+        EX_CHECK(r.sent.code == 0, "sendMessage from a callback failed: %s", r.sent.json);
+        printf("  %-38s -> %6d  sent later, code %d\n", "sendMessage in a callback",
+               (int)r.send_rc, (int)r.sent.code);
+        /* The client survived v2im_client_free from its callback, and said so in an onLog. */
+        free(ex_call_ok(client, "createTextMessage", "{\"text\":\"still alive\"}"));
+        EX_CHECK(ex_counter_wait(&log_errors, 1, EX_WAIT_SECONDS) == 0,
+                 "no onLog error event for v2im_client_free from a callback");
+        printf("  %-38s -> returned at once, client alive, onLog error reported\n",
+               "v2im_client_free in a callback");
+        ex_result_destroy(&r.created);
+        ex_result_destroy(&r.sent);
+        ex_result_destroy(&r.outer);
+    }
+
     printf("v2im_error_str:\n");
     for (i = 0; i < sizeof codes / sizeof codes[0]; i++) {
         const char *text = v2im_error_str(codes[i]);
@@ -229,6 +318,7 @@ int main(void)
     EX_CHECK(ex_counter_get(&never) == 0, "%ld callbacks ran for refused calls",
              ex_counter_get(&never));
     ex_counter_destroy(&never);
+    ex_counter_destroy(&log_errors);
     printf("errors: OK\n");
     return 0;
 }

@@ -2,7 +2,8 @@
  * text_c2c.c: a one-to-one text message with the v2im C API.
  *
  * alice sends "Hello Bob" to bob, prints the V2TimMessage the server confirmed, then reads the
- * conversation back with getC2CHistoryMessageList and checks that the msgID is there.
+ * conversation back with getC2CHistoryMessageList and checks that the msgID is there. An event
+ * listener watches the message go from status 1 (sending) to 2 (sent).
  *
  * The API in four lines:
  *   v2im_client_new(config_json, &client, cb, user_data)     make a client
@@ -15,6 +16,41 @@
  */
 #include "example_util.h"
 
+/* What the event listener saw. Events run on the client's callback thread. */
+typedef struct events {
+    ex_counter sent;          /* onMessageStatusChanged with status 2 */
+    ex_counter progress_100;  /* onSendMessageProgress with progress 100 */
+    ex_counter total;         /* every event */
+    ex_counter freed;         /* free_user_data calls: must end at exactly 1 */
+} events;
+
+static long event_number(const char *event_json, const char *key)
+{
+    const char *v = ex_json_member(ex_json_member(event_json, "data"), key);
+    return v != NULL ? strtol(v, NULL, 10) : -1;
+}
+
+/* A v2im_event_callback: {"event": name, "data": {...}}, valid only during the call. */
+static void on_event(void *user_data, const char *event_json)
+{
+    events *ev = (events *)user_data;
+    char name[64] = "";
+    ex_json_copy_string(ex_json_member(event_json, "event"), name, sizeof name);
+    if (strcmp(name, "onMessageStatusChanged") == 0 && event_number(event_json, "status") == 2) {
+        ex_counter_add(&ev->sent, 1);
+    } else if (strcmp(name, "onSendMessageProgress") == 0 &&
+               event_number(event_json, "progress") == 100) {
+        ex_counter_add(&ev->progress_100, 1);
+    }
+    ex_counter_add(&ev->total, 1);
+}
+
+/* A v2im_free_fn: runs once, after the listener's last event (here: in v2im_client_free). */
+static void on_listener_freed(void *user_data)
+{
+    ex_counter_add(&((events *)user_data)->freed, 1);
+}
+
 int main(void)
 {
     v2im_client *client;
@@ -26,9 +62,19 @@ int main(void)
     char *sent;
     char *history;
     int32_t rc;
+    events ev;
+
+    ex_counter_init(&ev.sent);
+    ex_counter_init(&ev.progress_100);
+    ex_counter_init(&ev.total);
+    ex_counter_init(&ev.freed);
 
     printf("v2im %s\n", v2im_version());
     client = ex_client_new("alice");
+
+    /* 0. Listen to events. `ev` must outlive the listener: until on_listener_freed has run. */
+    rc = v2im_set_event_callback(client, on_event, &ev, on_listener_freed);
+    EX_CHECK(rc == 0, "v2im_set_event_callback: %d (%s)", (int)rc, v2im_error_str(rc));
 
     /*
      * 1. Create the message. createXxxMessage is a *local* method: v2im runs the callback on
@@ -90,11 +136,25 @@ int main(void)
     printf("getC2CHistoryMessageList: %d message(s) with bob, msgID %s found\n",
            ex_json_count(history, "\"msgID\":"), msg_id);
 
+    /* The listener saw the message sent (the event may trail the result a little). */
+    EX_CHECK(ex_counter_wait(&ev.sent, 1, EX_WAIT_SECONDS) == 0,
+             "no onMessageStatusChanged event with status 2");
+    EX_CHECK(ex_counter_wait(&ev.progress_100, 1, EX_WAIT_SECONDS) == 0,
+             "no onSendMessageProgress event with progress 100");
+    printf("events: %ld received, among them status 2 (sent) and progress 100\n",
+           ex_counter_get(&ev.total));
+
     free(sent);
     free(history);
-    /* Cancels whatever is still pending (nothing here), joins the client's threads, frees it.
-     * After it returns no callback runs again. */
+    /* Cancels whatever is still pending (nothing here), runs the listener's free_user_data,
+     * joins the client's threads, frees it. After it returns no callback runs again. */
     v2im_client_free(client);
+    EX_CHECK(ex_counter_get(&ev.freed) == 1, "free_user_data ran %ld times, want 1",
+             ex_counter_get(&ev.freed));
+    ex_counter_destroy(&ev.sent);
+    ex_counter_destroy(&ev.progress_100);
+    ex_counter_destroy(&ev.total);
+    ex_counter_destroy(&ev.freed);
     printf("text_c2c: OK\n");
     return 0;
 }
