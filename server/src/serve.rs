@@ -69,6 +69,21 @@ impl Drop for RunningServer {
     }
 }
 
+/// A listener with `SO_REUSEADDR`: a server restarted after a crash binds its old port at once,
+/// although the connections the dead process had are still in TIME_WAIT (Linux refuses the bind
+/// for a minute otherwise).
+fn bind(addr: std::net::SocketAddr) -> std::io::Result<std::net::TcpListener> {
+    let socket = socket2::Socket::new(
+        socket2::Domain::for_address(addr),
+        socket2::Type::STREAM,
+        Some(socket2::Protocol::TCP),
+    )?;
+    socket.set_reuse_address(true)?;
+    socket.bind(&addr.into())?;
+    socket.listen(1024)?;
+    Ok(socket.into())
+}
+
 /// Binds (so `addr` is real when this returns) and serves on a background thread with its own
 /// tokio runtime.
 pub fn start(config: ServerConfig) -> std::io::Result<RunningServer> {
@@ -92,7 +107,7 @@ pub fn start_with_clock(config: ServerConfig, clock: Clock) -> std::io::Result<R
     if let Some(d) = &config.files_dir {
         std::fs::create_dir_all(d)?;
     }
-    let listener = std::net::TcpListener::bind(config.listen)?;
+    let listener = bind(config.listen)?;
     listener.set_nonblocking(true)?;
     let addr = listener.local_addr()?;
     let store = Store::open(
@@ -117,6 +132,7 @@ pub fn start_with_clock(config: ServerConfig, clock: Clock) -> std::io::Result<R
         files_dir: config.files_dir.clone(),
         scheme: if tls.is_some() { "https" } else { "http" },
     });
+    // HTTP work spreads over the cores; the writer thread is extra and mostly waits.
     let workers = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(2)

@@ -2,6 +2,7 @@
 //! `PUT`/`GET /files/NAME` (media). Every REST answer is HTTP 200 with a JSON envelope, errors
 //! included, as Tencent does.
 
+mod catch;
 pub mod files;
 pub mod query;
 
@@ -119,15 +120,15 @@ async fn rest(State(app): State<Arc<App>>, req: Request) -> Response {
     }
     // Handlers never panic by design; this is the net under that promise: a panic becomes an
     // internal-error answer instead of a dropped connection.
-    let task = tokio::spawn(handlers::dispatch(app, endpoint, who, bytes));
+    let task = catch::CatchPanic::new(handlers::dispatch(app, endpoint, who, bytes));
     match task.await {
         Ok(Ok(body)) => json_response(body),
         Ok(Err(e)) => {
             tracing::debug!("{path}: {e}");
             json_response(error_body(&e))
         }
-        Err(e) => {
-            tracing::error!("{path}: handler failed: {e}");
+        Err(()) => {
+            tracing::error!("{path}: handler panicked");
             fail(codes::INTERNAL_70500, "internal error")
         }
     }

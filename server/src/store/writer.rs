@@ -61,6 +61,18 @@ fn pending<T: Send + 'static>(reply: Reply<T>, result: ApiResult<T>) -> Pending 
     })
 }
 
+/// Collects what is queued behind `first` (without waiting: a commit never waits for company).
+fn gather(rx: &Receiver<Job>, first: Job) -> Vec<Job> {
+    let mut batch = vec![first];
+    while batch.len() < MAX_BATCH {
+        match rx.try_recv() {
+            Ok(j) => batch.push(j),
+            Err(_) => break,
+        }
+    }
+    batch
+}
+
 /// Sorted pair: the key of a C2C conversation.
 pub fn conv_key(a: &str, b: &str) -> (String, String) {
     if a <= b {
@@ -204,14 +216,7 @@ impl Writer {
                 Ok(j) => j,
                 Err(_) => break,
             };
-            let mut batch = vec![first];
-            while batch.len() < MAX_BATCH {
-                match rx.try_recv() {
-                    Ok(j) => batch.push(j),
-                    Err(_) => break,
-                }
-            }
-            stop = self.run_batch(batch);
+            stop = self.run_batch(gather(&rx, first));
         }
         // Drain what raced with the shutdown request so no caller waits forever.
         let late: Vec<Job> = rx.try_iter().collect();
