@@ -38,6 +38,11 @@ impl ResultCallback {
         ResultCallback { func, user_data }
     }
 
+    /// No callback: a request nobody waits for (a send resumed from an earlier run).
+    pub fn none() -> ResultCallback {
+        ResultCallback::new(None, UserData(std::ptr::null_mut()))
+    }
+
     /// Whether there is anyone to tell; lets callers skip building a result nobody reads.
     pub fn is_some(&self) -> bool {
         self.func.is_some()

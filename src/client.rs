@@ -8,6 +8,7 @@ use crate::config::{Config, LogLevel};
 use crate::dispatch::{self, Dispatcher};
 use crate::registry::Registry;
 use crate::sender::Sender;
+use crate::store::Store;
 use serde_json::{Map, Value};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -33,26 +34,44 @@ impl Client {
             )
         };
         let dispatch = Dispatcher::start(id, config.log_level).map_err(thread_err)?;
+        let log = dispatch.clone();
+        let store = Store::open(
+            config.data_dir.as_deref(),
+            Box::new(move |m| log.log(LogLevel::Error, || m)),
+        );
+        let (store, pending) = match store.and_then(|s| s.pending().map(|p| (s, p))) {
+            Ok((s, p)) => (Arc::new(s), p),
+            Err(e) => {
+                dispatch.stop_and_join();
+                return Err(e);
+            }
+        };
+        // Ids of this run continue after the stored ones.
+        Registry::reserve_ids_through(store.max_local_number());
         let poisoned = Arc::new(AtomicBool::new(false));
         let sender = match Sender::start(&config, dispatch.clone(), poisoned.clone()) {
             Ok(s) => s,
             Err(e) => {
+                store.shutdown();
                 dispatch.stop_and_join();
                 return Err(thread_err(e));
             }
         };
-        Ok(Client {
+        let client = Client {
             id,
             ctx: Ctx {
                 self_user: config.user_id.clone(),
                 registry: Arc::new(Registry::new()),
                 dispatch,
                 sender,
+                store,
             },
             config,
             accepting: AtomicBool::new(true),
             poisoned,
-        })
+        };
+        api::resume::resume_pending(&client.ctx, pending, client.config.resume_pending_on_start);
+        Ok(client)
     }
 
     pub fn id(&self) -> u64 {
@@ -117,6 +136,8 @@ impl Client {
     pub fn shutdown(&self) {
         self.accepting.store(false, Ordering::SeqCst);
         self.ctx.sender.shutdown();
+        // Outcomes of the aborted sends are written before the store closes.
+        self.ctx.store.shutdown();
         self.ctx.dispatch.stop_and_join();
     }
 

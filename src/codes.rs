@@ -54,6 +54,12 @@ pub const V2IM_ERR_HTTP_STATUS: i32 = 100_007;
 pub const V2IM_ERR_BAD_RESPONSE: i32 = 100_008;
 /// The network failed before an answer arrived (connection refused or reset, DNS, TLS).
 pub const V2IM_ERR_NETWORK: i32 = 100_009;
+/// Another client (in this or another process) has the same `dataDir` open; one client per
+/// `dataDir` at a time.
+pub const V2IM_ERR_DATA_DIR_IN_USE: i32 = 100_010;
+/// A send accepted by an earlier run on this `dataDir` never finished (the process ended
+/// first) and `resumePendingOnStart` is false: the message is marked failed, not resent.
+pub const V2IM_ERR_NOT_RESUMED: i32 = 100_011;
 
 /// Every code the library itself produces, with its text for `v2im_error_str`.
 /// Server codes pass through as they come and get a generic text.
@@ -116,6 +122,14 @@ pub const TEXTS: &[(i32, &CStr)] = &[
     ),
     (V2IM_ERR_BAD_RESPONSE, c"server answer not understood"),
     (V2IM_ERR_NETWORK, c"network error"),
+    (
+        V2IM_ERR_DATA_DIR_IN_USE,
+        c"dataDir in use by another client",
+    ),
+    (
+        V2IM_ERR_NOT_RESUMED,
+        c"unfinished send of an earlier run not resumed",
+    ),
 ];
 
 /// Static text for a code; never fails.

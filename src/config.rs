@@ -74,8 +74,11 @@ pub struct Config {
     pub server_url: String,
     pub upload_url: String,
     pub ca_file: Option<PathBuf>,
-    /// Accepted now; the local message store of a later issue lives there.
+    /// Directory of the local message store (`v2im.db`); `None` = in memory.
     pub data_dir: Option<PathBuf>,
+    /// At start, resend the sends an earlier run on `data_dir` accepted but never finished
+    /// (true), or mark them failed (false). Either way each gets an `onMessageStatusChanged`.
+    pub resume_pending_on_start: bool,
     pub request_timeout: Duration,
     pub max_retries: u32,
     pub max_queue_length: usize,
@@ -190,7 +193,18 @@ impl Config {
             None => format!("{server_url}/files"),
         };
         let ca_file = string_key(v, "caFile", false)?.map(PathBuf::from);
-        let data_dir = string_key(v, "dataDir", false)?.map(PathBuf::from);
+        let data_dir = string_key(v, "dataDir", false)?
+            .filter(|s| !s.is_empty())
+            .map(PathBuf::from);
+        let resume_pending_on_start = match v.get("resumePendingOnStart") {
+            None | Some(Value::Null) => true,
+            Some(Value::Bool(b)) => *b,
+            Some(_) => {
+                return Err(Error::invalid_param(
+                    "config: \"resumePendingOnStart\" must be a boolean",
+                ))
+            }
+        };
         let request_timeout = Duration::from_millis(uint_key(
             v,
             "requestTimeoutMs",
@@ -233,6 +247,7 @@ impl Config {
             upload_url,
             ca_file,
             data_dir,
+            resume_pending_on_start,
             request_timeout,
             max_retries,
             max_queue_length,
@@ -311,6 +326,8 @@ mod tests {
         assert_eq!(c.max_queue_length, DEFAULT_MAX_QUEUE_LENGTH);
         assert_eq!(c.sender_threads, DEFAULT_SENDER_THREADS);
         assert_eq!(c.log_level, LogLevel::Warn);
+        assert!(c.resume_pending_on_start);
+        assert!(c.data_dir.is_none());
         assert!(!format!("{c:?}").contains("\"s\""));
     }
 
@@ -361,6 +378,10 @@ mod tests {
             (
                 json!({"sdkAppID": 1, "userID": "u", "userSig": "s", "logLevel": "loud"}),
                 "logLevel",
+            ),
+            (
+                json!({"sdkAppID": 1, "userID": "u", "userSig": "s", "resumePendingOnStart": 1}),
+                "resumePendingOnStart",
             ),
             (
                 json!({"sdkAppID": 1, "userID": "u", "userSig": "s", "caFile": "/nonexistent/ca.pem"}),

@@ -19,6 +19,8 @@ use std::thread::JoinHandle;
 enum Job {
     Complete(ResultCallback, i32, CJson),
     Event(CJson),
+    /// An event that must not be lost: kept until a listener is set if there is none yet.
+    Held(CJson),
     SetSink(EventSink),
     Stop,
 }
@@ -108,6 +110,14 @@ impl Dispatcher {
         }
     }
 
+    /// Posts an event that waits for a listener: emitted now if one is set, otherwise kept (in
+    /// order) and emitted to the first listener `v2im_set_event_callback` sets. For outcomes no
+    /// result callback reports (sends resumed from an earlier run), which could otherwise happen
+    /// before the app had a chance to listen.
+    pub fn event_held<T: serde::Serialize>(&self, name: &str, data: impl FnOnce() -> T) {
+        let _ = self.tx.send(Job::Held(crate::result::event(name, &data())));
+    }
+
     /// An `onLog` event at `level`, if the configured `logLevel` lets it through.
     pub fn log(&self, level: LogLevel, message: impl FnOnce() -> String) {
         if level != LogLevel::Off && level <= self.log_level {
@@ -136,25 +146,37 @@ impl Dispatcher {
     }
 }
 
+/// The callback thread's own state.
+struct Listener {
+    sink: Option<EventSink>,
+    /// `Job::Held` events waiting for a listener.
+    held: Vec<CJson>,
+}
+
 fn run(client_id: u64, rx: Receiver<Job>) {
-    let mut sink: Option<EventSink> = None;
+    let mut l = Listener {
+        sink: None,
+        held: Vec::new(),
+    };
     while let Ok(job) = rx.recv() {
-        if !handle(client_id, job, &mut sink) {
+        if !handle(client_id, job, &mut l) {
             break;
         }
     }
     // Anything posted after Stop would be a bug (the client refuses calls before stopping);
     // run it anyway rather than lose a callback.
     while let Ok(job) = rx.try_recv() {
-        handle(client_id, job, &mut sink);
+        handle(client_id, job, &mut l);
     }
+    let sink = &mut l.sink;
     if let Some(old) = sink.take() {
         as_callback(client_id, || old.finish());
     }
 }
 
 /// Runs one job; false on Stop. User callbacks are `extern "C"` and cannot unwind into here.
-fn handle(client_id: u64, job: Job, sink: &mut Option<EventSink>) -> bool {
+fn handle(client_id: u64, job: Job, l: &mut Listener) -> bool {
+    let sink = &mut l.sink;
     match job {
         Job::Complete(cb, code, json) => as_callback(client_id, || cb.run(code, json.as_cstr())),
         Job::Event(json) => {
@@ -162,9 +184,18 @@ fn handle(client_id: u64, job: Job, sink: &mut Option<EventSink>) -> bool {
                 as_callback(client_id, || s.emit(json.as_cstr()));
             }
         }
+        Job::Held(json) => match sink.as_ref().filter(|s| s.is_listening()) {
+            Some(s) => as_callback(client_id, || s.emit(json.as_cstr())),
+            None => l.held.push(json),
+        },
         Job::SetSink(new) => {
             if let Some(old) = sink.replace(new) {
                 as_callback(client_id, || old.finish());
+            }
+            if let Some(s) = sink.as_ref().filter(|s| s.is_listening()) {
+                for json in std::mem::take(&mut l.held) {
+                    as_callback(client_id, || s.emit(json.as_cstr()));
+                }
             }
         }
         Job::Stop => return false,

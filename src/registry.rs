@@ -59,6 +59,12 @@ impl Registry {
         Registry::default()
     }
 
+    /// Makes every later [`Registry::next_id`] larger than `n`: ids of messages stored by an
+    /// earlier run (`"v2im-<n>"`) are never handed out again.
+    pub fn reserve_ids_through(n: u64) {
+        NEXT_ID.fetch_max(n.saturating_add(1), Ordering::Relaxed);
+    }
+
     /// A new local id (`"v2im-<n>"`), unique in the process.
     pub fn next_id(&self) -> String {
         let n = NEXT_ID.fetch_add(1, Ordering::Relaxed);

@@ -2,6 +2,10 @@
 //! to `openim/sendmsg` or `group_open_http_svc/send_group_msg`, and its result comes back on the
 //! callback thread as `{"code", "desc", "data": V2TimMessage}` — on failure too, with status 3,
 //! so the caller can tell which message failed.
+//!
+//! The store sees every step: the accepted message is written (and with a `dataDir` committed)
+//! before `sendMessage` returns, its outcome before its events and callback run. A send whose
+//! process died in between is resumed by the next client on the same `dataDir` (`resume`).
 
 use super::send_params::{prepare_send_shared, SendParams};
 use super::{fail_async, Ctx};
@@ -13,6 +17,7 @@ use crate::registry::Registry;
 use crate::result;
 use crate::sender::http::RestClient;
 use crate::sender::Task;
+use crate::store::{Put, Store};
 use serde::Serialize;
 use serde_json::Value;
 use std::sync::Arc;
@@ -33,22 +38,32 @@ pub fn send_message(
         Err(e) => {
             let id = params.get("id").and_then(Value::as_str).unwrap_or("");
             let data = refused(&ctx.registry, id);
+            if let Some(m) = &data {
+                ctx.store
+                    .put_nowait(m.clone(), Put::State, Some((e.code, &e.desc)));
+            }
             fail_async(ctx, cb, &e, &data.as_deref(), extra.as_ref());
             return;
         }
     };
+    // Durable before it is reported accepted (with a dataDir this waits for the commit).
+    if let Err(e) = ctx.store.put(msg.clone(), Put::Accepted, None) {
+        let fail = |m: &mut Message| m.status = MessageStatus::SendFail;
+        let data = ctx.registry.update_shared(&msg.id, fail).map(|(_, m)| m);
+        fail_async(ctx, cb, &e, &data.as_deref(), extra.as_ref());
+        return;
+    }
     status_event(&ctx.dispatch, &msg, codes::OK, "");
-    let id = msg.id.clone();
-    let conv = conversation(&msg);
-    let rank = usize::from(msg.priority.rank());
     let task = SendTask {
         msg,
         cb: Some(cb),
         extra,
         registry: ctx.registry.clone(),
         dispatch: ctx.dispatch.clone(),
+        store: ctx.store.clone(),
+        resumed: false,
     };
-    ctx.sender.submit(id, &conv, rank, Box::new(task));
+    task.submit(ctx);
 }
 
 /// The message a refused `sendMessage` reports. A message that never left (created, or failed
@@ -100,13 +115,27 @@ fn status_event(d: &Dispatcher, m: &Message, code: i32, desc: &str) {
     });
 }
 
+/// `onMessageStatusChanged` that waits for a listener (see `Dispatcher::event_held`): the only
+/// report of a send resumed from an earlier run.
+pub(super) fn held_status_event(d: &Dispatcher, m: &Message, code: i32, desc: &str) {
+    d.event_held("onMessageStatusChanged", || StatusChanged {
+        message: m,
+        status: m.status.value(),
+        code,
+        desc,
+    });
+}
+
 /// One queued send. `cb` is taken when the result is posted, so it is posted once.
-struct SendTask {
-    msg: Arc<Message>,
-    cb: Option<ResultCallback>,
-    extra: Option<Value>,
-    registry: Arc<Registry>,
-    dispatch: Arc<Dispatcher>,
+pub(super) struct SendTask {
+    pub(super) msg: Arc<Message>,
+    pub(super) cb: Option<ResultCallback>,
+    pub(super) extra: Option<Value>,
+    pub(super) registry: Arc<Registry>,
+    pub(super) dispatch: Arc<Dispatcher>,
+    pub(super) store: Arc<Store>,
+    /// Resumed from an earlier run: no result callback, its events wait for a listener.
+    pub(super) resumed: bool,
 }
 
 enum Sent {
@@ -115,6 +144,30 @@ enum Sent {
 }
 
 impl SendTask {
+    pub(super) fn submit(self, ctx: &Ctx) {
+        let id = self.msg.id.clone();
+        let conv = conversation(&self.msg);
+        let rank = usize::from(self.msg.priority.rank());
+        ctx.sender.submit(id, &conv, rank, Box::new(self));
+    }
+
+    /// Records the outcome (committed before anyone hears of it, with a `dataDir`).
+    fn record(&self, msg: &Arc<Message>, code: i32, desc: &str) {
+        if let Err(e) = self.store.put(msg.clone(), Put::State, Some((code, desc))) {
+            self.dispatch.log(crate::config::LogLevel::Error, || {
+                format!("store: outcome of {} not recorded: {e}", msg.id)
+            });
+        }
+    }
+
+    fn status(&self, msg: &Message, code: i32, desc: &str) {
+        if self.resumed {
+            held_status_event(&self.dispatch, msg, code, desc);
+        } else {
+            status_event(&self.dispatch, msg, code, desc);
+        }
+    }
+
     fn succeed(&mut self, sent: Sent) {
         let Some(cb) = self.cb.take() else { return };
         let mark = |m: &mut Message| match &sent {
@@ -132,11 +185,12 @@ impl SendTask {
                 mark(&mut m);
                 Arc::new(m)
             });
+        self.record(&msg, codes::OK, "");
         self.dispatch.event("onSendMessageProgress", || Progress {
             message: &msg,
             progress: msg.progress,
         });
-        status_event(&self.dispatch, &msg, codes::OK, "");
+        self.status(&msg, codes::OK, "");
         let json = result::envelope(codes::OK, "", &*msg, self.extra.as_ref());
         self.dispatch.complete(cb, codes::OK, json);
     }
@@ -153,7 +207,8 @@ impl SendTask {
                 fail(&mut m);
                 Arc::new(m)
             });
-        status_event(&self.dispatch, &msg, err.code, &err.desc);
+        self.record(&msg, err.code, &err.desc);
+        self.status(&msg, err.code, &err.desc);
         let json = result::failure(err, &*msg, self.extra.as_ref());
         self.dispatch.complete(cb, err.code, json);
     }

@@ -27,8 +27,21 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 /// - `caFile` (string): a PEM file whose certificates are trusted in addition to the built-in
 ///   web PKI roots (e.g. a self-signed local server); a missing file or one without a
 ///   certificate fails with 6017 naming it;
-/// - `dataDir` (string): directory of the local message store (accepted; used by a later
-///   version); absent = in memory;
+/// - `dataDir` (string): directory of the local message store, one SQLite file `v2im.db`
+///   (created with the directory if missing). Every created message, its status, options,
+///   `localCustomData` and send outcome are kept there and survive restarts (findMessages,
+///   setLocalCustomData, resending a failed message all see earlier runs). A message is
+///   committed there before sendMessage returns 0, so a process crash never loses an accepted
+///   message. One client per `dataDir` at a time: a second one (any process) fails with
+///   V2IM_ERR_DATA_DIR_IN_USE. A directory that cannot be created or a file that cannot be
+///   opened: 6022. Absent = the same store in memory (nothing survives the client);
+/// - `resumePendingOnStart` (bool, default true): with `dataDir`, what happens to sends an
+///   earlier run accepted but never finished (its process died): true = they are sent again,
+///   in their old order, with their old MsgRandom/Random and MsgSeq, so the server keeps one
+///   copy; false = they are marked failed (status 3, V2IM_ERR_NOT_RESUMED). Either way each
+///   such message gets `onMessageStatusChanged` events (see v2im_set_event_callback) — never a
+///   result callback, as the one it had died with the old process — and findMessages shows its
+///   state at any time;
 /// - `requestTimeoutMs` (100..600000, default 10000): deadline of one HTTP attempt;
 /// - `maxRetries` (0..10, default 3): retries of a transient failure (network error, timeout,
 ///   HTTP 5xx, a server code Tencent marks as temporary), with backoff from 100 ms doubling up
@@ -43,7 +56,9 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 /// - `out_client` or `config_json` NULL, or `config_json` longer than 8 MiB: 6017, and `cb` is
 ///   not called;
 /// - `config_json` not UTF-8 or not a JSON object: 6027, and `cb` is not called;
-/// - a missing or mistyped key: 6017, and `cb` is called with a `desc` naming the key.
+/// - a missing or mistyped key: 6017, and `cb` is called with a `desc` naming the key;
+/// - `dataDir` unusable: 6022; in use by another client: V2IM_ERR_DATA_DIR_IN_USE; `cb` is
+///   called with a `desc` naming the path.
 ///
 /// `cb` (may be NULL) is called synchronously, on the calling thread, before this function
 /// returns, whenever the configuration could be read: with `{"code": 0, "desc": "", "data":
@@ -151,7 +166,11 @@ pub unsafe extern "C" fn v2im_client_free(client: *mut v2im_client) {
 /// - `onSendMessageProgress` `{"message": V2TimMessage, "progress": 0..100}` (100 when a
 ///   message without media is sent);
 /// - `onMessageStatusChanged` `{"message": V2TimMessage, "status": int, "code": int, "desc":
-///   string}` when a message starts sending (1), is sent (2) or fails (3);
+///   string}` when a message starts sending (1), is sent (2) or fails (3). A send resumed from
+///   an earlier run on the same `dataDir` reports status 1 with desc "resumed after a restart",
+///   then its outcome; one not resumed (`resumePendingOnStart` false) reports status 3 with
+///   V2IM_ERR_NOT_RESUMED. These events of earlier runs' sends are never lost: those posted
+///   before any listener is set are kept and delivered, in order, to the first listener set;
 /// - `onLog` `{"level": "error" | "warn" | "info" | "debug", "message": string}` (retries,
 ///   misuse), filtered by the configuration's `logLevel`.
 ///

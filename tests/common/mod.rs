@@ -3,6 +3,8 @@
 //! server's admin.
 #![allow(dead_code)]
 
+pub mod child;
+
 use crossbeam_channel::{Receiver, Sender};
 use serde_json::{json, Value};
 use std::ffi::{c_char, c_void, CStr, CString};
@@ -39,6 +41,17 @@ impl TestServer {
             tls: None,
             dir,
             server: Some(server),
+        }
+    }
+
+    /// Read-back for a server that runs elsewhere (a child process): a temporary directory for
+    /// its database, and no server of its own; set `url` once it listens.
+    pub fn remote() -> TestServer {
+        TestServer {
+            dir: tempfile::tempdir().expect("tempdir"),
+            url: String::new(),
+            tls: None,
+            server: None,
         }
     }
 
@@ -99,6 +112,44 @@ impl TestServer {
             json!({"GroupId": group, "ReqMsgNumber": 20}),
         );
         v["RspMsgList"].as_array().cloned().unwrap_or_default()
+    }
+
+    /// Every stored C2C item between `op` and `peer`, all pages (`admin_getroammsg` paging by
+    /// `LastMsgKey`/`MaxTime` until `Complete`).
+    pub fn roam_all(&self, op: &str, peer: &str) -> Vec<Value> {
+        let mut out = Vec::new();
+        let (mut max_time, mut last_key) = (i64::from(u32::MAX), None::<String>);
+        loop {
+            let mut req = json!({"Operator_Account": op, "Peer_Account": peer, "MaxCnt": 1000,
+                                 "MinTime": 0, "MaxTime": max_time});
+            if let Some(k) = &last_key {
+                req["LastMsgKey"] = json!(k);
+            }
+            let v = self.admin(paths::ADMIN_GETROAMMSG, req);
+            let page = v["MsgList"].as_array().cloned().unwrap_or_default();
+            out.extend(page.iter().cloned());
+            if v["Complete"] == 1 || page.is_empty() {
+                return out;
+            }
+            max_time = v["LastMsgTime"].as_i64().expect("LastMsgTime");
+            last_key = v["LastMsgKey"].as_str().map(str::to_string);
+        }
+    }
+
+    /// Every stored item of `group`, all pages (`group_msg_get_simple` paging by `ReqMsgSeq`).
+    pub fn group_msgs_all(&self, group: &str) -> Vec<Value> {
+        let mut out: Vec<Value> = Vec::new();
+        let mut req = json!({"GroupId": group, "ReqMsgNumber": 1000});
+        loop {
+            let v = self.admin(paths::GROUP_MSG_GET_SIMPLE, req.clone());
+            let page = v["RspMsgList"].as_array().cloned().unwrap_or_default();
+            let lowest = page.iter().filter_map(|m| m["MsgSeq"].as_u64()).min();
+            out.extend(page);
+            match lowest {
+                Some(s) if s > 1 && v["IsFinished"] != 1 => req["ReqMsgSeq"] = json!(s - 1),
+                _ => return out,
+            }
+        }
     }
 
     /// Unread C2C messages of `owner` from `peer`.
@@ -172,6 +223,18 @@ pub unsafe extern "C" fn collect(ud: *mut c_void, code: i32, json: *const c_char
     let json = serde_json::from_str(&text.to_string_lossy()).unwrap_or(Value::Null);
     let _ = sink.tx.send(Done {
         code,
+        json,
+        thread: std::thread::current().id(),
+    });
+}
+
+/// An event callback that collects events into a `Sink` (code -1).
+pub unsafe extern "C" fn collect_event(ud: *mut c_void, json: *const c_char) {
+    // SAFETY: `ud` is a live Sink and `json` a NUL-terminated string, per the tests' use.
+    let (sink, text) = unsafe { (&*(ud as *const Sink), CStr::from_ptr(json)) };
+    let json = serde_json::from_str(&text.to_string_lossy()).unwrap_or(Value::Null);
+    let _ = sink.tx.send(Done {
+        code: -1,
         json,
         thread: std::thread::current().id(),
     });
@@ -263,6 +326,22 @@ impl TestClient {
         let d = self.send(&id, params);
         assert_eq!(d.code, 0, "{}", d.json);
         d.json["data"].clone()
+    }
+
+    /// Sends events to `events` (which must outlive the client).
+    pub fn listen(&self, events: &Sink) {
+        // SAFETY: live client; the caller keeps `events` alive longer than the client.
+        let rc =
+            unsafe { v2im_set_event_callback(self.ptr, Some(collect_event), events.ptr(), None) };
+        assert_eq!(rc, 0);
+    }
+
+    /// `sendMessage` without a result callback: v2im_call's return code.
+    pub fn send_no_cb(&self, params: &Value) -> i32 {
+        let m = cstring("sendMessage");
+        let p = cstring(&params.to_string());
+        // SAFETY: live client and strings; NULL callback is allowed.
+        unsafe { v2im_call(self.ptr, m.as_ptr(), p.as_ptr(), None, std::ptr::null_mut()) }
     }
 
     pub fn free(&mut self) {
