@@ -225,6 +225,12 @@ fn non_admin_rules() {
         json!({"Operator_Account": "bob", "Peer_Account": "alice", "MaxCnt": 10, "MinTime": 0, "MaxTime": T0 + 10}),
     );
     assert_code(&other, 90009);
+    let stranger = s.call_as(
+        "mallory",
+        "openim/admin_getroammsg",
+        json!({"Operator_Account": "mallory", "Peer_Account": "alice", "MaxCnt": 10}),
+    );
+    assert_code(&stranger, 70107);
 
     // Groups: send as itself if a member, read if a member.
     let send = |user: &str, body: serde_json::Value| {

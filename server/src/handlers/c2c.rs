@@ -202,9 +202,17 @@ pub async fn getroammsg(app: &App, who: &Principal, f: &Fields<'_>) -> ApiResult
     let min_time = f.opt_i64("MinTime", bad)?.unwrap_or(0);
     let max_time = f.opt_i64("MaxTime", bad)?.unwrap_or(i64::MAX);
     let last_msg_key = f.opt_str("LastMsgKey", bad)?.map(str::to_string);
+    // A non-admin reads its own history only if it is an account (or could become one).
+    let must_exist = matches!(who, Principal::User(_)) && !app.auto_import;
     let page = app
         .store
         .read(move |c| {
+            if must_exist && !read::account_exists(c, &operator)? {
+                return Err(ApiError::new(
+                    codes::USER_NOT_FOUND,
+                    format!("{operator:?} is not an imported account"),
+                ));
+            }
             read::roam(
                 c,
                 &RoamQuery {
