@@ -161,3 +161,21 @@ pub fn migrate(conn: &Connection) -> rusqlite::Result<()> {
 pub fn io_err(e: rusqlite::Error) -> std::io::Error {
     std::io::Error::other(e)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrates_fresh_databases_and_refuses_newer_ones() {
+        let conn = Connection::open_in_memory().unwrap();
+        migrate(&conn).unwrap();
+        let v: i64 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, SCHEMA_VERSION);
+        migrate(&conn).unwrap(); // idempotent
+        conn.pragma_update(None, "user_version", 99).unwrap();
+        assert!(migrate(&conn).is_err());
+    }
+}
