@@ -34,7 +34,9 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 ///   committed there before sendMessage returns 0, so a process crash never loses an accepted
 ///   message. One client per `dataDir` at a time: a second one (any process) fails with
 ///   V2IM_ERR_DATA_DIR_IN_USE. A directory that cannot be created or a file that cannot be
-///   opened: 6022. Absent = the same store in memory (nothing survives the client);
+///   opened: 6022. Sends still queued at v2im_client_free complete with V2IM_ERR_SHUTTING_DOWN
+///   and are stored as failed (they can be sent again; they are not resumed). Absent = the
+///   same store in a private temporary database (nothing survives the client);
 /// - `resumePendingOnStart` (bool, default true): with `dataDir`, what happens to sends an
 ///   earlier run accepted but never finished (its process died): true = they are sent again,
 ///   in their old order, with their old MsgRandom/Random and MsgSeq, so the server keeps one

@@ -1,8 +1,9 @@
 //! The local message store: every created message, its status, send target and options,
 //! random/MsgSeq, `localCustomData`/`localCustomInt` and its last send outcome, in SQLite.
 //!
-//! With `dataDir` it is one file, `DataDir/v2im.db` (WAL); without, the same code runs on an
-//! in-memory database, so both modes behave alike except for surviving a restart.
+//! With `dataDir` it is one file, `DataDir/v2im.db` (WAL); without, the same code runs on a
+//! private temporary database that disappears with the client, so both modes behave alike
+//! except for surviving a restart.
 //!
 //! All writes go through one writer thread (`writer`) that commits whatever has queued up in
 //! one transaction (group commit), so concurrent callers share commits. A caller that needs
@@ -87,9 +88,10 @@ impl Store {
                     ))
                 })?
             }
-            _ => {
-                Connection::open_in_memory().map_err(|e| io_err(format!("in-memory store: {e}")))?
-            }
+            // SQLite's private temporary database (empty file name), not ":memory:": the same
+            // store, deleted when closed, but its pages live in a 2 MB cache and spill to an
+            // unlinked temp file, so 100,000 queued messages do not cost their size twice in RAM.
+            _ => Connection::open("").map_err(|e| io_err(format!("temporary store: {e}")))?,
         };
         let shown = path
             .as_ref()
@@ -274,7 +276,8 @@ fn setup(conn: &mut Connection) -> Result<(), SetupError> {
     conn.pragma_update(None, "locking_mode", "EXCLUSIVE")?;
     conn.busy_timeout(std::time::Duration::from_millis(0))?;
     let mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
-    if !mode.eq_ignore_ascii_case("wal") && !mode.eq_ignore_ascii_case("memory") {
+    // A temporary database keeps its own journal mode; nothing of it must survive anyway.
+    if !mode.eq_ignore_ascii_case("wal") && !mode.eq_ignore_ascii_case("delete") {
         return Err(SetupError::Other(format!(
             "journal_mode WAL refused ({mode})"
         )));

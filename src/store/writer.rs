@@ -11,6 +11,7 @@ use crate::model::Message;
 use crossbeam_channel::{Receiver, Sender};
 use parking_lot::Mutex;
 use rusqlite::{params, Connection};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// Most writes in one transaction: bounds how long a reader (`findMessages`) waits for the
@@ -94,6 +95,35 @@ pub fn run(
     }
 }
 
+/// What one batch writes for one message: its last state, its accept order if it was accepted
+/// in this batch, its last outcome. A message created and sent in quick succession (the common
+/// case under load) is written once, not twice.
+struct Merged<'a> {
+    last: usize,
+    ord: Option<i64>,
+    outcome: Option<&'a (i32, String)>,
+}
+
+fn merge<'a>(batch: &'a [Write], next_ord: &mut i64) -> HashMap<&'a str, Merged<'a>> {
+    let mut by_id: HashMap<&str, Merged> = HashMap::with_capacity(batch.len());
+    for (i, w) in batch.iter().enumerate() {
+        let e = by_id.entry(w.msg.id.as_str()).or_insert(Merged {
+            last: i,
+            ord: None,
+            outcome: None,
+        });
+        e.last = i;
+        if w.kind == Put::Accepted {
+            e.ord = Some(*next_ord);
+            *next_ord += 1;
+        }
+        if w.outcome.is_some() {
+            e.outcome = w.outcome.as_ref();
+        }
+    }
+    by_id
+}
+
 fn commit(conn: &mut Connection, batch: &[Write], next_ord: &mut i64) -> codes::Result<()> {
     let io = |e: rusqlite::Error| Error::new(codes::ERR_IO_OPERATION_FAILED, format!("store: {e}"));
     let tx = conn.transaction().map_err(io)?;
@@ -111,25 +141,24 @@ fn commit(conn: &mut Connection, batch: &[Write], next_ord: &mut i64) -> codes::
                     rec = excluded.rec",
             )
             .map_err(io)?;
-        for w in batch {
+        let merged = merge(batch, next_ord);
+        for (i, w) in batch.iter().enumerate() {
             let m = &*w.msg;
+            let Some(e) = merged.get(m.id.as_str()).filter(|e| e.last == i) else {
+                continue;
+            };
             let rec = serde_json::to_string(&Rec::of(m))
                 .map_err(|e| Error::new(codes::ERR_IO_OPERATION_FAILED, format!("store: {e}")))?;
-            let accepted = w.kind == Put::Accepted;
-            let ord = *next_ord;
-            if accepted {
-                *next_ord += 1;
-            }
             put.execute(params![
                 m.id,
                 m.msg_id,
                 m.status.value(),
                 is_pending(m),
-                ord,
-                w.outcome.as_ref().map(|o| o.0),
-                w.outcome.as_ref().map(|o| o.1.as_str()),
+                e.ord.unwrap_or(0),
+                e.outcome.map(|o| o.0),
+                e.outcome.map(|o| o.1.as_str()),
                 rec,
-                accepted,
+                e.ord.is_some(),
             ])
             .map_err(io)?;
         }
