@@ -29,7 +29,7 @@ pub struct ServerConfig {
     pub auto_import: bool,
     /// Messages per second per group before Low/Normal messages are dropped; 0 = no limit.
     pub group_rate: u32,
-    /// Where `PUT /files/NAME` stores media; `None` disables the file endpoints.
+    /// Where `PUT /files/{uuid}/{name}` stores media; `None` disables the file endpoints.
     pub files_dir: Option<PathBuf>,
     /// PEM certificate chain; with `tls_key`, the server speaks HTTPS only.
     pub tls_cert: Option<PathBuf>,

@@ -32,7 +32,7 @@ struct Cli {
     /// Messages per second per group before Low/Normal ones are dropped (0 = off).
     #[arg(long, env = "V2IM_SERVER_GROUP_RATE", default_value_t = 40)]
     group_rate: u32,
-    /// Directory for media uploaded with PUT /files/NAME (off when absent).
+    /// Directory for media uploaded with PUT /files/{uuid}/{name}; default: the db path + `.files`.
     #[arg(long, env = "V2IM_SERVER_FILES_DIR")]
     files_dir: Option<PathBuf>,
     /// PEM certificate chain: serve HTTPS (needs --tls-key).
@@ -94,6 +94,12 @@ fn main() {
             std::process::exit(2);
         }
     };
+    // Media next to the database unless told otherwise, so clients can send images out of the box.
+    let files_dir = cli.files_dir.unwrap_or_else(|| {
+        let mut p = cli.db.clone().into_os_string();
+        p.push(".files");
+        PathBuf::from(p)
+    });
     let config = ServerConfig {
         listen,
         db: cli.db,
@@ -102,7 +108,7 @@ fn main() {
         admin: cli.admin,
         auto_import: cli.auto_import,
         group_rate: cli.group_rate,
-        files_dir: cli.files_dir,
+        files_dir: Some(files_dir),
         tls_cert: cli.tls_cert,
         tls_key: cli.tls_key,
     };

@@ -205,44 +205,208 @@ fn https_with_a_self_signed_ca() {
     assert!(v2im_server::start(bad).is_err());
 }
 
+/// `?sdkappid=&identifier=&usersig=&random=` of `user`, as a PUT to /files carries it.
+fn file_auth(s: &TestServer, user: &str) -> String {
+    format!(
+        "sdkappid={}&identifier={user}&usersig={}&random=1",
+        v2im_server::TEST_SDKAPPID,
+        s.sig(user)
+    )
+}
+
+fn get_bytes(url: &str) -> (String, Vec<u8>) {
+    let r = ureq::get(url).call().unwrap();
+    let ctype = r.header("Content-Type").unwrap_or("").to_string();
+    let len: usize = r.header("Content-Length").unwrap().parse().unwrap();
+    let mut back = Vec::new();
+    std::io::Read::read_to_end(&mut r.into_reader(), &mut back).unwrap();
+    assert_eq!(back.len(), len);
+    (ctype, back)
+}
+
 #[test]
 fn media_files_put_and_get() {
     let files = tempfile::tempdir().unwrap();
     let s = TestServer::with(|c| c.files_dir = Some(files.path().to_path_buf()));
+    let auth = file_auth(&s, "alice");
     let data: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
-    let r: Value = ureq::put(&format!("{}/files/img-1.jpg", s.url))
+    let r: Value = ureq::put(&format!("{}/files/u-1/clip%201.mp4?{auth}", s.url))
         .send_bytes(&data)
         .unwrap()
         .into_json()
         .unwrap();
     assert_ok(&r);
     assert_eq!(r["Size"], 300_000);
-    assert_eq!(r["Path"], "/files/img-1.jpg");
-    assert_eq!(r["Url"], format!("{}/files/img-1.jpg", s.url));
-    let mut back = Vec::new();
-    std::io::Read::read_to_end(
-        &mut ureq::get(&format!("{}/files/img-1.jpg", s.url))
-            .call()
-            .unwrap()
-            .into_reader(),
-        &mut back,
-    )
-    .unwrap();
+    assert_eq!(r["Path"], "/files/u-1/clip%201%2Emp4");
+    assert!(r.get("Renditions").is_none(), "not an image: {r}");
+    let (ctype, back) = get_bytes(r["Url"].as_str().unwrap());
     assert_eq!(back, data);
-    for bad in ["..%2Fx", ".hidden", "a%20b"] {
-        let e = ureq::put(&format!("{}/files/{bad}", s.url)).send_bytes(b"x");
-        assert!(matches!(e, Err(ureq::Error::Status(400, _))), "{bad}");
+    assert_eq!(ctype, "video/mp4");
+    assert!(files.path().join("u-1").join("clip 1.mp4").is_file());
+    // Without a valid sig nothing is stored.
+    for q in [
+        "",
+        "sdkappid=1400000000&identifier=alice&usersig=bad&random=1",
+    ] {
+        let e = ureq::put(&format!("{}/files/u-2/a.bin?{q}", s.url)).send_bytes(b"x");
+        assert!(matches!(e, Err(ureq::Error::Status(401, _))), "{q}");
     }
+    assert!(!files.path().join("u-2").exists());
     assert!(matches!(
-        ureq::get(&format!("{}/files/missing", s.url)).call(),
+        ureq::get(&format!("{}/files/u-1/missing", s.url)).call(),
         Err(ureq::Error::Status(404, _))
     ));
     // Off without --files-dir.
     let off = TestServer::start();
     assert!(matches!(
-        ureq::put(&format!("{}/files/a", off.url)).send_bytes(b"x"),
+        ureq::put(&format!(
+            "{}/files/u/a?{}",
+            off.url,
+            file_auth(&off, "alice")
+        ))
+        .send_bytes(b"x"),
         Err(ureq::Error::Status(404, _))
     ));
+}
+
+#[test]
+fn media_names_cannot_leave_the_files_dir() {
+    let root = tempfile::tempdir().unwrap();
+    let files = root.path().join("files");
+    let s = TestServer::with(|c| c.files_dir = Some(files.clone()));
+    let auth = file_auth(&s, "alice");
+    for bad in [
+        "u/..%2F..%2Fescaped",
+        "u/..%2Fescaped",
+        "..%2F..%2Fu/escaped",
+        "u/a%5C..%5C..%5Cescaped",
+        "u/%2Fetc%2Fescaped",
+        "u/a%00b",
+        "u/.hidden",
+        "u/a/b",
+        "u",
+    ] {
+        let e = ureq::put(&format!("{}/files/{bad}?{auth}", s.url)).send_bytes(b"evil");
+        assert!(
+            matches!(e, Err(ureq::Error::Status(400, _))),
+            "{bad}: {e:?}"
+        );
+    }
+    // Raw request lines, which a client library might normalise.
+    let sig = s.sig("alice");
+    for path in [
+        "/files/../escaped",
+        "/files/u/../../escaped",
+        "/files/u/%2E%2E",
+        "/files/u/..",
+    ] {
+        let req = format!(
+            "PUT {path}?sdkappid=1400000000&identifier=alice&usersig={sig}&random=1 HTTP/1.1\r\n\
+             Host: x\r\nContent-Length: 4\r\nConnection: close\r\n\r\nevil"
+        );
+        let (status, _, _) = s.raw(req.as_bytes());
+        assert!(!status.contains(" 200 "), "{path}: {status}");
+    }
+    // Nothing was written anywhere under the temp root but (possibly) the empty files dir.
+    let mut written = Vec::new();
+    let mut stack = vec![root.path().to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                written.push(p);
+            }
+        }
+    }
+    assert!(written.is_empty(), "{written:?}");
+    // Over 100 MB is refused from the Content-Length, before reading the body.
+    let req = format!(
+        "PUT /files/u/big.bin?{auth} HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\n\r\n",
+        100 * 1024 * 1024 + 1
+    );
+    let (status, _, body) = s.raw(req.as_bytes());
+    assert!(status.contains(" 413 "), "{status}");
+    assert_eq!(
+        serde_json::from_str::<Value>(&body).unwrap()["ErrorCode"],
+        80002
+    );
+}
+
+#[test]
+fn images_get_tencent_renditions() {
+    let files = tempfile::tempdir().unwrap();
+    let s = TestServer::with(|c| c.files_dir = Some(files.path().to_path_buf()));
+    let auth = file_auth(&s, "alice");
+    let encode = |w: u32, h: u32, f: image::ImageFormat| {
+        let img = image::RgbImage::from_fn(w, h, |x, y| image::Rgb([x as u8, y as u8, 7]));
+        let mut out = std::io::Cursor::new(Vec::new());
+        image::DynamicImage::ImageRgb8(img)
+            .write_to(&mut out, f)
+            .unwrap();
+        out.into_inner()
+    };
+    // (w, h, format, REST format, expected [origin, large, thumb] sizes)
+    let cases = [
+        (
+            1600,
+            900,
+            image::ImageFormat::Jpeg,
+            1,
+            [(1600, 900), (1280, 720), (352, 198)],
+        ),
+        (
+            300,
+            600,
+            image::ImageFormat::Png,
+            3,
+            [(300, 600), (300, 600), (198, 396)],
+        ),
+        (
+            120,
+            80,
+            image::ImageFormat::Bmp,
+            4,
+            [(120, 80), (120, 80), (120, 80)],
+        ),
+        (
+            400,
+            250,
+            image::ImageFormat::Gif,
+            2,
+            [(400, 250), (400, 250), (317, 198)],
+        ),
+    ];
+    for (i, (w, h, f, rest, want)) in cases.into_iter().enumerate() {
+        let bytes = encode(w, h, f);
+        let r: Value = ureq::put(&format!("{}/files/img{i}/pic?{auth}", s.url))
+            .send_bytes(&bytes)
+            .unwrap()
+            .into_json()
+            .unwrap();
+        assert_ok(&r);
+        assert_eq!(r["ImageFormat"], rest, "{f:?}");
+        let list = r["Renditions"].as_array().unwrap();
+        assert_eq!(list.len(), 3);
+        for (j, (kind, (ww, wh))) in [1, 2, 3].into_iter().zip(want).enumerate() {
+            let e = &list[j];
+            assert_eq!(e["Type"], kind);
+            assert_eq!(
+                (e["Width"].as_u64().unwrap(), e["Height"].as_u64().unwrap()),
+                (ww, wh),
+                "{f:?} {kind}"
+            );
+            let (ctype, got) = get_bytes(e["Url"].as_str().unwrap());
+            assert!(ctype.starts_with("image/"), "{ctype}");
+            assert_eq!(got.len() as u64, e["Size"].as_u64().unwrap());
+            let dim = image::load_from_memory(&got).unwrap();
+            assert_eq!((dim.width() as u64, dim.height() as u64), (ww, wh));
+            if kind == 1 {
+                assert_eq!(got, bytes);
+            }
+        }
+    }
 }
 
 #[test]

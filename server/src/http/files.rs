@@ -1,33 +1,65 @@
-//! Media storage for rich-media messages: `PUT /files/NAME` stores the request body (streamed to
-//! disk, then renamed into place so a reader never sees half a file), `GET /files/NAME` returns
-//! it. Enabled by `--files-dir`. Not part of Tencent's REST API (Tencent hosts media in its COS);
-//! unauthenticated, meant for local development and tests.
+//! Media storage for rich-media messages (not Tencent's API: Tencent keeps media in its COS).
+//!
+//! `PUT /files/{uuid}/{name}?sdkappid=&identifier=&usersig=&random=` stores the request body,
+//! authenticated like a REST call, streamed to disk and renamed into place so a reader never sees
+//! half a file. Images (JPG, GIF, PNG, BMP) get Tencent's renditions: thumb (shorter side 198 px)
+//! and large (shorter side 720 px); an image already that small keeps its original for them.
+//! `GET /files/{uuid}/{name}` serves the bytes (`?rendition=thumb|large` a rendition) with
+//! Content-Length and Content-Type, no sig needed: the URL is what a message hands its receivers.
+//!
+//! Layout under `--files-dir`: `{uuid}/{name}`, `{uuid}/.thumb/{name}`, `{uuid}/.large/{name}`.
+//! Neither segment can name the rendition folders or leave `{uuid}/`: see `valid_uuid`/`valid_name`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
-use axum::http::{header, Method, StatusCode};
+use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use http_body_util::BodyExt;
-use tokio::io::AsyncWriteExt;
+use percent_encoding::percent_decode_str;
+use serde::Serialize;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use v2im_wire::codes;
 
-use super::{json_response, status_json};
+use super::query::RestQuery;
+use super::{error_body, json_response, status_json};
 use crate::App;
 
 /// Largest stored file: Tencent's limit for video and file messages (100 MB).
 pub const MAX_FILE_BYTES: u64 = 100 * 1024 * 1024;
+/// Shorter side of a thumb rendition (Tencent's).
+pub const THUMB_SIDE: u32 = 198;
+/// Shorter side of a large rendition (Tencent's).
+pub const LARGE_SIDE: u32 = 720;
+/// Decoding budget for renditions: a bigger image is stored but keeps its original as renditions.
+const MAX_DECODE_BYTES: u64 = 256 << 20;
 
-/// A file name: 1 to 200 of `[A-Za-z0-9._-]`, not starting with a dot.
-fn valid_name(name: &str) -> bool {
-    !name.is_empty()
-        && name.len() <= 200
-        && !name.starts_with('.')
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+/// The uuid segment: 1 to 128 of `[A-Za-z0-9_-]` (no dot, so never `.` or `..`).
+pub fn valid_uuid(s: &str) -> bool {
+    (1..=128).contains(&s.len())
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-'))
+}
+
+/// The (percent-decoded) name segment: 1 to 200 bytes, no `/`, `\`, NUL or other control
+/// character, not starting with a dot (so never `.`, `..` or a rendition folder), no `:` (a
+/// drive or stream on Windows).
+pub fn valid_name(s: &str) -> bool {
+    (1..=200).contains(&s.len())
+        && !s.starts_with('.')
+        && !s
+            .chars()
+            .any(|c| c == '/' || c == '\\' || c == ':' || c.is_control())
+}
+
+/// `uuid` and decoded `name` of `/files/{uuid}/{name}`, or None when either is not acceptable.
+fn parse_path(path: &str) -> Option<(String, String)> {
+    let rest = path.strip_prefix("/files/")?;
+    let (uuid, name) = rest.split_once('/')?;
+    let name = percent_decode_str(name).decode_utf8().ok()?.into_owned();
+    (valid_uuid(uuid) && valid_name(&name)).then(|| (uuid.to_owned(), name))
 }
 
 pub async fn files(State(app): State<Arc<App>>, req: Request) -> Response {
@@ -39,47 +71,118 @@ pub async fn files(State(app): State<Arc<App>>, req: Request) -> Response {
             "file storage is off (start the server with --files-dir)",
         );
     };
-    let name = req
-        .uri()
-        .path()
-        .strip_prefix("/files/")
-        .unwrap_or("")
-        .to_string();
-    if !valid_name(&name) {
-        super::drain(req.into_body()).await;
-        return status_json(
+    let Some((uuid, name)) = parse_path(req.uri().path()) else {
+        return refuse(
+            req,
             StatusCode::BAD_REQUEST,
             codes::INVALID_PARAMETER_70402,
-            "file names are 1 to 200 of [A-Za-z0-9._-], not starting with a dot",
-        );
-    }
-    let path = dir.join(&name);
+            "the path is /files/{uuid}/{name}: uuid 1 to 128 of [A-Za-z0-9_-]; name 1 to 200 bytes \
+             without / \\ : or control characters, not starting with a dot",
+        )
+        .await;
+    };
     match *req.method() {
         Method::PUT | Method::POST => {
+            if let Err(e) = app.auth.check(&RestQuery::parse(req.uri().query())) {
+                let mut r = json_response(error_body(&e));
+                *r.status_mut() = StatusCode::UNAUTHORIZED;
+                super::drain(req.into_body()).await;
+                return r;
+            }
+            let declared = req
+                .headers()
+                .get(header::CONTENT_LENGTH)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.parse::<u64>().ok());
+            if declared.is_some_and(|n| n > MAX_FILE_BYTES) {
+                return too_large();
+            }
             let host = req
                 .headers()
                 .get(header::HOST)
                 .and_then(|h| h.to_str().ok())
                 .unwrap_or("127.0.0.1")
                 .to_string();
-            let url = format!("{}://{host}/files/{name}", app.scheme);
-            put(req, dir, path, &name, url).await
+            let base = format!("{}://{host}", app.scheme);
+            put(req, &dir, &uuid, &name, &base).await
         }
-        Method::GET | Method::HEAD => get(path, req.method() == Method::HEAD).await,
+        Method::GET | Method::HEAD => {
+            let rendition = req
+                .uri()
+                .query()
+                .unwrap_or("")
+                .split('&')
+                .find_map(|kv| kv.strip_prefix("rendition="));
+            let folder = match rendition {
+                None => None,
+                Some("thumb") => Some(".thumb"),
+                Some("large") => Some(".large"),
+                Some(_) => {
+                    return status_json(
+                        StatusCode::BAD_REQUEST,
+                        codes::INVALID_PARAMETER_70402,
+                        "rendition is thumb or large",
+                    )
+                }
+            };
+            let mut path = dir.join(&uuid);
+            if let Some(f) = folder {
+                path.push(f);
+            }
+            path.push(&name);
+            get(path, &name, req.method() == Method::HEAD).await
+        }
         _ => {
-            super::drain(req.into_body()).await;
-            status_json(
+            refuse(
+                req,
                 StatusCode::METHOD_NOT_ALLOWED,
                 codes::HTTP_PARSE_ERROR,
                 "use PUT to store and GET to fetch",
             )
+            .await
         }
     }
 }
 
-async fn put(req: Request, dir: PathBuf, path: PathBuf, name: &str, url: String) -> Response {
-    let tmp = dir.join(format!(".{name}.{:08x}.part", fastrand::u32(..)));
-    let result = async {
+async fn refuse(req: Request, status: StatusCode, code: i32, info: &str) -> Response {
+    super::drain(req.into_body()).await;
+    status_json(status, code, info)
+}
+
+/// 413 with Tencent's body-size code; the rest of the body is not read, so the connection closes.
+fn too_large() -> Response {
+    let mut r = status_json(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        codes::BODY_SIZE_LIMIT,
+        format!("files are limited to {MAX_FILE_BYTES} bytes"),
+    );
+    r.headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    r
+}
+
+/// One entry of the PUT answer's `Renditions`, in REST `ImageInfoArray` terms.
+#[derive(Debug, Clone, Serialize)]
+struct Rendition {
+    /// 1 original, 2 large, 3 thumb (REST).
+    #[serde(rename = "Type")]
+    kind: u8,
+    #[serde(rename = "Url")]
+    url: String,
+    #[serde(rename = "Width")]
+    width: u32,
+    #[serde(rename = "Height")]
+    height: u32,
+    #[serde(rename = "Size")]
+    size: u64,
+}
+
+async fn put(req: Request, dir: &Path, uuid: &str, name: &str, base: &str) -> Response {
+    let folder = dir.join(uuid);
+    let path = folder.join(name);
+    let tmp = dir.join(format!(".{uuid}.{:08x}.part", fastrand::u32(..)));
+    let stored = async {
+        tokio::fs::create_dir_all(&folder).await?;
         let mut file = tokio::fs::File::create(&tmp).await?;
         let mut body = req.into_body();
         let mut size: u64 = 0;
@@ -99,52 +202,250 @@ async fn put(req: Request, dir: PathBuf, path: PathBuf, name: &str, url: String)
         Ok::<_, std::io::Error>(Some(size))
     }
     .await;
-    match result {
-        Ok(Some(size)) => json_response(
-            serde_json::to_vec(&serde_json::json!({
-                "ActionStatus": "OK", "ErrorCode": 0, "ErrorInfo": "",
-                "Path": format!("/files/{name}"), "Url": url, "Size": size,
-            }))
-            .unwrap_or_default(),
-        ),
+    let size = match stored {
+        Ok(Some(size)) => size,
         Ok(None) => {
             let _ = tokio::fs::remove_file(&tmp).await;
-            status_json(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                codes::BODY_SIZE_LIMIT,
-                format!("files are limited to {MAX_FILE_BYTES} bytes"),
-            )
+            return too_large();
         }
         Err(e) => {
             let _ = tokio::fs::remove_file(&tmp).await;
-            tracing::warn!("storing {name}: {e}");
-            status_json(
+            tracing::warn!("storing {uuid}/{name}: {e}");
+            return status_json(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 codes::INTERNAL_70500,
                 format!("cannot store the file: {e}"),
-            )
+            );
         }
+    };
+    let rel = format!(
+        "/files/{uuid}/{}",
+        percent_encoding::utf8_percent_encode(name, percent_encoding::NON_ALPHANUMERIC)
+    );
+    let url = format!("{base}{rel}");
+    let mut answer = serde_json::json!({
+        "ActionStatus": "OK", "ErrorCode": 0, "ErrorInfo": "",
+        "Path": rel, "Url": url, "Size": size,
+    });
+    let (p, u) = (path.clone(), url.clone());
+    let renditions = tokio::task::spawn_blocking(move || renditions(&p, &u, size))
+        .await
+        .ok()
+        .flatten();
+    if let Some((format, list)) = renditions {
+        answer["ImageFormat"] = format.into();
+        answer["Renditions"] = serde_json::to_value(list).unwrap_or_default();
+    }
+    json_response(serde_json::to_vec(&answer).unwrap_or_default())
+}
+
+/// REST `ImageFormat` of an image format V2TIM sends (JPG 1, GIF 2, PNG 3, BMP 4).
+fn rest_format(f: image::ImageFormat) -> Option<u8> {
+    match f {
+        image::ImageFormat::Jpeg => Some(1),
+        image::ImageFormat::Gif => Some(2),
+        image::ImageFormat::Png => Some(3),
+        image::ImageFormat::Bmp => Some(4),
+        _ => None,
     }
 }
 
-async fn get(path: PathBuf, head: bool) -> Response {
-    match tokio::fs::read(&path).await {
-        Ok(bytes) => {
-            let len = bytes.len();
-            let body = if head {
-                Body::empty()
-            } else {
-                Body::from(bytes)
+/// Width and height scaled so the shorter side is `side`; None when it is already that short.
+fn scaled(w: u32, h: u32, side: u32) -> Option<(u32, u32)> {
+    let short = w.min(h);
+    if short <= side {
+        return None;
+    }
+    let f = |x: u32| {
+        ((u64::from(x) * u64::from(side) + u64::from(short) / 2) / u64::from(short)).max(1) as u32
+    };
+    Some((f(w), f(h)))
+}
+
+/// For an image: its REST format and `[origin, large, thumb]`. None for anything else. A
+/// rendition that cannot be made (decode budget, a broken file) is the original.
+fn renditions(path: &Path, url: &str, size: u64) -> Option<(u8, Vec<Rendition>)> {
+    let reader = image::ImageReader::open(path)
+        .ok()?
+        .with_guessed_format()
+        .ok()?;
+    let format = reader.format()?;
+    let rest = rest_format(format)?;
+    let (w, h) = reader.into_dimensions().ok()?;
+    let origin = Rendition {
+        kind: 1,
+        url: url.to_owned(),
+        width: w,
+        height: h,
+        size,
+    };
+    let mut decoded: Option<image::DynamicImage> = None;
+    let mut make = |kind: u8, side: u32, folder: &str| -> Rendition {
+        let Some((nw, nh)) = scaled(w, h, side) else {
+            return Rendition {
+                kind,
+                ..origin.clone()
             };
-            (
-                [
-                    (header::CONTENT_TYPE, "application/octet-stream".to_string()),
-                    (header::CONTENT_LENGTH, len.to_string()),
-                ],
-                body,
-            )
-                .into_response()
+        };
+        let made = (|| -> Option<u64> {
+            if decoded.is_none() {
+                let mut r = image::ImageReader::open(path)
+                    .ok()?
+                    .with_guessed_format()
+                    .ok()?;
+                let mut limits = image::Limits::default();
+                limits.max_alloc = Some(MAX_DECODE_BYTES);
+                r.limits(limits);
+                decoded = Some(r.decode().ok()?);
+            }
+            let img = decoded.as_ref()?;
+            let small = img.resize_exact(nw, nh, image::imageops::FilterType::Triangle);
+            let small = if format == image::ImageFormat::Jpeg {
+                image::DynamicImage::ImageRgb8(small.to_rgb8())
+            } else {
+                small
+            };
+            let out = path.parent()?.join(folder);
+            std::fs::create_dir_all(&out).ok()?;
+            let file = out.join(path.file_name()?);
+            small.save_with_format(&file, format).ok()?;
+            std::fs::metadata(&file).ok().map(|m| m.len())
+        })();
+        match made {
+            Some(size) => Rendition {
+                kind,
+                url: format!("{url}?rendition={}", &folder[1..]),
+                width: nw,
+                height: nh,
+                size,
+            },
+            None => Rendition {
+                kind,
+                ..origin.clone()
+            },
         }
-        Err(_) => status_json(StatusCode::NOT_FOUND, codes::BAD_RESOURCE, "no such file"),
+    };
+    let large = make(2, LARGE_SIDE, ".large");
+    let thumb = make(3, THUMB_SIDE, ".thumb");
+    Some((rest, vec![origin.clone(), large, thumb]))
+}
+
+/// Content-Type from the first bytes, else from the extension.
+fn content_type(head: &[u8], name: &str) -> &'static str {
+    if head.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        return "image/jpeg";
+    }
+    if head.starts_with(b"\x89PNG") {
+        return "image/png";
+    }
+    if head.starts_with(b"GIF8") {
+        return "image/gif";
+    }
+    if head.starts_with(b"BM") {
+        return "image/bmp";
+    }
+    let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
+    match ext.as_deref() {
+        Some("mp4" | "m4v") => "video/mp4",
+        Some("mov") => "video/quicktime",
+        Some("webm") => "video/webm",
+        Some("mp3") => "audio/mpeg",
+        Some("m4a" | "aac") => "audio/mp4",
+        Some("wav") => "audio/wav",
+        Some("amr") => "audio/amr",
+        Some("ogg" | "opus") => "audio/ogg",
+        Some("txt" | "log") => "text/plain; charset=utf-8",
+        Some("pdf") => "application/pdf",
+        Some("zip") => "application/zip",
+        Some("json") => "application/json",
+        _ => "application/octet-stream",
+    }
+}
+
+/// Streams the file in 64 KB chunks (a 100 MB file never sits in memory).
+async fn get(path: PathBuf, name: &str, head: bool) -> Response {
+    let opened = async {
+        let mut f = tokio::fs::File::open(&path).await?;
+        let meta = f.metadata().await?;
+        if !meta.is_file() {
+            return Err(std::io::Error::from(std::io::ErrorKind::NotFound));
+        }
+        let mut first = vec![0u8; 8];
+        let n = f.read(&mut first).await?;
+        first.truncate(n);
+        Ok::<_, std::io::Error>((f, meta.len(), first))
+    }
+    .await;
+    let Ok((file, len, first)) = opened else {
+        return status_json(StatusCode::NOT_FOUND, codes::BAD_RESOURCE, "no such file");
+    };
+    let ctype = content_type(&first, name);
+    let body = if head {
+        Body::empty()
+    } else {
+        let start =
+            futures_util::stream::once(async move { Ok::<_, std::io::Error>(Bytes::from(first)) });
+        let rest = futures_util::stream::unfold(file, |mut f| async move {
+            let mut buf = vec![0u8; 64 * 1024];
+            match f.read(&mut buf).await {
+                Ok(0) => None,
+                Ok(n) => {
+                    buf.truncate(n);
+                    Some((Ok(Bytes::from(buf)), f))
+                }
+                Err(e) => Some((Err(e), f)),
+            }
+        });
+        Body::from_stream(futures_util::StreamExt::chain(start, rest))
+    };
+    (
+        [
+            (header::CONTENT_TYPE, ctype.to_string()),
+            (header::CONTENT_LENGTH, len.to_string()),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_that_could_leave_the_folder_are_refused() {
+        for bad in [
+            "", ".", "..", ".hidden", "a/b", "a\\b", "a\0b", "c:x", "a\nb",
+        ] {
+            assert!(!valid_name(bad), "{bad:?}");
+        }
+        for ok in ["a.jpg", "照片 1.png", "x..y", "-_"] {
+            assert!(valid_name(ok), "{ok:?}");
+        }
+        assert!(!valid_uuid(".."));
+        assert!(!valid_uuid("a.b"));
+        assert!(parse_path("/files/u/..%2F..%2Fetc").is_none());
+        assert!(parse_path("/files/u/%2e%2e").is_none());
+        assert!(parse_path("/files/../x").is_none());
+        assert!(parse_path("/files/u/a/b").is_none());
+        assert_eq!(
+            parse_path("/files/u1/a%20b.jpg"),
+            Some(("u1".into(), "a b.jpg".into()))
+        );
+    }
+
+    #[test]
+    fn renditions_follow_tencent_sizes() {
+        assert_eq!(scaled(100, 50, THUMB_SIDE), None);
+        assert_eq!(scaled(1000, 500, THUMB_SIDE), Some((396, 198)));
+        assert_eq!(scaled(500, 1000, LARGE_SIDE), None);
+        assert_eq!(scaled(1600, 900, LARGE_SIDE), Some((1280, 720)));
+    }
+
+    #[test]
+    fn content_types() {
+        assert_eq!(content_type(b"\x89PNG\r\n", "x"), "image/png");
+        assert_eq!(content_type(b"abc", "v.MP4"), "video/mp4");
+        assert_eq!(content_type(b"", "f"), "application/octet-stream");
     }
 }

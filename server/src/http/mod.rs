@@ -1,11 +1,12 @@
 //! HTTP routing: `POST /v4/{service}/{command}` (Tencent REST), `GET /healthz`, and
-//! `PUT`/`GET /files/NAME` (media). Every REST answer is HTTP 200 with a JSON envelope, errors
+//! `PUT`/`GET /files/{uuid}/{name}` (media). Every REST answer is HTTP 200 with a JSON envelope, errors
 //! included, as Tencent does.
 
 mod catch;
 pub mod files;
 pub mod query;
 
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use axum::body::Bytes;
@@ -59,7 +60,24 @@ async fn unknown(req: Request) -> Response {
     )
 }
 
+/// Counts a request as in progress for as long as it lives.
+struct InFlight(Arc<App>);
+
+impl InFlight {
+    fn new(app: &Arc<App>) -> Self {
+        app.inflight.fetch_add(1, Ordering::Relaxed);
+        InFlight(app.clone())
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.inflight.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
 async fn rest(State(app): State<Arc<App>>, req: Request) -> Response {
+    let _inflight = InFlight::new(&app);
     let (parts, body) = req.into_parts();
     // Read the body before any early answer: an unread body would make the connection
     // unusable for the client's next keep-alive request.
