@@ -27,6 +27,7 @@ fn child_process() {
 /// is killed), printing `accepted <id> <random>` once sendMessage returned 0. Then waits to be
 /// killed.
 fn client_child() {
+    child::exit_with_parent();
     let url = std::env::var("V2IM_TEST_URL").expect("V2IM_TEST_URL");
     let dir = std::env::var("V2IM_TEST_DATA_DIR").expect("V2IM_TEST_DATA_DIR");
     let n: usize = std::env::var("V2IM_TEST_COUNT")

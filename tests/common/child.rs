@@ -21,6 +21,17 @@ pub fn role() -> Option<String> {
     std::env::var(CHILD_ENV).ok()
 }
 
+/// Ends this child when its parent dies (its stdin pipe closes), so a test killed by a CI
+/// timeout leaves no server or client running. Call first in every role.
+pub fn exit_with_parent() {
+    std::thread::spawn(|| {
+        use std::io::Read;
+        let mut sink = Vec::new();
+        let _ = std::io::stdin().read_to_end(&mut sink);
+        std::process::exit(0);
+    });
+}
+
 /// Prints a line for the parent and flushes it at once (the parent may kill us right after).
 pub fn tell_parent(line: &str) {
     use std::io::Write;
@@ -43,7 +54,8 @@ impl ChildProc {
         let mut cmd = Command::new(exe);
         cmd.args(["--exact", helper, "--nocapture", "--test-threads=1"])
             .env(CHILD_ENV, role)
-            .stdin(Stdio::null())
+            // Kept open by the parent (in `child`): EOF tells the child its parent is gone.
+            .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit());
         for (k, v) in env {
@@ -194,6 +206,7 @@ pub fn serve_if_server_child() {
     if role().as_deref() != Some("server") {
         return;
     }
+    exit_with_parent();
     let db = std::env::var("V2IM_TEST_DB").expect("V2IM_TEST_DB");
     let listen = std::env::var("V2IM_TEST_LISTEN").expect("V2IM_TEST_LISTEN");
     let mut cfg = v2im_server::ServerConfig::for_test(PathBuf::from(db));
