@@ -31,4 +31,7 @@ pub struct App {
     pub files_dir: Option<std::path::PathBuf>,
     /// `https` with TLS, else `http` (for URLs the server hands out).
     pub scheme: &'static str,
+    /// REST requests in progress; the writer uses it to judge whether waiting briefly for more
+    /// jobs pays off.
+    pub inflight: std::sync::Arc<std::sync::atomic::AtomicUsize>,
 }

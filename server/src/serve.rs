@@ -6,6 +6,7 @@
 //! committed everything queued.
 
 use std::net::SocketAddr;
+use std::sync::atomic::AtomicUsize;
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -110,6 +111,7 @@ pub fn start_with_clock(config: ServerConfig, clock: Clock) -> std::io::Result<R
     let listener = bind(config.listen)?;
     listener.set_nonblocking(true)?;
     let addr = listener.local_addr()?;
+    let inflight = Arc::new(AtomicUsize::new(0));
     let store = Store::open(
         &config.db,
         WriterConfig {
@@ -117,6 +119,7 @@ pub fn start_with_clock(config: ServerConfig, clock: Clock) -> std::io::Result<R
             auto_import: config.auto_import,
             group_rate: config.group_rate,
             admin: config.admin.clone(),
+            inflight: inflight.clone(),
         },
     )?;
     let app = Arc::new(App {
@@ -131,6 +134,7 @@ pub fn start_with_clock(config: ServerConfig, clock: Clock) -> std::io::Result<R
         auto_import: config.auto_import,
         files_dir: config.files_dir.clone(),
         scheme: if tls.is_some() { "https" } else { "http" },
+        inflight,
     });
     // HTTP work spreads over the cores; the writer thread is extra and mostly waits.
     let workers = std::thread::available_parallelism()
