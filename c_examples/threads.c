@@ -131,7 +131,7 @@ int main(void)
     /* Phase 1. */
     start_workers(workers, tids, PHASE1_PER_THREAD, 1);
     join_workers(tids);
-    deadline = ex_deadline(120);
+    deadline = ex_deadline(ex_seconds(120));
     pthread_mutex_lock(&mu);
     while (callbacks_total < (long)THREADS * PHASE1_PER_THREAD) {
         if (pthread_cond_timedwait(&cv, &mu, &deadline) == ETIMEDOUT) {
