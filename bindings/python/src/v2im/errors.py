@@ -25,6 +25,8 @@ __all__ = [
     "V2IM_ERR_HTTP_STATUS",
     "V2IM_ERR_BAD_RESPONSE",
     "V2IM_ERR_NETWORK",
+    "V2IM_ERR_DATA_DIR_IN_USE",
+    "V2IM_ERR_NOT_RESUMED",
     "CANCELLATION_CODES",
 ]
 
@@ -47,6 +49,11 @@ V2IM_ERR_WOULD_DEADLOCK = 100006
 V2IM_ERR_HTTP_STATUS = 100007
 V2IM_ERR_BAD_RESPONSE = 100008
 V2IM_ERR_NETWORK = 100009
+#: Another client has the same ``data_dir`` open (one client per dataDir at a time).
+V2IM_ERR_DATA_DIR_IN_USE = 100010
+#: A send an earlier run on this ``data_dir`` never finished, not resent
+#: (``resume_pending_on_start=False``).
+V2IM_ERR_NOT_RESUMED = 100011
 
 #: Codes with which a request ends when it was cancelled (``cancel()``) or its client closed.
 CANCELLATION_CODES = frozenset(
