@@ -130,6 +130,8 @@ fn group_lifecycle_and_errors() {
         s.send_group("team", "alice", "again", 1, Value::Null)["MsgSeq"],
         1
     );
+    // Same sender and Random as a message of the destroyed group: not a duplicate.
+    assert_eq!(texts(&s.group_history("team")), ["again"]);
 }
 
 #[test]

@@ -54,11 +54,6 @@ impl<K: Hash + Eq + Clone, V: Clone> Dedup<K, V> {
         }
     }
 
-    pub fn retain(&mut self, mut keep: impl FnMut(&K) -> bool) {
-        self.map.retain(|k, _| keep(k));
-        self.order.retain(|(_, k)| keep(k));
-    }
-
     pub fn len(&self) -> usize {
         self.map.len()
     }

@@ -6,6 +6,7 @@
 //! durable sends fast: the cost of a commit is paid once per batch, not once per message.
 
 use std::collections::{HashMap, HashSet};
+use std::hash::{Hash, Hasher};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::Receiver;
 use std::sync::Arc;
@@ -22,8 +23,21 @@ use crate::validate::valid_user_id;
 /// More jobs than this in one transaction only delays the first answers.
 const MAX_BATCH: usize = 2048;
 
-type C2cKey = (String, String, u32, Option<u32>);
-type GroupKey = (String, String, u32);
+/// Duplicate-window keys are 64-bit hashes of (sender, receiver, random, seq) and
+/// (group, sender, random) mapped to the row id: about 50 bytes per message in the window instead
+/// of several strings. A hit is confirmed against the stored row, so a hash collision can never
+/// make a new message a "duplicate".
+fn c2c_hash(from: &str, to: &str, random: u32, seq: Option<u32>) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    (from, to, random, seq).hash(&mut h);
+    h.finish()
+}
+
+fn group_hash(group_id: &str, from: &str, random: u32) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    (group_id, from, random).hash(&mut h);
+    h.finish()
+}
 
 struct GroupState {
     members: HashSet<String>,
@@ -48,8 +62,9 @@ pub struct Writer {
     accounts: HashSet<String>,
     groups: HashMap<String, GroupState>,
     convs: HashSet<(String, String)>,
-    c2c_dedup: Dedup<C2cKey, C2cSent>,
-    group_dedup: Dedup<GroupKey, GroupSent>,
+    /// Hash of the duplicate key → row id, for the last five minutes.
+    c2c_dedup: Dedup<u64, i64>,
+    group_dedup: Dedup<u64, i64>,
     /// Jobs and transactions so far: their ratio is how many jobs share a commit.
     jobs: u64,
     transactions: u64,
@@ -175,37 +190,31 @@ impl Writer {
         let mut c2c = Vec::new();
         {
             let mut st = conn.prepare(
-                "SELECT from_acc, to_acc, msg_random, msg_seq, seq_given, msg_time, msg_key FROM c2c_msgs ORDER BY id DESC",
+                "SELECT id, from_acc, to_acc, msg_random, msg_seq, seq_given, msg_time FROM c2c_msgs ORDER BY id DESC",
             )?;
             let mut rows = st.query([])?;
             while let Some(r) = rows.next()? {
-                let t: i64 = r.get(5)?;
+                let t: i64 = r.get(6)?;
                 if t < oldest {
                     break;
                 }
-                let seq: u32 = r.get(3)?;
-                let given: bool = r.get(4)?;
-                c2c.push((
-                    (r.get(0)?, r.get(1)?, r.get(2)?, given.then_some(seq)),
-                    t,
-                    C2cSent {
-                        msg_time: t,
-                        msg_seq: seq,
-                        msg_key: r.get(6)?,
-                    },
-                ));
+                let from: String = r.get(1)?;
+                let to: String = r.get(2)?;
+                let given: bool = r.get(5)?;
+                let seq = given.then_some(r.get::<_, u32>(4)?);
+                c2c.push((c2c_hash(&from, &to, r.get(3)?, seq), t, r.get::<_, i64>(0)?));
             }
         }
         self.c2c_dedup = Dedup::new();
-        for (k, t, v) in c2c.into_iter().rev() {
+        for (k, t, id) in c2c.into_iter().rev() {
             if self.c2c_dedup.get(&k, now).is_none() {
-                self.c2c_dedup.insert(k, t, v);
+                self.c2c_dedup.insert(k, t, id);
             }
         }
         let mut grp = Vec::new();
         {
             let mut st = conn.prepare(
-                "SELECT group_id, from_acc, random, seq, msg_time FROM group_msgs ORDER BY id DESC",
+                "SELECT id, group_id, from_acc, random, msg_time FROM group_msgs ORDER BY id DESC",
             )?;
             let mut rows = st.query([])?;
             while let Some(r) = rows.next()? {
@@ -213,22 +222,15 @@ impl Writer {
                 if t < oldest {
                     break;
                 }
-                let seq: i64 = r.get(3)?;
-                grp.push((
-                    (r.get(0)?, r.get(1)?, r.get(2)?),
-                    t,
-                    GroupSent {
-                        msg_time: t,
-                        msg_seq: seq as u64,
-                        drop_reason: "",
-                    },
-                ));
+                let gid: String = r.get(1)?;
+                let from: String = r.get(2)?;
+                grp.push((group_hash(&gid, &from, r.get(3)?), t, r.get::<_, i64>(0)?));
             }
         }
         self.group_dedup = Dedup::new();
-        for (k, t, v) in grp.into_iter().rev() {
+        for (k, t, id) in grp.into_iter().rev() {
             if self.group_dedup.get(&k, now).is_none() {
-                self.group_dedup.insert(k, t, v);
+                self.group_dedup.insert(k, t, id);
             }
         }
         Ok(())
@@ -422,10 +424,12 @@ impl Writer {
                 )));
                 continue;
             }
-            let key: C2cKey = (m.from.clone(), to.clone(), m.random, m.seq);
-            if let Some(first) = self.c2c_dedup.get(&key, now) {
-                out.push(Ok(first.clone()));
-                continue;
+            let key = c2c_hash(&m.from, to, m.random, m.seq);
+            if let Some(&id) = self.c2c_dedup.get(&key, now) {
+                if let Some(first) = self.c2c_original(id, &m.from, to, m.random, m.seq)? {
+                    out.push(Ok(first));
+                    continue;
+                }
             }
             let sent = C2cSent {
                 msg_time: now,
@@ -470,10 +474,22 @@ impl Writer {
                     .execute(params![lo, hi])?;
                 self.convs.insert((lo, hi));
             }
-            self.c2c_dedup.insert(key, now, sent.clone());
+            self.c2c_dedup
+                .insert(key, now, self.conn.last_insert_rowid());
             out.push(Ok(sent));
         }
         Ok(Ok(out))
+    }
+
+    fn c2c_original(
+        &self,
+        id: i64,
+        from: &str,
+        to: &str,
+        random: u32,
+        seq: Option<u32>,
+    ) -> rusqlite::Result<Option<C2cSent>> {
+        c2c_original_row(&self.conn, id, (from, to, random, seq))
     }
 
     fn set_c2c_read(
@@ -626,7 +642,7 @@ impl Writer {
         ] {
             self.conn.prepare_cached(sql)?.execute([group_id])?;
         }
-        self.group_dedup.retain(|k| k.0 != group_id);
+        // Its duplicate-window entries stay; they no longer match a stored row.
         Ok(Ok(()))
     }
 
@@ -652,10 +668,15 @@ impl Writer {
                 format!("To_Account {t:?} is not a member of group {:?}", m.group_id),
             )));
         }
-        let key: GroupKey = (m.group_id.clone(), m.from.clone(), m.random);
-        if let Some(first) = self.group_dedup.get(&key, now) {
-            return Ok(Ok(first.clone()));
+        let key = group_hash(&m.group_id, &m.from, m.random);
+        if let Some(&id) = self.group_dedup.get(&key, now) {
+            if let Some(first) = group_original(&self.conn, id, &m.group_id, &m.from, m.random)? {
+                return Ok(Ok(first));
+            }
         }
+        let Some(g) = self.groups.get_mut(&m.group_id) else {
+            return Ok(Err(group_not_found(&m.group_id)));
+        };
         if rate > 0 {
             if g.rate_sec != now {
                 g.rate_sec = now;
@@ -711,7 +732,8 @@ impl Writer {
             msg_seq: seq,
             drop_reason: "",
         };
-        self.group_dedup.insert(key, now, sent.clone());
+        self.group_dedup
+            .insert(key, now, self.conn.last_insert_rowid());
         Ok(Ok(sent))
     }
 
@@ -751,6 +773,71 @@ impl Writer {
             .execute(params![group_id, member, read_seq])?;
         Ok(Ok(()))
     }
+}
+
+/// The stored message `id` if it is the C2C message with this duplicate key.
+fn c2c_original_row(
+    conn: &Connection,
+    id: i64,
+    key: (&str, &str, u32, Option<u32>),
+) -> rusqlite::Result<Option<C2cSent>> {
+    let row = conn
+        .prepare_cached(
+            "SELECT from_acc, to_acc, msg_random, msg_seq, seq_given, msg_time, msg_key FROM c2c_msgs WHERE id = ?1",
+        )?
+        .query_row([id], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, u32>(2)?,
+                r.get::<_, u32>(3)?,
+                r.get::<_, bool>(4)?,
+                r.get::<_, i64>(5)?,
+                r.get::<_, String>(6)?,
+            ))
+        })
+        .optional()?;
+    Ok(
+        row.and_then(|(from, to, random, seq, given, time, msg_key)| {
+            let same = (from.as_str(), to.as_str(), random, given.then_some(seq)) == key;
+            same.then_some(C2cSent {
+                msg_time: time,
+                msg_seq: seq,
+                msg_key,
+            })
+        }),
+    )
+}
+
+/// The stored message `id` if it is the group message with this duplicate key.
+fn group_original(
+    conn: &Connection,
+    id: i64,
+    group_id: &str,
+    from: &str,
+    random: u32,
+) -> rusqlite::Result<Option<GroupSent>> {
+    let row = conn
+        .prepare_cached(
+            "SELECT group_id, from_acc, random, seq, msg_time FROM group_msgs WHERE id = ?1",
+        )?
+        .query_row([id], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, u32>(2)?,
+                r.get::<_, i64>(3)?,
+                r.get::<_, i64>(4)?,
+            ))
+        })
+        .optional()?;
+    Ok(row.and_then(|(g, f, r, seq, time)| {
+        (g == group_id && f == from && r == random).then_some(GroupSent {
+            msg_time: time,
+            msg_seq: seq as u64,
+            drop_reason: "",
+        })
+    }))
 }
 
 fn group_not_found(id: &str) -> ApiError {
