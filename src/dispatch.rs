@@ -241,4 +241,38 @@ mod tests {
         assert_eq!(INSIDE.load(Ordering::SeqCst), 10_000);
         assert!(!in_callback_of(7), "this thread is not a callback");
     }
+
+    static HELD_SEEN: parking_lot::Mutex<Vec<String>> = parking_lot::Mutex::new(Vec::new());
+
+    unsafe extern "C" fn record(_ud: *mut c_void, json: *const c_char) {
+        // SAFETY: a NUL-terminated string lent for the call.
+        let text = unsafe { std::ffi::CStr::from_ptr(json) };
+        HELD_SEEN.lock().push(text.to_string_lossy().into_owned());
+    }
+
+    #[test]
+    fn held_events_wait_for_the_first_listener_and_keep_their_order() {
+        let d = Dispatcher::start(8, LogLevel::Warn).unwrap();
+        d.event("plain", || 0); // nobody listens: dropped
+        d.event_held("held", || 1);
+        d.set_event_sink(EventSink::new(None, UserData(std::ptr::null_mut()), None));
+        d.event_held("held", || 2); // a NULL listener does not take them either
+        d.set_event_sink(EventSink::new(
+            Some(record),
+            UserData(std::ptr::null_mut()),
+            None,
+        ));
+        d.event_held("held", || 3); // a listener exists: at once, after the kept ones
+        d.stop_and_join();
+        let seen = HELD_SEEN.lock().clone();
+        let data: Vec<i64> = seen
+            .iter()
+            .map(|j| {
+                serde_json::from_str::<serde_json::Value>(j).unwrap()["data"]
+                    .as_i64()
+                    .unwrap()
+            })
+            .collect();
+        assert_eq!(data, [1, 2, 3], "{seen:?}");
+    }
 }

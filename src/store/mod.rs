@@ -3,7 +3,9 @@
 //!
 //! With `dataDir` it is one file, `DataDir/v2im.db` (WAL); without, the same code runs on a
 //! private temporary database that disappears with the client, so both modes behave alike
-//! except for surviving a restart.
+//! except for surviving a restart. (That database spills pages beyond its 2 MB cache to a file
+//! in SQLite's temp directory — `SQLITE_TMPDIR`, `TMPDIR`, then `/var/tmp`, `/usr/tmp`, `/tmp`;
+//! on a platform without a writable one, configure a `dataDir`.)
 //!
 //! All writes go through one writer thread (`writer`) that commits whatever has queued up in
 //! one transaction (group commit), so concurrent callers share commits. A caller that needs
