@@ -65,6 +65,7 @@ impl Client {
                 dispatch,
                 sender,
                 store,
+                uploader: Arc::new(crate::upload::Uploader::new(&config)),
             },
             config,
             accepting: AtomicBool::new(true),

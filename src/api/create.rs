@@ -12,8 +12,13 @@
 use crate::codes::{Error, Result, ERR_MERGER_MSG_LAYERS_OVER_LIMIT};
 use crate::model::args::{self, Params};
 use crate::model::elem::MAX_MERGER_LAYERS;
-use crate::model::{at, Elem, MergerElem, Message, MessageStatus};
+use crate::model::media::format_name;
+use crate::model::{
+    at, Elem, FileElem, Image, ImageElem, ImageKind, MergerElem, Message, MessageStatus, SoundElem,
+    VideoElem,
+};
 use crate::registry::Registry;
+use crate::upload::check;
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use std::sync::Arc;
 use v2im_wire::codes::limits;
@@ -22,15 +27,6 @@ use v2im_wire::codes::limits;
 pub const MAX_ABSTRACTS: usize = 5;
 /// ... each cut to 100 UTF-8 bytes at a character boundary.
 pub const MAX_ABSTRACT_BYTES: usize = 100;
-
-/// Methods of the next version, refused with 6017 and a clear `desc` (rather than "unknown
-/// method", since they are V2TIM methods a caller may reasonably try).
-const MEDIA_METHODS: [&str; 4] = [
-    "createImageMessage",
-    "createSoundMessage",
-    "createVideoMessage",
-    "createFileMessage",
-];
 
 /// The `data` of a local method's result. It serialises straight into the callback's JSON (no
 /// intermediate `serde_json::Value`, which costs more than the rest of a create); `to_json` gives
@@ -88,9 +84,10 @@ pub fn call_create(
         "createTargetedGroupMessage" => create_targeted(params, registry, self_user),
         "createForwardMessage" => create_forward(params, registry, self_user),
         "createMergerMessage" => create_merger(params, registry, self_user),
-        m if MEDIA_METHODS.contains(&m) => Err(Error::invalid_param(format!(
-            "{m} is not available in this build (image, sound, video and file messages come in a later version)"
-        ))),
+        "createImageMessage" => create_image(params, registry, self_user),
+        "createSoundMessage" => create_sound(params, registry, self_user),
+        "createVideoMessage" => create_video(params, registry, self_user),
+        "createFileMessage" => create_file(params, registry, self_user),
         _ => return None,
     };
     Some(r)
@@ -142,6 +139,105 @@ fn create_face(p: &Params, registry: &Registry, self_user: &str) -> Result<Local
         data: args::req_str(p, "data")?.to_owned(),
     };
     created(registry, new_message(registry, elem, self_user))
+}
+
+// Media: the file checks of `upload::check` (7004 missing, 7007 unreadable, 7006 empty, 7005
+// over the limit, 6031 not an image), local only; the upload happens on send.
+
+fn create_image(p: &Params, registry: &Registry, self_user: &str) -> Result<LocalData> {
+    let path = args::req_str(p, "imagePath")?;
+    let name = args::opt_str(p, "imageName")?.unwrap_or_default();
+    let h = check::check_image("imagePath", path)?;
+    let elem = ImageElem {
+        path: path.to_owned(),
+        name: name.to_owned(),
+        format: h.format,
+        uuid: String::new(),
+        images: vec![Image {
+            kind: ImageKind::Origin,
+            size: h.size,
+            width: h.width,
+            height: h.height,
+            url: String::new(),
+        }],
+    };
+    created(
+        registry,
+        new_message(registry, Elem::Image(Box::new(elem)), self_user),
+    )
+}
+
+/// A duration in seconds (the C API's `int`).
+fn duration(p: &Params) -> Result<i64> {
+    args::req_int(p, "duration", 0, i64::from(i32::MAX))
+}
+
+fn create_sound(p: &Params, registry: &Registry, self_user: &str) -> Result<LocalData> {
+    let path = args::req_str(p, "soundPath")?;
+    let duration = duration(p)?;
+    let size = check::check_file("soundPath", path, check::MAX_SOUND_BYTES)?;
+    let elem = SoundElem {
+        path: path.to_owned(),
+        uuid: String::new(),
+        size,
+        duration,
+        url: String::new(),
+    };
+    created(
+        registry,
+        new_message(registry, Elem::Sound(Box::new(elem)), self_user),
+    )
+}
+
+fn create_video(p: &Params, registry: &Registry, self_user: &str) -> Result<LocalData> {
+    let path = args::req_str(p, "videoFilePath")?;
+    let video_type = args::req_str(p, "type")?;
+    let duration = duration(p)?;
+    let snapshot = args::req_str(p, "snapshotPath")?;
+    let size = check::check_file("videoFilePath", path, check::MAX_VIDEO_BYTES)?;
+    let h = check::check_image("snapshotPath", snapshot)?;
+    let elem = VideoElem {
+        video_path: path.to_owned(),
+        video_type: video_type.to_owned(),
+        video_uuid: String::new(),
+        video_size: size,
+        duration,
+        video_url: String::new(),
+        snapshot_path: snapshot.to_owned(),
+        snapshot_uuid: String::new(),
+        snapshot_size: h.size,
+        snapshot_width: h.width,
+        snapshot_height: h.height,
+        snapshot_url: String::new(),
+        snapshot_format: format_name(h.format).to_owned(),
+    };
+    created(
+        registry,
+        new_message(registry, Elem::Video(Box::new(elem)), self_user),
+    )
+}
+
+fn create_file(p: &Params, registry: &Registry, self_user: &str) -> Result<LocalData> {
+    let path = args::req_str(p, "filePath")?;
+    let file_name = args::req_str(p, "fileName")?;
+    let size = check::check_file("filePath", path, check::MAX_FILE_BYTES)?;
+    // V2TIM requires fileName; an empty one is the file's own name.
+    let file_name = if file_name.is_empty() {
+        crate::upload::base_name(path)
+    } else {
+        file_name
+    };
+    let elem = FileElem {
+        path: path.to_owned(),
+        file_name: file_name.to_owned(),
+        uuid: String::new(),
+        size,
+        url: String::new(),
+    };
+    created(
+        registry,
+        new_message(registry, Elem::File(Box::new(elem)), self_user),
+    )
 }
 
 /// `atUserList`, with the C spelling of @-all turned into V2TIM's.
@@ -802,11 +898,92 @@ mod tests {
     #[test]
     fn media_and_unknown_methods() {
         let r = Registry::new();
-        for m in MEDIA_METHODS {
-            let e = call(&r, m, json!({"imagePath": "/x.png"})).unwrap_err();
-            assert_eq!(e.code, 6017);
-            assert!(e.desc.contains(m) && e.desc.contains("not available"));
-        }
+        let d = tempfile::tempdir().unwrap();
+        let bmp = d.path().join("s.bmp");
+        std::fs::write(&bmp, crate::upload::check::tests::tiny_bmp()).unwrap();
+        let bmp = bmp.to_str().unwrap();
+        let data = d.path().join("clip.mp4");
+        std::fs::write(&data, b"not really a video").unwrap();
+        let data = data.to_str().unwrap();
+
+        let img = call(&r, "createImageMessage", json!({"imagePath": bmp})).unwrap();
+        check_created(&img, "imageElem", 3);
+        let ie = &img["messageInfo"]["imageElem"];
+        assert_eq!(ie["path"], bmp);
+        assert_eq!(ie["imageFormat"], 4);
+        assert_eq!(ie["imageList"][0]["type"], 0);
+        assert_eq!(ie["imageList"][0]["width"], 3);
+        assert_eq!(ie["imageList"][0]["height"], 2);
+        let snd = call(
+            &r,
+            "createSoundMessage",
+            json!({"soundPath": data, "duration": 3}),
+        )
+        .unwrap();
+        check_created(&snd, "soundElem", 4);
+        assert_eq!(snd["messageInfo"]["soundElem"]["dataSize"], 18);
+        assert_eq!(snd["messageInfo"]["soundElem"]["duration"], 3);
+        let vid = call(
+            &r,
+            "createVideoMessage",
+            json!({"videoFilePath": data, "type": "mp4", "duration": 2, "snapshotPath": bmp}),
+        )
+        .unwrap();
+        check_created(&vid, "videoElem", 5);
+        let ve = &vid["messageInfo"]["videoElem"];
+        assert_eq!(
+            (ve["videoSize"].as_u64(), ve["snapshotWidth"].as_u64()),
+            (Some(18), Some(3))
+        );
+        assert_eq!(ve["videoType"], "mp4");
+        let file = call(
+            &r,
+            "createFileMessage",
+            json!({"filePath": data, "fileName": "名字.mp4"}),
+        )
+        .unwrap();
+        check_created(&file, "fileElem", 6);
+        assert_eq!(file["messageInfo"]["fileElem"]["fileName"], "名字.mp4");
+
+        // Parameters missing or mistyped: 6017; file problems: their codes.
+        let e = |m: &str, v: Value| err(&r, m, v).code;
+        assert_eq!(e("createImageMessage", json!({})), 6017);
+        assert_eq!(e("createSoundMessage", json!({"soundPath": data})), 6017);
+        assert_eq!(
+            e(
+                "createVideoMessage",
+                json!({"videoFilePath": data, "type": "mp4", "duration": 1})
+            ),
+            6017
+        );
+        assert_eq!(e("createFileMessage", json!({"filePath": data})), 6017);
+        assert_eq!(
+            e("createImageMessage", json!({"imagePath": "/no/such.png"})),
+            7004
+        );
+        assert_eq!(e("createImageMessage", json!({"imagePath": data})), 6031);
+        assert_eq!(
+            e(
+                "createVideoMessage",
+                json!({"videoFilePath": data, "type": "mp4", "duration": 1, "snapshotPath": data})
+            ),
+            6031
+        );
+        assert_eq!(
+            e(
+                "createVideoMessage",
+                json!({"videoFilePath": "/no/v.mp4", "type": "mp4", "duration": 1, "snapshotPath": bmp})
+            ),
+            7004
+        );
+        assert_eq!(
+            e(
+                "createFileMessage",
+                json!({"filePath": d.path().to_str().unwrap(), "fileName": "x"})
+            ),
+            7007
+        );
+
         assert!(call_create("sendMessage", &p(json!({})), &r, "a").is_none());
         assert!(call_create("findMessages", &p(json!({})), &r, "a").is_none());
     }

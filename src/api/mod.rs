@@ -25,13 +25,14 @@ use serde_json::{Map, Value};
 use std::sync::Arc;
 
 /// Everything a method needs: the client's user, its messages, its callback thread, its sender,
-/// its store.
+/// its store, its media uploader.
 pub struct Ctx {
     pub self_user: String,
     pub registry: Arc<Registry>,
     pub dispatch: Arc<Dispatcher>,
     pub sender: Sender,
     pub store: Arc<Store>,
+    pub uploader: Arc<crate::upload::Uploader>,
 }
 
 /// Params naming one stored message, and lists of them.

@@ -42,6 +42,7 @@ pub fn resume_pending(ctx: &Ctx, pending: Vec<Message>, resume: bool) {
                 registry: ctx.registry.clone(),
                 dispatch: ctx.dispatch.clone(),
                 store: ctx.store.clone(),
+                uploader: ctx.uploader.clone(),
                 resumed: true,
             }
             .submit(ctx);

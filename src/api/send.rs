@@ -3,6 +3,11 @@
 //! callback thread as `{"code", "desc", "data": V2TimMessage}` — on failure too, with status 3,
 //! so the caller can tell which message failed.
 //!
+//! A media message first uploads its files (`upload`) on the worker that took it, so it keeps
+//! its place in its conversation's order; `onSendMessageProgress` follows the bytes (0..99),
+//! and 100 comes with success. The URLs are kept in the registry, so a resend after a failure
+//! (of the upload or of the REST call) uploads nothing that already went up.
+//!
 //! The store sees every step: the accepted message is written (and with a `dataDir` committed)
 //! before `sendMessage` returns, its outcome before its events and callback run. A send whose
 //! process died in between is resumed by the next client on the same `dataDir` (`resume`).
@@ -12,12 +17,13 @@ use super::{fail_async, Ctx};
 use crate::callback::ResultCallback;
 use crate::codes::{self, Error};
 use crate::dispatch::Dispatcher;
-use crate::model::{Message, MessageStatus};
+use crate::model::{Elem, Message, MessageStatus};
 use crate::registry::Registry;
 use crate::result;
 use crate::sender::http::RestClient;
 use crate::sender::Task;
 use crate::store::{Put, Store};
+use crate::upload::Uploader;
 use serde::Serialize;
 use serde_json::Value;
 use std::sync::Arc;
@@ -61,6 +67,7 @@ pub fn send_message(
         registry: ctx.registry.clone(),
         dispatch: ctx.dispatch.clone(),
         store: ctx.store.clone(),
+        uploader: ctx.uploader.clone(),
         resumed: false,
     };
     task.submit(ctx);
@@ -134,6 +141,7 @@ pub(super) struct SendTask {
     pub(super) registry: Arc<Registry>,
     pub(super) dispatch: Arc<Dispatcher>,
     pub(super) store: Arc<Store>,
+    pub(super) uploader: Arc<Uploader>,
     /// Resumed from an earlier run: no result callback, its events wait for a listener.
     pub(super) resumed: bool,
 }
@@ -195,6 +203,42 @@ impl SendTask {
         self.dispatch.complete(cb, codes::OK, json);
     }
 
+    /// Uploads the files of a media message that have no URL yet and puts the URLs into the
+    /// registry's message and this task's copy.
+    fn upload(&mut self, rest: &RestClient) -> codes::Result<()> {
+        let id = self.msg.id.clone();
+        let (registry, dispatch) = (&self.registry, &self.dispatch);
+        let mut last = -1;
+        let mut on_progress = |p: i32| {
+            if p > last {
+                last = p;
+                if let Some((_, m)) = registry.update_shared(&id, |m| m.progress = p) {
+                    dispatch.event("onSendMessageProgress", || Progress {
+                        message: &m,
+                        progress: p,
+                    });
+                }
+            }
+            !rest.is_stopped()
+        };
+        let Some(elems) = self
+            .uploader
+            .upload_elems(&self.msg.elems, &mut on_progress)?
+        else {
+            return Ok(());
+        };
+        let set = |m: &mut Message| m.elems.clone_from(&elems);
+        self.msg = match self.registry.update_shared(&id, set) {
+            Some((_, m)) => m,
+            None => {
+                let mut m = Message::clone(&self.msg);
+                m.elems = elems;
+                Arc::new(m)
+            }
+        };
+        Ok(())
+    }
+
     fn fail(&mut self, err: &Error) {
         let Some(cb) = self.cb.take() else { return };
         let fail = |m: &mut Message| m.status = MessageStatus::SendFail;
@@ -216,6 +260,12 @@ impl SendTask {
 
 impl Task for SendTask {
     fn execute(&mut self, rest: &RestClient) {
+        if self.msg.elems.iter().any(Elem::needs_upload) {
+            if let Err(e) = self.upload(rest) {
+                self.fail(&e);
+                return;
+            }
+        }
         let outcome = if self.msg.group_id.is_some() {
             rest.post(paths::SEND_GROUP_MSG, &self.msg.to_group_request())
                 .map(Sent::Group)

@@ -1,8 +1,8 @@
 //! Message elements: V2TIM's element objects and their REST `MsgBody` form (reference §2.2, §5.5).
 //!
-//! Image, sound, video and file elements arrive in a later version; until then such elements
-//! read from history are kept as [`Elem::Other`] so they survive a forward unchanged.
+//! Image, sound, video and file elements live in `media`.
 
+use super::media::{self, FileElem, ImageElem, LocalFiles, SoundElem, VideoElem};
 use super::message::Message;
 use super::status::ElemType;
 use serde::ser::{Serialize, SerializeMap, Serializer};
@@ -44,9 +44,14 @@ pub enum Elem {
     },
     /// `mergerElem` ↔ `TIMRelayElem`. Boxed: it holds whole messages.
     Merger(Box<MergerElem>),
-    /// A REST element this version does not model yet (image, sound, video, file), kept as it
-    /// came so that forwarding it sends the same element.
-    Other(Box<MsgElement>),
+    /// `imageElem` ↔ `TIMImageElem`.
+    Image(Box<ImageElem>),
+    /// `soundElem` ↔ `TIMSoundElem`.
+    Sound(Box<SoundElem>),
+    /// `videoElem` ↔ `TIMVideoFileElem`.
+    Video(Box<VideoElem>),
+    /// `fileElem` ↔ `TIMFileElem`.
+    File(Box<FileElem>),
 }
 
 /// A merger (combined-and-forwarded) element.
@@ -89,14 +94,54 @@ impl Elem {
             Elem::Location { .. } => ElemType::Location,
             Elem::Face { .. } => ElemType::Face,
             Elem::Merger(_) => ElemType::Merger,
-            Elem::Other(e) => match **e {
-                MsgElement::Image(_) => ElemType::Image,
-                MsgElement::Sound(_) => ElemType::Sound,
-                MsgElement::Video(_) => ElemType::Video,
-                MsgElement::File(_) => ElemType::File,
-                // Every modelled element is converted, so these do not occur here.
-                _ => ElemType::None,
-            },
+            Elem::Image(_) => ElemType::Image,
+            Elem::Sound(_) => ElemType::Sound,
+            Elem::Video(_) => ElemType::Video,
+            Elem::File(_) => ElemType::File,
+        }
+    }
+
+    /// The local files of a media element (None for other elements).
+    pub fn local_files(&self) -> Option<LocalFiles> {
+        let (path, name, snapshot) = match self {
+            Elem::Image(e) => (&e.path, e.name.as_str(), ""),
+            Elem::Sound(e) => (&e.path, "", ""),
+            Elem::Video(e) => (&e.video_path, "", e.snapshot_path.as_str()),
+            Elem::File(e) => (&e.path, "", ""),
+            _ => return None,
+        };
+        Some(LocalFiles {
+            path: path.clone(),
+            name: name.to_owned(),
+            snapshot: snapshot.to_owned(),
+        })
+    }
+
+    /// Puts back what [`Elem::local_files`] gave (a message read from the store).
+    pub fn set_local_files(&mut self, f: LocalFiles) {
+        match self {
+            Elem::Image(e) => {
+                e.path = f.path;
+                e.name = f.name;
+            }
+            Elem::Sound(e) => e.path = f.path,
+            Elem::Video(e) => {
+                e.video_path = f.path;
+                e.snapshot_path = f.snapshot;
+            }
+            Elem::File(e) => e.path = f.path,
+            _ => {}
+        }
+    }
+
+    /// A media element whose file(s) still have to be uploaded before it can be sent.
+    pub fn needs_upload(&self) -> bool {
+        match self {
+            Elem::Image(e) => !e.is_uploaded(),
+            Elem::Sound(e) => e.url.is_empty(),
+            Elem::Video(e) => e.video_url.is_empty() || e.snapshot_url.is_empty(),
+            Elem::File(e) => e.url.is_empty(),
+            _ => false,
         }
     }
 
@@ -139,7 +184,10 @@ impl Elem {
                 abstract_list: m.abstract_list.clone(),
                 msg_list: m.messages.iter().map(Message::to_relay).collect(),
             }),
-            Elem::Other(e) => (**e).clone(),
+            Elem::Image(e) => MsgElement::Image(e.to_wire()),
+            Elem::Sound(e) => MsgElement::Sound(e.to_wire()),
+            Elem::Video(e) => MsgElement::Video(e.to_wire()),
+            Elem::File(e) => MsgElement::File(e.to_wire()),
         }
     }
 
@@ -181,7 +229,10 @@ impl Elem {
                     .map(|m| Message::from_relay(m, self_user))
                     .collect(),
             })),
-            other => Elem::Other(Box::new(other.clone())),
+            MsgElement::Image(i) => Elem::Image(Box::new(ImageElem::from_wire(i))),
+            MsgElement::Sound(i) => Elem::Sound(Box::new(SoundElem::from_wire(i))),
+            MsgElement::Video(i) => Elem::Video(Box::new(VideoElem::from_wire(i))),
+            MsgElement::File(i) => Elem::File(Box::new(FileElem::from_wire(i))),
         }
     }
 }
@@ -201,7 +252,9 @@ impl Serialize for WireView<'_> {
             Elem::Custom { .. } => "TIMCustomElem",
             Elem::Location { .. } => "TIMLocationElem",
             Elem::Face { .. } => "TIMFaceElem",
-            Elem::Merger(_) | Elem::Other(_) => return self.0.to_wire().serialize(s),
+            Elem::Merger(_) | Elem::Image(_) | Elem::Sound(_) | Elem::Video(_) | Elem::File(_) => {
+                return self.0.to_wire().serialize(s)
+            }
         };
         let mut m = s.serialize_map(Some(2))?;
         m.serialize_entry("MsgType", msg_type)?;
@@ -242,7 +295,7 @@ impl Serialize for ContentView<'_> {
                 m.serialize_entry("Index", index)?;
                 m.serialize_entry("Data", data)?;
             }
-            Elem::Merger(_) | Elem::Other(_) => {}
+            _ => {}
         }
         m.end()
     }
@@ -321,8 +374,10 @@ impl Serialize for ElemJson<'_> {
                     m.serialize_entry("messageList", &g.messages)?;
                 }
             }
-            // Until media elements are modelled, their REST content is shown as it came.
-            Elem::Other(e) => m.serialize_entry("rest", e)?,
+            Elem::Image(e) => media::image_json(&mut m, e)?,
+            Elem::Sound(e) => media::sound_json(&mut m, e)?,
+            Elem::Video(e) => media::video_json(&mut m, e)?,
+            Elem::File(e) => media::file_json(&mut m, e)?,
         }
         m.end()
     }
@@ -461,15 +516,129 @@ mod tests {
     }
 
     #[test]
-    fn media_elements_are_kept_as_they_came() {
+    fn media_elements_round_trip_through_wire() {
         let img = MsgElement::Image(wire::ImageElem {
             uuid: "u".into(),
-            image_format: 1,
-            image_info_array: vec![],
+            image_format: 3,
+            image_info_array: vec![
+                wire::ImageInfo {
+                    kind: 1,
+                    size: 900,
+                    width: 1000,
+                    height: 500,
+                    url: "o".into(),
+                },
+                wire::ImageInfo {
+                    kind: 2,
+                    size: 400,
+                    width: 1000,
+                    height: 500,
+                    url: "o".into(),
+                },
+                wire::ImageInfo {
+                    kind: 3,
+                    size: 100,
+                    width: 396,
+                    height: 198,
+                    url: "t".into(),
+                },
+            ],
         });
-        let e = Elem::from_wire(&img);
-        assert_eq!(e.elem_type(), ElemType::Image);
-        assert_eq!(e.json_key(), "imageElem");
-        assert_eq!(e.to_wire(), img);
+        let sound = MsgElement::Sound(wire::SoundElem {
+            url: "s".into(),
+            uuid: "su".into(),
+            size: 5,
+            second: 3,
+            download_flag: 2,
+        });
+        let file = MsgElement::File(wire::FileElem {
+            url: "f".into(),
+            uuid: "fu".into(),
+            file_size: 7,
+            file_name: "a b.txt".into(),
+            download_flag: 2,
+        });
+        let video = MsgElement::Video(wire::VideoFileElem {
+            video_url: "v".into(),
+            video_uuid: "vu".into(),
+            video_size: 9,
+            video_second: 4,
+            video_format: "mp4".into(),
+            video_download_flag: 2,
+            thumb_url: "t".into(),
+            thumb_uuid: "tu".into(),
+            thumb_size: 3,
+            thumb_width: 10,
+            thumb_height: 20,
+            thumb_format: "png".into(),
+            thumb_download_flag: 2,
+        });
+        for (w, t) in [
+            (img, ElemType::Image),
+            (sound, ElemType::Sound),
+            (file, ElemType::File),
+            (video, ElemType::Video),
+        ] {
+            let e = Elem::from_wire(&w);
+            assert_eq!(e.elem_type(), t);
+            assert!(!e.needs_upload());
+            assert_eq!(e.to_wire(), w);
+            assert_eq!(
+                serde_json::to_string(&WireView(&e)).unwrap(),
+                serde_json::to_string(&w).unwrap()
+            );
+        }
+    }
+
+    #[test]
+    fn image_v2tim_json_uses_v2tim_types() {
+        let w = MsgElement::Image(wire::ImageElem {
+            uuid: "u".into(),
+            image_format: 1,
+            image_info_array: vec![
+                wire::ImageInfo {
+                    kind: 3,
+                    size: 1,
+                    width: 2,
+                    height: 3,
+                    url: "t".into(),
+                },
+                wire::ImageInfo {
+                    kind: 1,
+                    size: 4,
+                    width: 5,
+                    height: 6,
+                    url: "o".into(),
+                },
+                wire::ImageInfo {
+                    kind: 2,
+                    size: 7,
+                    width: 8,
+                    height: 9,
+                    url: "l".into(),
+                },
+            ],
+        });
+        let j = serde_json::to_value(Elem::from_wire(&w)).unwrap();
+        assert_eq!(j["elemType"], 3);
+        let list = j["imageList"].as_array().unwrap();
+        let types: Vec<_> = list
+            .iter()
+            .map(|i| {
+                (
+                    i["type"].as_i64().unwrap(),
+                    i["url"].as_str().unwrap().to_owned(),
+                    i["uuid"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            types,
+            [
+                (0, "o".into(), "u".into()),
+                (1, "t".into(), "u_thumb".into()),
+                (2, "l".into(), "u_large".into())
+            ]
+        );
     }
 }

@@ -4,6 +4,7 @@
 pub mod args;
 pub mod at;
 pub mod elem;
+pub mod media;
 pub mod message;
 pub mod msg_id;
 pub mod priority;
@@ -16,6 +17,7 @@ pub(crate) mod tests;
 
 pub use at::AT_ALL_TAG;
 pub use elem::{Elem, MergerElem};
+pub use media::{FileElem, Image, ImageElem, ImageKind, LocalFiles, SoundElem, VideoElem};
 pub use message::Message;
 pub use priority::Priority;
 pub use push::OfflinePushInfo;

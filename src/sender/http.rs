@@ -114,6 +114,11 @@ impl RestClient {
         }
     }
 
+    /// Whether the client is shutting down (long transfers, such as uploads, stop then).
+    pub fn is_stopped(&self) -> bool {
+        self.stop.is_stopped()
+    }
+
     /// POSTs `req` to `path` and returns the answer when its `ErrorCode` is 0. Transient
     /// failures (network, timeout, HTTP 5xx, Tencent's retryable codes) are retried up to
     /// `maxRetries` times unless the client is shutting down; anything else fails at once with

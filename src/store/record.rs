@@ -3,9 +3,11 @@
 //!
 //! `rec` is our own layout, not the V2TimMessage JSON: it keeps what the public JSON does not
 //! show (`wire_seq`, `send_count`, `target_from_receiver`) and stores elements in their REST form,
-//! which every element kind already round-trips through.
+//! which every element kind already round-trips through. Media elements also have local files
+//! their REST form does not carry (needed to upload a send resumed after a restart): those are
+//! in `local_files`, one entry per element (absent in rows written before media existed).
 
-use crate::model::{Elem, Message, MessageStatus, OfflinePushInfo, Priority};
+use crate::model::{Elem, LocalFiles, Message, MessageStatus, OfflinePushInfo, Priority};
 use serde::{Deserialize, Serialize};
 use v2im_wire::MsgElement;
 
@@ -14,6 +16,8 @@ pub struct Rec {
     id: String,
     msg_id: Option<String>,
     body: Vec<MsgElement>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    local_files: Vec<Option<LocalFiles>>,
     status: i32,
     priority: i32,
     progress: i32,
@@ -65,6 +69,11 @@ impl Rec {
             id: m.id.clone(),
             msg_id: m.msg_id.clone(),
             body: m.elems.iter().map(Elem::to_wire).collect(),
+            local_files: if m.elems.iter().any(|e| e.local_files().is_some()) {
+                m.elems.iter().map(Elem::local_files).collect()
+            } else {
+                Vec::new()
+            },
             status: m.status.value(),
             priority: m.priority.value(),
             progress: m.progress,
@@ -96,10 +105,17 @@ impl Rec {
     }
 
     pub fn into_message(self) -> Message {
+        let mut local = self.local_files.into_iter();
         let elems = self
             .body
             .iter()
-            .map(|e| Elem::from_wire_for(e, &self.sender))
+            .map(|e| {
+                let mut e = Elem::from_wire_for(e, &self.sender);
+                if let Some(Some(f)) = local.next() {
+                    e.set_local_files(f);
+                }
+                e
+            })
             .collect();
         let mut m = Message::new(self.id, elems, &self.sender);
         m.msg_id = self.msg_id;
@@ -133,5 +149,74 @@ impl Rec {
         m.wire_seq = self.wire_seq;
         m.send_count = self.send_count;
         m
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{FileElem, Image, ImageElem, ImageKind, SoundElem, VideoElem};
+
+    /// Media elements keep their local files through a row (before and after their upload).
+    #[test]
+    fn media_elements_round_trip_with_their_local_files() {
+        let image = ImageElem {
+            path: "/tmp/a b.png".into(),
+            name: "shown.png".into(),
+            format: 3,
+            uuid: String::new(),
+            images: vec![Image {
+                kind: ImageKind::Origin,
+                size: 10,
+                width: 3,
+                height: 2,
+                url: String::new(),
+            }],
+        };
+        let sound = SoundElem {
+            path: "/s.m4a".into(),
+            uuid: "u".into(),
+            size: 4,
+            duration: 2,
+            url: "http://x/s".into(),
+        };
+        let video = VideoElem {
+            video_path: "/v.mp4".into(),
+            video_type: "mp4".into(),
+            video_uuid: String::new(),
+            video_size: 9,
+            duration: 1,
+            video_url: String::new(),
+            snapshot_path: "/v.jpg".into(),
+            snapshot_uuid: String::new(),
+            snapshot_size: 5,
+            snapshot_width: 7,
+            snapshot_height: 8,
+            snapshot_url: String::new(),
+            snapshot_format: "jpg".into(),
+        };
+        let file = FileElem {
+            path: "/f.bin".into(),
+            file_name: "f.bin".into(),
+            uuid: String::new(),
+            size: 1,
+            url: String::new(),
+        };
+        let mut m = Message::new(
+            "v2im-1".into(),
+            vec![
+                Elem::Text { text: "t".into() },
+                Elem::Image(Box::new(image)),
+                Elem::Sound(Box::new(sound)),
+                Elem::Video(Box::new(video)),
+                Elem::File(Box::new(file)),
+            ],
+            "me",
+        );
+        m.user_id = Some("peer".into());
+        let json = serde_json::to_string(&Rec::of(&m)).unwrap();
+        let back: Rec = serde_json::from_str(&json).unwrap();
+        assert_eq!(back.into_message(), m);
+        assert!(m.elems[1].needs_upload() && !m.elems[2].needs_upload());
     }
 }

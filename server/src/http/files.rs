@@ -299,7 +299,9 @@ fn renditions(path: &Path, url: &str, size: u64) -> Option<(u8, Vec<Rendition>)>
                 decoded = Some(r.decode().ok()?);
             }
             let img = decoded.as_ref()?;
-            let small = img.resize_exact(nw, nh, image::imageops::FilterType::Triangle);
+            // thumbnail_exact: area sampling, much faster than a filtered resize and fine at
+            // these reductions.
+            let small = img.thumbnail_exact(nw, nh);
             let small = if format == image::ImageFormat::Jpeg {
                 image::DynamicImage::ImageRgb8(small.to_rgb8())
             } else {

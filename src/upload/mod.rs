@@ -1,0 +1,303 @@
+//! Media uploads: the create-time checks (`check`) and, on send, the upload of each file of a
+//! message (`put`) before its REST call.
+//!
+//! Each file goes up by HTTP PUT to `{uploadUrl}/{uuid}/{name}` with the REST API's query
+//! (sdkappid, identifier, usersig, random), streamed from disk, under a content-hash UUID
+//! (SHA-256 of the bytes, hashed by streaming too). What went up is remembered per client by
+//! that hash, so resending a message, or sending the same file again, uploads nothing: the
+//! element gets the URL of the first upload. (No HEAD check: the server is the one that gave the
+//! URL, and a HEAD per file would cost a round trip on every send.)
+//!
+//! Uploads run on the sender worker that took the message, so a media message keeps its place
+//! in its conversation's order; they use their own keep-alive agent whose timeouts are per read
+//! and write (`requestTimeoutMs`), not for the whole transfer, so a large file on a slow link is
+//! not cut off while bytes still move.
+
+pub mod check;
+mod put;
+
+use crate::codes::{self, Error, Result};
+use crate::config::Config;
+use crate::model::{Elem, Image, ImageKind};
+use parking_lot::Mutex;
+use std::collections::HashMap;
+
+pub use put::{Rendition, Uploaded};
+
+/// Least time allowed for a read during an upload (the server's answer follows its work on
+/// the stored file).
+pub const UPLOAD_ANSWER_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// One client's uploader.
+pub struct Uploader {
+    agent: ureq::Agent,
+    base: String,
+    sdk_app_id: u64,
+    identifier: String,
+    user_sig: String,
+    /// Completed uploads by content UUID.
+    done: Mutex<HashMap<String, Uploaded>>,
+}
+
+/// One file of a message to upload.
+struct Job {
+    elem: usize,
+    snapshot: bool,
+    path: String,
+    name: String,
+    max: u64,
+}
+
+impl Uploader {
+    pub fn new(cfg: &Config) -> Uploader {
+        let agent = ureq::AgentBuilder::new()
+            .tls_config(cfg.tls.clone())
+            .timeout_connect(cfg.request_timeout)
+            // The answer comes after the server has stored the file and, for an image, made
+            // its renditions: give it at least UPLOAD_ANSWER_WAIT.
+            .timeout_read(cfg.request_timeout.max(UPLOAD_ANSWER_WAIT))
+            .timeout_write(cfg.request_timeout)
+            .max_idle_connections_per_host(cfg.sender_threads.max(1))
+            .user_agent(concat!("v2im/", env!("CARGO_PKG_VERSION")))
+            .build();
+        Uploader {
+            agent,
+            base: cfg.upload_url.trim_end_matches('/').to_owned(),
+            sdk_app_id: cfg.sdk_app_id,
+            identifier: cfg.identifier.clone(),
+            user_sig: cfg.user_sig.clone(),
+            done: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Uploads the files of `elems` that have no URL yet and returns the elements with UUIDs,
+    /// URLs and (images) renditions filled in; None when nothing needed an upload.
+    ///
+    /// `progress(p)` is called with p in 0..=99, non-decreasing, as bytes go out (100 is the
+    /// send's, once the server accepted the message); it returns false to abort (shutdown).
+    pub fn upload_elems(
+        &self,
+        elems: &[Elem],
+        progress: &mut dyn FnMut(i32) -> bool,
+    ) -> Result<Option<Vec<Elem>>> {
+        let jobs = jobs(elems);
+        if jobs.is_empty() {
+            return Ok(None);
+        }
+        // Checked again: the file may have changed since the message was created.
+        let mut sizes = Vec::with_capacity(jobs.len());
+        for j in &jobs {
+            sizes.push(check::check_file("file", &j.path, j.max)?);
+        }
+        let total: u64 = sizes.iter().sum::<u64>().max(1);
+        let mut before = 0u64;
+        let mut out = elems.to_vec();
+        progress(0);
+        for (job, size) in jobs.iter().zip(sizes) {
+            let uuid = put::content_uuid(&job.path)?;
+            let known = self.done.lock().get(&uuid).cloned();
+            let up = match known {
+                Some(u) => u,
+                None => {
+                    let mut stopped = false;
+                    let mut report = |sent: u64| {
+                        let p = (before + sent.min(size)) * 99 / total;
+                        let go_on = progress(p as i32);
+                        stopped |= !go_on;
+                        go_on
+                    };
+                    let put = put::put_file(
+                        &self.agent,
+                        &self.target(&uuid, &job.name),
+                        &uuid,
+                        &job.path,
+                        size,
+                        &mut report,
+                    );
+                    let u = match put {
+                        Ok(u) => u,
+                        Err(_) if stopped => return Err(shutting_down()),
+                        Err(e) => return Err(e),
+                    };
+                    self.done.lock().insert(uuid.clone(), u.clone());
+                    u
+                }
+            };
+            before += size;
+            if !progress((before * 99 / total) as i32) {
+                return Err(shutting_down());
+            }
+            apply(&mut out[job.elem], job.snapshot, up);
+        }
+        Ok(Some(out))
+    }
+
+    /// `{uploadUrl}/{uuid}/{name}?sdkappid=&identifier=&usersig=&random=`.
+    fn target(&self, uuid: &str, name: &str) -> String {
+        let mut u = format!("{}/{uuid}/{name}?sdkappid={}", self.base, self.sdk_app_id);
+        u.push_str("&identifier=");
+        put::push_query_value(&mut u, &self.identifier);
+        u.push_str("&usersig=");
+        put::push_query_value(&mut u, &self.user_sig);
+        u.push_str(&format!("&random={}", fastrand::u32(..)));
+        u
+    }
+}
+
+fn shutting_down() -> Error {
+    Error::new(
+        codes::V2IM_ERR_SHUTTING_DOWN,
+        "client is shutting down: upload stopped",
+    )
+}
+
+/// The file name a URL carries: `[A-Za-z0-9._-]` kept, anything else `_`, no leading dot, at
+/// most 100 bytes (the element keeps the real name; this only has to be a safe path segment).
+pub fn url_name(name: &str) -> String {
+    let mut s: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    while s.starts_with('.') {
+        s.remove(0);
+    }
+    if s.len() > 100 {
+        // Keep the end: it holds the extension.
+        s = s[s.len() - 100..].to_owned();
+    }
+    if s.is_empty() {
+        s.push_str("file");
+    }
+    s
+}
+
+/// The last component of a path.
+pub fn base_name(path: &str) -> &str {
+    path.rsplit(['/', '\\']).next().unwrap_or(path)
+}
+
+/// The files of `elems` that still need an upload.
+fn jobs(elems: &[Elem]) -> Vec<Job> {
+    let mut jobs = Vec::new();
+    for (i, e) in elems.iter().enumerate() {
+        let mut push = |snapshot: bool, path: &str, name: &str, max: u64| {
+            let name = if name.is_empty() {
+                base_name(path)
+            } else {
+                name
+            };
+            jobs.push(Job {
+                elem: i,
+                snapshot,
+                path: path.to_owned(),
+                name: url_name(name),
+                max,
+            });
+        };
+        match e {
+            Elem::Image(m) if !m.is_uploaded() => {
+                push(false, &m.path, &m.name, check::MAX_IMAGE_BYTES)
+            }
+            Elem::Sound(m) if m.url.is_empty() => push(false, &m.path, "", check::MAX_SOUND_BYTES),
+            Elem::Video(m) => {
+                if m.video_url.is_empty() {
+                    push(false, &m.video_path, "", check::MAX_VIDEO_BYTES);
+                }
+                if m.snapshot_url.is_empty() {
+                    push(true, &m.snapshot_path, "", check::MAX_IMAGE_BYTES);
+                }
+            }
+            Elem::File(m) if m.url.is_empty() => {
+                push(false, &m.path, &m.file_name, check::MAX_FILE_BYTES)
+            }
+            _ => {}
+        }
+    }
+    jobs
+}
+
+/// Puts an upload's UUID, URL and sizes into its element.
+fn apply(e: &mut Elem, snapshot: bool, up: Uploaded) {
+    match e {
+        Elem::Image(m) => {
+            let origin = m.origin().cloned();
+            let (w, h) = origin.as_ref().map_or((0, 0), |o| (o.width, o.height));
+            m.uuid = up.uuid.clone();
+            if let Some(f) = up.image_format {
+                m.format = f;
+            }
+            let of = |kind: ImageKind| -> Image {
+                match up.renditions.iter().find(|r| r.kind == kind.rest()) {
+                    Some(r) => Image {
+                        kind,
+                        size: r.size,
+                        width: r.width,
+                        height: r.height,
+                        url: r.url.clone(),
+                    },
+                    // A server without renditions: Tencent's rule for small images, the
+                    // original serves as all three.
+                    None => Image {
+                        kind,
+                        size: up.size,
+                        width: w,
+                        height: h,
+                        url: up.url.clone(),
+                    },
+                }
+            };
+            m.images = vec![
+                of(ImageKind::Origin),
+                of(ImageKind::Thumb),
+                of(ImageKind::Large),
+            ];
+        }
+        Elem::Sound(m) => {
+            m.uuid = up.uuid;
+            m.url = up.url;
+            m.size = up.size;
+        }
+        Elem::Video(m) if snapshot => {
+            m.snapshot_uuid = up.uuid;
+            m.snapshot_url = up.url;
+            m.snapshot_size = up.size;
+        }
+        Elem::Video(m) => {
+            m.video_uuid = up.uuid;
+            m.video_url = up.url;
+            m.video_size = up.size;
+        }
+        Elem::File(m) => {
+            m.uuid = up.uuid;
+            m.url = up.url;
+            m.size = up.size;
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_names_are_safe_segments() {
+        assert_eq!(url_name("photo 1.jpg"), "photo_1.jpg");
+        assert_eq!(url_name("../../etc/passwd"), "_.._etc_passwd");
+        assert_eq!(url_name("..."), "file");
+        assert_eq!(url_name("照片.png"), "__.png");
+        assert_eq!(url_name(""), "file");
+        let long = format!("{}.mp4", "a".repeat(300));
+        let n = url_name(&long);
+        assert_eq!(n.len(), 100);
+        assert!(n.ends_with(".mp4"));
+        assert_eq!(base_name("/a/b/c.txt"), "c.txt");
+        assert_eq!(base_name("c:\\x\\y.png"), "y.png");
+    }
+}

@@ -1,0 +1,205 @@
+//! One file's upload: its content UUID (streamed SHA-256) and a streamed HTTP PUT whose reader
+//! counts the bytes ureq takes, for progress. Memory stays at a few buffers whatever the size.
+
+use crate::codes::{self, Error, Result};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use std::fs::File;
+use std::io::Read;
+
+/// What the upload server said about a stored file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Uploaded {
+    pub uuid: String,
+    pub url: String,
+    pub size: u64,
+    /// REST `ImageFormat` when the server recognised an image.
+    pub image_format: Option<i64>,
+    /// REST-typed renditions (1 origin, 2 large, 3 thumb) for images.
+    pub renditions: Vec<Rendition>,
+}
+
+/// One rendition as the PUT answer lists it.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Rendition {
+    #[serde(rename = "Type")]
+    pub kind: i64,
+    #[serde(rename = "Url")]
+    pub url: String,
+    #[serde(rename = "Width", default)]
+    pub width: u32,
+    #[serde(rename = "Height", default)]
+    pub height: u32,
+    #[serde(rename = "Size", default)]
+    pub size: u64,
+}
+
+/// The PUT answer (v2im-server's; see server/README.md "Media").
+#[derive(Deserialize)]
+struct Answer {
+    #[serde(rename = "ErrorCode", default)]
+    error_code: i32,
+    #[serde(rename = "ErrorInfo", default)]
+    error_info: String,
+    #[serde(rename = "Url", default)]
+    url: String,
+    #[serde(rename = "ImageFormat", default)]
+    image_format: Option<i64>,
+    #[serde(rename = "Renditions", default)]
+    renditions: Vec<Rendition>,
+}
+
+/// Bytes read per step while hashing and uploading.
+const CHUNK: usize = 64 * 1024;
+/// Largest answer read.
+const MAX_ANSWER_BYTES: u64 = 64 * 1024;
+
+fn read_error(path: &str, e: &std::io::Error) -> Error {
+    Error::new(
+        codes::ERR_FILE_OPEN_FAILED,
+        format!("cannot read {path}: {e}"),
+    )
+}
+
+/// The content UUID: the first 128 bits of the SHA-256 of the bytes, in hex.
+pub fn content_uuid(path: &str) -> Result<String> {
+    let mut f = File::open(path).map_err(|e| read_error(path, &e))?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; CHUNK];
+    loop {
+        let n = f.read(&mut buf).map_err(|e| read_error(path, &e))?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+    }
+    let digest = h.finalize();
+    Ok(digest[..16].iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// Query value encoding: RFC 3986 unreserved and `*` as they are (as the REST URL has them).
+pub fn push_query_value(out: &mut String, v: &str) {
+    for b in v.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b'*') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+}
+
+/// A reader that tells `report` how many bytes have been taken so far; `report` returning false
+/// ends the upload with an error (shutdown).
+struct Counting<'a, R> {
+    inner: R,
+    sent: u64,
+    report: &'a mut dyn FnMut(u64) -> bool,
+}
+
+impl<R: Read> Read for Counting<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.sent += n as u64;
+        if !(self.report)(self.sent) {
+            return Err(std::io::Error::other("client is shutting down"));
+        }
+        Ok(n)
+    }
+}
+
+/// PUTs the file at `path` (`size` bytes) to `url`, streamed.
+pub fn put_file(
+    agent: &ureq::Agent,
+    url: &str,
+    uuid: &str,
+    path: &str,
+    size: u64,
+    report: &mut dyn FnMut(u64) -> bool,
+) -> Result<Uploaded> {
+    let file = File::open(path).map_err(|e| read_error(path, &e))?;
+    // Exactly the size checked: a file that grows meanwhile does not send more than it says.
+    let reader = Counting {
+        inner: std::io::BufReader::with_capacity(CHUNK, file).take(size),
+        sent: 0,
+        report,
+    };
+    let answer = agent
+        .put(url)
+        .set("Content-Type", "application/octet-stream")
+        .set("Content-Length", &size.to_string())
+        .send(reader);
+    let resp = match answer {
+        Ok(r) => r,
+        Err(ureq::Error::Status(status, r)) => {
+            let info = read_answer(r)
+                .ok()
+                .and_then(|t| serde_json::from_str::<Answer>(&t).ok())
+                .map(|a| format!("{} ({})", a.error_info, a.error_code))
+                .unwrap_or_default();
+            let code = if status == 401 || status == 403 {
+                codes::ERR_FILE_TRANS_AUTH_FAILED
+            } else {
+                codes::ERR_FILE_TRANS_UPLOAD_FAILED
+            };
+            return Err(Error::new(
+                code,
+                format!("upload refused: HTTP {status} {info}"),
+            ));
+        }
+        Err(ureq::Error::Transport(t)) => {
+            let code = match t.kind() {
+                ureq::ErrorKind::Dns
+                | ureq::ErrorKind::ConnectionFailed
+                | ureq::ErrorKind::InvalidUrl
+                | ureq::ErrorKind::UnknownScheme => codes::ERR_FILE_TRANS_NO_SERVER,
+                _ => codes::ERR_FILE_TRANS_UPLOAD_FAILED,
+            };
+            return Err(Error::new(code, format!("upload failed: {t}")));
+        }
+    };
+    let text = read_answer(resp)?;
+    let a: Answer = serde_json::from_str(&text).map_err(|e| {
+        Error::new(
+            codes::ERR_FILE_TRANS_UPLOAD_FAILED,
+            format!("upload answer not understood: {e}"),
+        )
+    })?;
+    if a.error_code != 0 {
+        let code = if (70001..=70020).contains(&a.error_code) {
+            codes::ERR_FILE_TRANS_AUTH_FAILED
+        } else {
+            codes::ERR_FILE_TRANS_UPLOAD_FAILED
+        };
+        return Err(Error::new(
+            code,
+            format!("upload refused: {} ({})", a.error_info, a.error_code),
+        ));
+    }
+    // A server that does not say where the file is: the URL it was put to, without the query.
+    let url = if a.url.is_empty() {
+        url.split('?').next().unwrap_or(url).to_owned()
+    } else {
+        a.url
+    };
+    Ok(Uploaded {
+        uuid: uuid.to_owned(),
+        url,
+        size,
+        image_format: a.image_format,
+        renditions: a.renditions,
+    })
+}
+
+fn read_answer(resp: ureq::Response) -> Result<String> {
+    let mut text = String::new();
+    resp.into_reader()
+        .take(MAX_ANSWER_BYTES)
+        .read_to_string(&mut text)
+        .map_err(|e| {
+            Error::new(
+                codes::ERR_FILE_TRANS_UPLOAD_FAILED,
+                format!("reading the upload answer: {e}"),
+            )
+        })?;
+    Ok(text)
+}
