@@ -171,7 +171,8 @@ const char *v2im_error_str(int32_t code);
  * - `identifier` (string): the REST `identifier`; default `userID`;
  * - `serverUrl` (string): REST base URL; default "https://console.tim.qq.com";
  *   "http://127.0.0.1:PORT" for a local v2im-server;
- * - `uploadUrl` (string): where media bytes go; default `serverUrl` + "/files";
+ * - `uploadUrl` (string): where media bytes go (HTTP PUT `{uploadUrl}/{uuid}/{name}` with the
+ *   REST query, streamed); default `serverUrl` + "/files";
  * - `caFile` (string): a PEM file whose certificates are trusted in addition to the built-in
  *   web PKI roots (e.g. a self-signed local server); a missing file or one without a
  *   certificate fails with 6017 naming it;
@@ -251,8 +252,10 @@ void v2im_client_free(struct v2im_client *client);
 /**
  * Sets (or, with `cb` NULL, removes) the client's event listener. Events are
  * `{"event": name, "data": {...}}`:
- * - `onSendMessageProgress` `{"message": V2TimMessage, "progress": 0..100}` (100 when a
- *   message without media is sent);
+ * - `onSendMessageProgress` `{"message": V2TimMessage, "progress": 0..100}`: for an image,
+ *   sound, video or file message, 0 when its upload starts, each new percentage as the bytes
+ *   go out (non-decreasing, at most 99), then 100 when it is sent; a message without media
+ *   gets only 100;
  * - `onMessageStatusChanged` `{"message": V2TimMessage, "status": int, "code": int, "desc":
  *   string}` when a message starts sending (1), is sent (2) or fails (3). A send resumed from
  *   an earlier run on the same `dataDir` reports status 1 with desc "resumed after a restart",

@@ -237,7 +237,7 @@ fn media_files_put_and_get() {
         .unwrap();
     assert_ok(&r);
     assert_eq!(r["Size"], 300_000);
-    assert_eq!(r["Path"], "/files/u-1/clip%201%2Emp4");
+    assert_eq!(r["Path"], "/files/u-1/clip%201.mp4");
     assert!(r.get("Renditions").is_none(), "not an image: {r}");
     let (ctype, back) = get_bytes(r["Url"].as_str().unwrap());
     assert_eq!(back, data);

@@ -36,6 +36,18 @@ pub const LARGE_SIDE: u32 = 720;
 /// Decoding budget for renditions: a bigger image is stored but keeps its original as renditions.
 const MAX_DECODE_BYTES: u64 = 256 << 20;
 
+/// Bytes escaped in the name segment of a URL the server hands out (RFC 3986 path segment:
+/// everything but unreserved and a few safe sub-delimiters).
+const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~')
+    .remove(b'!')
+    .remove(b'(')
+    .remove(b')')
+    .remove(b'*');
+
 /// The uuid segment: 1 to 128 of `[A-Za-z0-9_-]` (no dot, so never `.` or `..`).
 pub fn valid_uuid(s: &str) -> bool {
     (1..=128).contains(&s.len())
@@ -220,7 +232,7 @@ async fn put(req: Request, dir: &Path, uuid: &str, name: &str, base: &str) -> Re
     };
     let rel = format!(
         "/files/{uuid}/{}",
-        percent_encoding::utf8_percent_encode(name, percent_encoding::NON_ALPHANUMERIC)
+        percent_encoding::utf8_percent_encode(name, SEGMENT)
     );
     let url = format!("{base}{rel}");
     let mut answer = serde_json::json!({
