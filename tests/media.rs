@@ -270,6 +270,33 @@ fn resend_and_same_file_upload_nothing_again() {
     let d = bad.send(&id, json!({"receiver": "bob"}));
     assert_eq!(d.code, 6006, "{}", d.json);
 
+    // The server cannot store (its files dir is a plain file now): 6008, status 3; once it can
+    // again, sending the same message again succeeds.
+    let files = s.dir.path().join("files");
+    std::fs::remove_dir_all(&files).unwrap();
+    std::fs::write(&files, b"in the way").unwrap();
+    let c = TestClient::new(&s.url, "alice");
+    let id = create(
+        &c,
+        "createFileMessage",
+        json!({"filePath": path, "fileName": "a.bin"}),
+    );
+    let d = c.send(&id, json!({"receiver": "bob"}));
+    assert_eq!(d.code, 6008, "{}", d.json);
+    assert_eq!(d.json["data"]["status"], 3);
+    assert_eq!(d.json["data"]["fileElem"]["url"], "");
+    std::fs::remove_file(&files).unwrap();
+    std::fs::create_dir(&files).unwrap();
+    let d = c.send(&id, json!({"receiver": "bob"}));
+    assert_eq!(d.code, 0, "{}", d.json);
+    assert_eq!(d.json["data"]["status"], 2);
+    let url = d.json["data"]["fileElem"]["url"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(sha(&fetch(&url)), sha(&bytes));
+    drop(c);
+
     // Sent once; the stored files are then removed: a second message of the same bytes gets the
     // same URL without uploading (its URL now answers 404), and progress jumps straight on.
     let a = TestClient::new(&s.url, "alice");
