@@ -528,3 +528,39 @@ fn upload_of_20_mb_streams_with_progress_and_little_memory() {
     }
     assert_eq!(sha(&back), want.finalize().to_vec());
 }
+
+#[test]
+fn a_group_image_message() {
+    let s = media_server();
+    s.create_group("pics", "alice", &["bob"]);
+    let tmp = tempfile::tempdir().unwrap();
+    let gif = image_bytes(500, 250, image::ImageFormat::Gif);
+    let path = write(tmp.path(), "anim.gif", &gif);
+    let a = TestClient::new(&s.url, "alice");
+    let id = create(&a, "createImageMessage", json!({"imagePath": path}));
+    let d = a.send(&id, json!({"groupID": "pics"}));
+    assert_eq!(d.code, 0, "{}", d.json);
+    let b = TestClient::new(&s.url, "bob");
+    let h = b.call_wait(
+        "getGroupHistoryMessageList",
+        json!({"groupID": "pics", "count": 10}),
+    );
+    assert_eq!(h.code, 0, "{}", h.json);
+    let m = h.json["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["elemType"] == 3)
+        .cloned()
+        .expect("the image in the group history");
+    assert_eq!(m["imageElem"]["imageFormat"], 2);
+    let dims: Vec<(u64, u64)> = m["imageElem"]["imageList"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| (i["width"].as_u64().unwrap(), i["height"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(dims, [(500, 250), (396, 198), (500, 250)]);
+    let url = m["imageElem"]["imageList"][0]["url"].as_str().unwrap();
+    assert_eq!(sha(&fetch(url)), sha(&gif));
+}
