@@ -6,6 +6,7 @@
 //! busy is ready to be taken. Every operation is O(log n): `ready` holds the heads by sequence
 //! number, so a queue full of one busy conversation costs workers nothing to skip.
 
+use crate::registry::FxBuild;
 use parking_lot::{Condvar, Mutex};
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::sync::Arc;
@@ -39,8 +40,9 @@ struct State<T> {
     items: [BTreeMap<u64, Entry<T>>; RANKS],
     /// Heads of conversations that are not busy, per rank.
     ready: [BTreeSet<u64>; RANKS],
-    convs: HashMap<Arc<str>, Conv>,
-    by_id: HashMap<String, (usize, u64)>,
+    /// Application-chosen conversation ids and library-chosen message ids: FxHash.
+    convs: HashMap<Arc<str>, Conv, FxBuild>,
+    by_id: HashMap<String, (usize, u64), FxBuild>,
     len: usize,
     closed: bool,
 }
@@ -77,8 +79,8 @@ impl<T> Queue<T> {
                 next_seq: 0,
                 items: Default::default(),
                 ready: Default::default(),
-                convs: HashMap::new(),
-                by_id: HashMap::new(),
+                convs: HashMap::default(),
+                by_id: HashMap::default(),
                 len: 0,
                 closed: false,
             }),
