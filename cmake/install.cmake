@@ -13,6 +13,12 @@
 #                                           targets v2im::v2im and v2im::v2im_static
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
+# v2im.pc and the libv2im.so link are placed relative to the prefix given at install time.
+foreach(_dir CMAKE_INSTALL_LIBDIR CMAKE_INSTALL_INCLUDEDIR)
+  if(IS_ABSOLUTE "${${_dir}}")
+    message(FATAL_ERROR "v2im's install rules need a relative ${_dir}, not ${${_dir}}")
+  endif()
+endforeach()
 
 # The ABI version in the SONAME, as build.rs computes it: <major>.<minor> (while 0.x a minor may
 # break the ABI).
@@ -24,17 +30,12 @@ install(FILES "${V2IM_SHARED_LIB}" DESTINATION "${CMAKE_INSTALL_LIBDIR}" RENAME 
         PERMISSIONS OWNER_READ OWNER_WRITE OWNER_EXECUTE GROUP_READ GROUP_EXECUTE
                     WORLD_READ WORLD_EXECUTE)
 # libv2im.so -> libv2im.so.<ABI>, relative, made at install time in the prefix given then.
-if(IS_ABSOLUTE "${CMAKE_INSTALL_LIBDIR}")
-  set(_v2im_libdir_at_install "\$ENV{DESTDIR}${CMAKE_INSTALL_LIBDIR}")
-else()
-  set(_v2im_libdir_at_install "\$ENV{DESTDIR}\${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_LIBDIR}")
-endif()
 install(CODE "
-  set(_link \"${_v2im_libdir_at_install}/libv2im.so\")
-  message(STATUS \"Installing: \${_link} -> ${V2IM_SONAME}\")
-  file(REMOVE \"\${_link}\")
-  file(CREATE_LINK \"${V2IM_SONAME}\" \"\${_link}\" SYMBOLIC)
-  list(APPEND CMAKE_INSTALL_MANIFEST_FILES \"\${_link}\")
+  set(_link \"\${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_LIBDIR}/libv2im.so\")
+  message(STATUS \"Installing: \$ENV{DESTDIR}\${_link} -> ${V2IM_SONAME}\")
+  file(REMOVE \"\$ENV{DESTDIR}\${_link}\")
+  file(CREATE_LINK \"${V2IM_SONAME}\" \"\$ENV{DESTDIR}\${_link}\" SYMBOLIC)
+  list(APPEND CMAKE_INSTALL_MANIFEST_FILES \"\${_link}\")   # like file(INSTALL): no DESTDIR
 ")
 install(FILES "${V2IM_STATIC_LIB}" DESTINATION "${CMAKE_INSTALL_LIBDIR}")
 # The header generated into the build directory (equal to the committed include/v2im.h, which
@@ -44,9 +45,6 @@ install(FILES "${V2IM_HEADER}" "${CMAKE_SOURCE_DIR}/include/v2im.hpp"
 
 # pkg-config. The prefix is found from the .pc file's own place, so the tree can be installed
 # with any --prefix (or DESTDIR) and moved.
-if(IS_ABSOLUTE "${CMAKE_INSTALL_LIBDIR}")
-  message(FATAL_ERROR "v2im.pc needs a relative CMAKE_INSTALL_LIBDIR, not ${CMAKE_INSTALL_LIBDIR}")
-endif()
 file(RELATIVE_PATH V2IM_PC_RELATIVE_PREFIX "/p/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/p")
 string(REGEX REPLACE "/$" "" V2IM_PC_RELATIVE_PREFIX "${V2IM_PC_RELATIVE_PREFIX}")
 configure_file("${CMAKE_CURRENT_LIST_DIR}/v2im.pc.in" "${_v2im_gen}/v2im.pc" @ONLY)
