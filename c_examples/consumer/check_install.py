@@ -182,8 +182,8 @@ def cmd_symbols(args):
 
 
 def cmd_static_libs(args):
-    # No debug info and no incremental data: this build only has to link, and its target dir
-    # stays small (about a tenth of a debug build's).
+    # No debug info and no incremental data: this build only has to link (its target dir is
+    # about half the size of one with them).
     env = dict(os.environ, CARGO_PROFILE_DEV_DEBUG="0", CARGO_INCREMENTAL="0")
     env.pop("RUSTFLAGS", None)
     out = run([args.cargo, "rustc", "-p", "v2im", "--lib", "--locked", "--crate-type", "staticlib",
