@@ -105,14 +105,21 @@ fn thread_sched_ns() -> (u64, u64) {
 
 /// The whole process's user + system CPU time in ns (all threads).
 fn process_cpu_ns() -> u64 {
-    let s = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    stat_cpu_ns("/proc/self/stat", false)
+}
+
+/// User + system CPU time in ns from a `/proc/PID/stat`: the process's own, or (`children`)
+/// that of its children it has waited for (wrk).
+fn stat_cpu_ns(path: &str, children: bool) -> u64 {
+    let s = std::fs::read_to_string(path).unwrap_or_default();
     // Fields after the command name (which ends with ')'): utime is the 12th, stime the 13th.
     let rest = s.rsplit_once(')').map_or("", |(_, r)| r);
     let f: Vec<u64> = rest
         .split_whitespace()
         .map(|v| v.parse().unwrap_or(0))
         .collect();
-    let ticks = f.get(11).copied().unwrap_or(0) + f.get(12).copied().unwrap_or(0);
+    let first = if children { 13 } else { 11 };
+    let ticks = f.get(first).copied().unwrap_or(0) + f.get(first + 1).copied().unwrap_or(0);
     // USER_HZ is 100 on Linux.
     ticks * 10_000_000
 }
@@ -745,12 +752,23 @@ fn run_all(o: &Opts) {
         }
         eprintln!("   check run: {:.0} req/s, all answers OK", w.rps);
         let (mut h, mut s, mut l) = (Vec::new(), Vec::new(), Vec::new());
+        // CPU per request (µs): wrk's, the library process's, the server's under each.
+        let (mut c_wrk, mut c_lib, mut c_srv_wrk, mut c_srv_lib) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let srv_stat = format!("/proc/{}/stat", server.child.id());
         for r in 0..o.rounds {
             let hw = wrk(o.conns, o.secs, &format!("{}/healthz", server.url), None);
             let script = o.tmp.join(format!("sendmsg-{r}.lua"));
             let base = 300_000_000 * (r as u64 + 1);
             std::fs::write(&script, sendmsg_lua(&sig, base, false)).unwrap_or_else(|e| die(e));
+            let (w0, s0) = (
+                stat_cpu_ns("/proc/self/stat", true),
+                stat_cpu_ns(&srv_stat, false),
+            );
             let sw = wrk(o.conns, o.secs, &server.url, Some(&script));
+            let reqs = sw.rps * o.secs as f64;
+            c_wrk.push((stat_cpu_ns("/proc/self/stat", true) - w0) as f64 / reqs / 1000.0);
+            c_srv_wrk.push((stat_cpu_ns(&srv_stat, false) - s0) as f64 / reqs / 1000.0);
             for e in [&hw.errors, &sw.errors] {
                 if !e.is_empty() {
                     notes.push(format!("round {r}: wrk reported: {e}"));
@@ -758,7 +776,10 @@ fn run_all(o: &Opts) {
             }
             // As many messages as wrk sends in ~3/4 of its duration (bounded).
             let n = ((sw.rps * o.secs as f64 * 0.75) as usize).clamp(2_000, 200_000);
+            let (l0, s0) = (process_cpu_ns(), stat_cpu_ns(&srv_stat, false));
             let (lr, failed, first) = lib_round(&server.url, o.conns, n);
+            c_lib.push((process_cpu_ns() - l0) as f64 / n as f64 / 1000.0);
+            c_srv_lib.push((stat_cpu_ns(&srv_stat, false) - s0) as f64 / n as f64 / 1000.0);
             if failed > 0 {
                 notes.push(format!(
                     "round {r}: library: {failed} of {n} sends failed, first: {}",
@@ -773,6 +794,16 @@ fn run_all(o: &Opts) {
             s.push(sw.rps);
             l.push(lr);
         }
+        notes.push(format!(
+            "1: CPU per message (medians, µs; 10 ms ticks): client side wrk {:.1}, library \
+             process {:.1}; server under wrk {:.1}, under the library {:.1}. The client and the \
+             server share the machine's {} cores, so client CPU is taken from the server.",
+            median(&c_wrk),
+            median(&c_lib),
+            median(&c_srv_wrk),
+            median(&c_srv_lib),
+            nproc
+        ));
         (Stat::of(&h), Stat::of(&s), Stat::of(&l))
     };
     let per_s = |v: f64| format!("{v:.0}/s");
@@ -976,9 +1007,11 @@ fn run_all(o: &Opts) {
             let _ = writeln!(md, "- {n}");
         }
     }
-    let method = std::fs::read_to_string(o.out.with_file_name("METHOD.md")).unwrap_or_default();
-    if !method.is_empty() {
-        let _ = writeln!(md, "\n{method}");
+    for part in ["ANALYSIS.md", "METHOD.md"] {
+        let text = std::fs::read_to_string(o.out.with_file_name(part)).unwrap_or_default();
+        if !text.is_empty() {
+            let _ = writeln!(md, "\n{text}");
+        }
     }
     std::fs::write(&o.out, &md).unwrap_or_else(|e| die(format!("{:?}: {e}", o.out)));
     print!("{md}");
