@@ -960,9 +960,10 @@ fn run_all(o: &Opts) {
     let unstripped = std::fs::metadata(&o.lib).map_or(0, |m| m.len());
     let size_mb = size as f64 / (1 << 20) as f64;
     rows.push(Row {
-        target: "5. release libv2im.so, stripped, ≤ 4 MB",
+        target: "5. release libv2im.so, stripped, ≤ 4 MB (read as MiB)",
         measured: format!(
-            "{size_mb:.2} MB ({size} bytes; {:.2} MB as built)",
+            "{size_mb:.2} MiB ({size} bytes = {:.2} MB; {:.2} MiB as built)",
+            size as f64 / 1e6,
             unstripped as f64 / (1 << 20) as f64
         ),
         baseline: "Tencent native SDK 12 MB".into(),
@@ -977,6 +978,15 @@ fn run_all(o: &Opts) {
     // The report.
     let mut md = String::new();
     let _ = writeln!(md, "# v2im benchmark results\n");
+    let rev = Command::new("git")
+        .args(["describe", "--always", "--dirty"])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_default();
+    let _ = writeln!(
+        md,
+        "Tree measured: `{rev}` (`git describe --always --dirty`).\n"
+    );
     let _ = writeln!(
         md,
         "Written by `bench/run` ({date}; nproc {nproc}; load average {load_before} before, {} \
