@@ -215,7 +215,7 @@ fn at_info(f: &Fields) -> ApiResult<Option<Vec<GroupAtInfo>>> {
             let m = Fields::new(m);
             let all = m.opt_flag("GroupAtAllFlag", BAD)?.unwrap_or(0);
             let account = m.opt_str("GroupAt_Account", BAD)?.map(str::to_string);
-            if all == 0 && account.as_deref().map_or(true, str::is_empty) {
+            if all == 0 && account.as_deref().is_none_or(str::is_empty) {
                 return Err(ApiError::new(
                     BAD,
                     format!(
