@@ -35,8 +35,10 @@ impl Client {
         };
         let dispatch = Dispatcher::start(id, config.log_level).map_err(thread_err)?;
         let log = dispatch.clone();
+        let registry = Arc::new(Registry::new());
         let store = Store::open(
             config.data_dir.as_deref(),
+            registry.clone(),
             Box::new(move |m| log.log(LogLevel::Error, || m)),
         );
         let (store, pending) = match store.and_then(|s| s.pending().map(|p| (s, p))) {
@@ -61,7 +63,7 @@ impl Client {
             id,
             ctx: Ctx {
                 self_user: config.user_id.clone(),
-                registry: Arc::new(Registry::new()),
+                registry,
                 dispatch,
                 sender,
                 store,

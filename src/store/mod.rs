@@ -31,6 +31,7 @@ mod writer;
 
 use crate::codes::{self, Error};
 use crate::model::Message;
+use crate::registry::Registry;
 use parking_lot::Mutex;
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use std::path::{Path, PathBuf};
@@ -59,6 +60,9 @@ pub struct Store {
     durable: bool,
     path: Option<PathBuf>,
     thread: Mutex<Option<JoinHandle<()>>>,
+    /// The client's messages: queued writes name a message by id and the writer takes its
+    /// latest version from here (store -> registry; the registry knows nothing of the store).
+    registry: Arc<Registry>,
 }
 
 fn io_err(what: String) -> Error {
@@ -69,8 +73,12 @@ impl Store {
     /// Opens (creating, migrating) `data_dir/v2im.db`, or an in-memory store. Errors: the
     /// directory cannot be created or the file opened → 6022; another client holds it →
     /// `V2IM_ERR_DATA_DIR_IN_USE`; a newer schema → 6022. `log` receives write failures of
-    /// writes nobody waits for.
-    pub fn open(data_dir: Option<&Path>, log: Box<dyn Fn(String) + Send>) -> codes::Result<Store> {
+    /// writes nobody waits for. `registry` is where the writer reads the messages it writes.
+    pub fn open(
+        data_dir: Option<&Path>,
+        registry: Arc<Registry>,
+        log: Box<dyn Fn(String) + Send>,
+    ) -> codes::Result<Store> {
         let path = data_dir.map(|d| d.join(DB_FILE));
         let mut conn = match (&path, data_dir) {
             (Some(p), Some(d)) => {
@@ -116,9 +124,10 @@ impl Store {
         let conn = Arc::new(Mutex::new(Some(conn)));
         let (tx, rx) = crossbeam_channel::unbounded();
         let wconn = conn.clone();
+        let wreg = registry.clone();
         let thread = std::thread::Builder::new()
             .name("v2im-store".into())
-            .spawn(move || writer::run(&wconn, &rx, next_ord, &*log))
+            .spawn(move || writer::run(&wconn, &wreg, &rx, next_ord, &*log))
             .map_err(|e| io_err(format!("cannot start the store thread: {e}")))?;
         Ok(Store {
             tx,
@@ -126,6 +135,7 @@ impl Store {
             durable: path.is_some(),
             path,
             thread: Mutex::new(Some(thread)),
+            registry,
         })
     }
 
@@ -156,7 +166,7 @@ impl Store {
 
     /// Queues the write and returns at once (creates: durability is owed only to accepted sends).
     pub fn put_nowait(&self, m: Arc<Message>, kind: Put, outcome: Option<(i32, &str)>) {
-        let w = Write::new(m, kind, outcome, None);
+        let w = Write::new(&self.registry, m, kind, outcome, None);
         let _ = self.tx.send(Op::Write(w));
     }
 
@@ -167,7 +177,7 @@ impl Store {
         outcome: Option<(i32, &str)>,
     ) -> codes::Result<()> {
         let (done, wait) = crossbeam_channel::bounded(1);
-        let w = Write::new(m, kind, outcome, Some(done));
+        let w = Write::new(&self.registry, m, kind, outcome, Some(done));
         if self.tx.send(Op::Write(w)).is_err() {
             return Err(io_err("store closed".into()));
         }

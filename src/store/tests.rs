@@ -2,7 +2,11 @@ use super::*;
 use crate::model::{Elem, MessageStatus, Priority};
 
 fn open(dir: Option<&Path>) -> codes::Result<Store> {
-    Store::open(dir, Box::new(|_| {}))
+    Store::open(
+        dir,
+        Arc::new(crate::registry::Registry::new()),
+        Box::new(|_| {}),
+    )
 }
 
 fn msg(n: u64) -> Message {
@@ -88,4 +92,31 @@ fn unusable_dirs_and_newer_schemas_are_6022() {
     let e = open(Some(&newer)).err().unwrap();
     assert_eq!(e.code, codes::ERR_IO_OPERATION_FAILED);
     assert!(e.desc.contains("newer"), "{e}");
+}
+
+#[test]
+fn a_queued_write_does_not_pin_the_message_and_writes_the_latest_version() {
+    let reg = Arc::new(crate::registry::Registry::new());
+    let s = Store::open(None, reg.clone(), Box::new(|_| {})).unwrap();
+    let m = msg(9);
+    reg.insert(m.clone());
+    // Hold the connection: the write stays queued (or in the writer's batch) meanwhile.
+    let held = s.conn.lock();
+    s.put_nowait(reg.get_shared("v2im-9").unwrap(), Put::State, None);
+    let before = Arc::as_ptr(&reg.get_shared("v2im-9").unwrap());
+    reg.update("v2im-9", |m| {
+        m.status = MessageStatus::Sending;
+        m.send_count = 1;
+    });
+    assert_eq!(
+        Arc::as_ptr(&reg.get_shared("v2im-9").unwrap()),
+        before,
+        "changed in place: the queued write holds no version"
+    );
+    drop(held);
+    s.put_nowait(reg.get_shared("v2im-9").unwrap(), Put::Accepted, None);
+    s.flush();
+    let stored = s.load("v2im-9").unwrap();
+    assert_eq!(stored.send_count, 1);
+    assert_eq!(s.pending().unwrap().len(), 1);
 }

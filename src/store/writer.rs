@@ -8,6 +8,7 @@ use super::record::{is_pending, Rec};
 use super::Put;
 use crate::codes::{self, Error};
 use crate::model::Message;
+use crate::registry::Registry;
 use crossbeam_channel::{Receiver, Sender};
 use parking_lot::Mutex;
 use rusqlite::{params, Connection};
@@ -18,8 +19,14 @@ use std::sync::Arc;
 /// connection behind a commit.
 const MAX_BATCH: usize = 4096;
 
+/// One queued write. It names the message by id and does not hold its version: the batch
+/// writes the registry's latest version (always at least as new as the one the caller saw), so
+/// a queued write never makes `Registry::update` copy the message (`Arc::make_mut`).
 pub struct Write {
-    msg: Arc<Message>,
+    id: Box<str>,
+    /// The caller's version, kept only when the message was not in the registry when queued
+    /// (store tests, a message removed meanwhile): the rare case that has nothing to look up.
+    fallback: Option<Arc<Message>>,
     kind: Put,
     outcome: Option<(i32, String)>,
     done: Option<Sender<codes::Result<()>>>,
@@ -27,13 +34,16 @@ pub struct Write {
 
 impl Write {
     pub fn new(
+        registry: &Registry,
         msg: Arc<Message>,
         kind: Put,
         outcome: Option<(i32, &str)>,
         done: Option<Sender<codes::Result<()>>>,
     ) -> Write {
+        let fallback = (!registry.contains(&msg.id)).then(|| msg.clone());
         Write {
-            msg,
+            id: msg.id.as_str().into(),
+            fallback,
             kind,
             outcome: outcome.map(|(c, d)| (c, d.to_owned())),
             done,
@@ -50,6 +60,7 @@ pub enum Op {
 
 pub fn run(
     conn: &Mutex<Option<Connection>>,
+    registry: &Registry,
     rx: &Receiver<Op>,
     mut next_ord: i64,
     log: &dyn Fn(String),
@@ -73,7 +84,7 @@ pub fn run(
         }
         if !batch.is_empty() {
             let result = match conn.lock().as_mut() {
-                Some(c) => commit(c, &batch, &mut next_ord),
+                Some(c) => commit(c, registry, &batch, &mut next_ord),
                 None => Err(Error::new(codes::ERR_IO_OPERATION_FAILED, "store closed")),
             };
             for w in batch {
@@ -84,7 +95,7 @@ pub fn run(
                     (Err(e), Some(d)) => {
                         let _ = d.send(Err(e.clone()));
                     }
-                    (Err(e), None) => log(format!("store write of {} failed: {e}", w.msg.id)),
+                    (Err(e), None) => log(format!("store write of {} failed: {e}", w.id)),
                     (Ok(()), None) => {}
                 }
             }
@@ -107,7 +118,7 @@ struct Merged<'a> {
 fn merge<'a>(batch: &'a [Write], next_ord: &mut i64) -> HashMap<&'a str, Merged<'a>> {
     let mut by_id: HashMap<&str, Merged> = HashMap::with_capacity(batch.len());
     for (i, w) in batch.iter().enumerate() {
-        let e = by_id.entry(w.msg.id.as_str()).or_insert(Merged {
+        let e = by_id.entry(&*w.id).or_insert(Merged {
             last: i,
             ord: None,
             outcome: None,
@@ -124,7 +135,12 @@ fn merge<'a>(batch: &'a [Write], next_ord: &mut i64) -> HashMap<&'a str, Merged<
     by_id
 }
 
-fn commit(conn: &mut Connection, batch: &[Write], next_ord: &mut i64) -> codes::Result<()> {
+fn commit(
+    conn: &mut Connection,
+    registry: &Registry,
+    batch: &[Write],
+    next_ord: &mut i64,
+) -> codes::Result<()> {
     let io = |e: rusqlite::Error| Error::new(codes::ERR_IO_OPERATION_FAILED, format!("store: {e}"));
     let tx = conn.transaction().map_err(io)?;
     {
@@ -141,12 +157,27 @@ fn commit(conn: &mut Connection, batch: &[Write], next_ord: &mut i64) -> codes::
                     rec = excluded.rec",
             )
             .map_err(io)?;
+        // A message gone from the registry with no fallback: keep its outcome on the row an
+        // earlier batch wrote (the registry never drops a message today; this is defensive).
+        let mut outcome_only = tx
+            .prepare_cached("UPDATE messages SET code = ?2, desc = ?3, pending = 0 WHERE id = ?1")
+            .map_err(io)?;
         let merged = merge(batch, next_ord);
         for (i, w) in batch.iter().enumerate() {
-            let m = &*w.msg;
-            let Some(e) = merged.get(m.id.as_str()).filter(|e| e.last == i) else {
+            let Some(e) = merged.get(&*w.id).filter(|e| e.last == i) else {
                 continue;
             };
+            // The latest version: newer than the one queued is always right (one row per
+            // message per batch; a later write of it follows anyway).
+            let Some(latest) = registry.get_shared(&w.id).or_else(|| w.fallback.clone()) else {
+                if let Some(o) = e.outcome {
+                    outcome_only
+                        .execute(params![&*w.id, o.0, o.1.as_str()])
+                        .map_err(io)?;
+                }
+                continue;
+            };
+            let m = &*latest;
             let rec = serde_json::to_string(&Rec::of(m))
                 .map_err(|e| Error::new(codes::ERR_IO_OPERATION_FAILED, format!("store: {e}")))?;
             put.execute(params![
