@@ -524,6 +524,16 @@ static inline void ex_created_id(const char *json, char *out, size_t size)
              json != NULL ? json : "(null)");
 }
 
+/* Runs a createXxxMessage `method` with `params` and copies the new message's id to `out`.
+ * Exits on any failure. */
+static inline void ex_create(v2im_client *client, const char *method, const char *params,
+                             char *out, size_t size)
+{
+    char *json = ex_call_ok(client, method, params);
+    ex_created_id(json, out, size);
+    free(json);
+}
+
 /* The server's `msgID` of a sent message: data.msgID. Exits if absent or empty. */
 static inline void ex_msg_id(const char *json, char *out, size_t size)
 {

@@ -25,15 +25,6 @@
 
 static const char *group_id;
 
-/* Creates a message with `method`/`params` and returns its id in out. */
-static void create(v2im_client *client, const char *method, const char *params, char *out,
-                   size_t size)
-{
-    char *json = ex_call_ok(client, method, params);
-    ex_created_id(json, out, size);
-    free(json);
-}
-
 /* Sends message `id` to the group with `extra` JSON members (may be ""); returns the result. */
 static char *send_to_group(v2im_client *client, const char *id, int priority, const char *extra)
 {
@@ -68,7 +59,7 @@ int main(void)
     client = ex_client_new("alice");
 
     /* 1. @bob and @all, HIGH. */
-    create(client, "createTextAtMessage",
+    ex_create(client, "createTextAtMessage",
            "{\"text\":\"@bob @all standup in 5 minutes\","
            "\"atUserList\":[\"bob\",\"__kImSDK_MesssageAtALL__\"]}",
            id, sizeof id);
@@ -80,10 +71,10 @@ int main(void)
     free(json);
 
     /* 2. A plain text, then createAtSignedGroupMessage adds the @ list; NORMAL. */
-    create(client, "createTextMessage", "{\"text\":\"carol, can you take notes?\"}", id,
+    ex_create(client, "createTextMessage", "{\"text\":\"carol, can you take notes?\"}", id,
            sizeof id);
     snprintf(params, sizeof params, "{\"id\":\"%s\",\"atUserList\":[\"carol\"]}", id);
-    create(client, "createAtSignedGroupMessage", params, at_id, sizeof at_id);
+    ex_create(client, "createAtSignedGroupMessage", params, at_id, sizeof at_id);
     json = send_to_group(client, at_id, PRIORITY_NORMAL, "");
     EX_CHECK(ex_json_has(json, "\"carol\""), "carol not in the @ list: %s", json);
     ex_msg_id(json, msg_at_signed, sizeof msg_at_signed);
@@ -91,10 +82,10 @@ int main(void)
     free(json);
 
     /* 3. A targeted group message only dave receives; LOW. */
-    create(client, "createTextMessage", "{\"text\":\"dave: your badge is at the desk\"}", id,
+    ex_create(client, "createTextMessage", "{\"text\":\"dave: your badge is at the desk\"}", id,
            sizeof id);
     snprintf(params, sizeof params, "{\"id\":\"%s\",\"receiverList\":[\"dave\"]}", id);
-    create(client, "createTargetedGroupMessage", params, at_id, sizeof at_id);
+    ex_create(client, "createTargetedGroupMessage", params, at_id, sizeof at_id);
     json = send_to_group(client, at_id, PRIORITY_LOW, "");
     EX_CHECK(ex_json_has(json, "\"targetGroupMemberList\":[\"dave\"]"),
              "targetGroupMemberList is not [dave]: %s", json);
@@ -103,7 +94,7 @@ int main(void)
     free(json);
 
     /* 4. groupID and receiver together: targeted to that one member. */
-    create(client, "createTextMessage", "{\"text\":\"bob, just for you\"}", id, sizeof id);
+    ex_create(client, "createTextMessage", "{\"text\":\"bob, just for you\"}", id, sizeof id);
     json = send_to_group(client, id, PRIORITY_NORMAL, ",\"receiver\":\"bob\"");
     EX_CHECK(ex_json_has(json, "\"targetGroupMemberList\":[\"bob\"]"),
              "targetGroupMemberList is not [bob]: %s", json);

@@ -17,14 +17,6 @@
 
 static const char *group_id;
 
-static void create(v2im_client *client, const char *method, const char *params, char *out,
-                   size_t size)
-{
-    char *json = ex_call_ok(client, method, params);
-    ex_created_id(json, out, size);
-    free(json);
-}
-
 /* Sends `id` to bob (or to the group when to_group) with the extra members `options`. */
 static char *send_with(v2im_client *client, const char *id, int to_group, const char *options)
 {
@@ -66,14 +58,14 @@ int main(void)
     client = ex_client_new("alice");
 
     /* The three element kinds. JSON inside `data` is just a string: escape its quotes. */
-    create(client, "createCustomMessage",
+    ex_create(client, "createCustomMessage",
            "{\"data\":\"{\\\"kind\\\":\\\"gift\\\",\\\"count\\\":3}\","
            "\"desc\":\"a gift\",\"extension\":\"gift-ext\"}",
            custom_id, sizeof custom_id);
-    create(client, "createLocationMessage",
+    ex_create(client, "createLocationMessage",
            "{\"desc\":\"Tencent Binhai Towers\",\"longitude\":113.9345,\"latitude\":22.5228}",
            location_id, sizeof location_id);
-    create(client, "createFaceMessage", "{\"index\":4,\"data\":\"[smile]\"}", face_id,
+    ex_create(client, "createFaceMessage", "{\"index\":4,\"data\":\"[smile]\"}", face_id,
            sizeof face_id);
 
     printf("element kinds:\n");
@@ -99,7 +91,7 @@ int main(void)
 
     printf("sendMessage options:\n");
     /* onlineUserOnly: bob is not online, and the message is not stored. */
-    create(client, "createCustomMessage", "{\"data\":\"typing\"}", id, sizeof id);
+    ex_create(client, "createCustomMessage", "{\"data\":\"typing\"}", id, sizeof id);
     json = send_with(client, id, 0, "\"onlineUserOnly\":true");
     expect(json, "\"code\":0", "onlineUserOnly");
     if (!ex_data_string(json, "msgID", online_msg_id, sizeof online_msg_id)) {
@@ -107,7 +99,7 @@ int main(void)
     }
     free(json);
 
-    create(client, "createTextMessage", "{\"text\":\"You have a new order\"}", id, sizeof id);
+    ex_create(client, "createTextMessage", "{\"text\":\"You have a new order\"}", id, sizeof id);
     json = send_with(client, id, 0,
                      "\"offlinePushInfo\":{\"title\":\"Shop\",\"desc\":\"You have a new order\","
                      "\"disablePush\":false}");
@@ -115,18 +107,18 @@ int main(void)
     expect(json, "\"title\":\"Shop\"", "offlinePushInfo.title");
     free(json);
 
-    create(client, "createTextMessage", "{\"text\":\"please ack\"}", id, sizeof id);
+    ex_create(client, "createTextMessage", "{\"text\":\"please ack\"}", id, sizeof id);
     json = send_with(client, id, 1, "\"needReadReceipt\":true");
     expect(json, "\"needReadReceipt\":true", "needReadReceipt (group)");
     free(json);
 
-    create(client, "createTextMessage", "{\"text\":\"react to me\"}", id, sizeof id);
+    ex_create(client, "createTextMessage", "{\"text\":\"react to me\"}", id, sizeof id);
     json = send_with(client, id, 1, "\"isSupportMessageExtension\":true");
     expect(json, "\"code\":0", "isSupportMessageExtension");
     free(json);
 
     /* localCustomData: in the result and in findMessages, never on the wire. */
-    create(client, "createTextMessage", "{\"text\":\"with a local note\"}", id, sizeof id);
+    ex_create(client, "createTextMessage", "{\"text\":\"with a local note\"}", id, sizeof id);
     json = send_with(client, id, 0, "\"localCustomData\":\"draft-7\"");
     expect(json, "\"localCustomData\":\"draft-7\"", "localCustomData");
     ex_msg_id(json, local_msg_id, sizeof local_msg_id);
