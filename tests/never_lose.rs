@@ -165,18 +165,26 @@ fn send_and_kill(url: &str, dir: &std::path::Path, kill_after: usize) -> Vec<(St
     ];
     let mut c = ChildProc::spawn("child_process", "client", &env);
     let mut accepted = Vec::new();
-    while accepted.len() < kill_after {
-        let line = c
-            .next_line(Duration::from_secs(30))
-            .expect("the client child accepts messages");
+    let take = |line: String, accepted: &mut Vec<(String, u64)>| {
         let mut w = line.split(' ');
         if w.next() == Some("accepted") {
             let id = w.next().expect("id").to_string();
             let random = w.next().and_then(|r| r.parse().ok()).expect("random");
             accepted.push((id, random));
         }
+    };
+    while accepted.len() < kill_after {
+        let line = c
+            .next_line(Duration::from_secs(30))
+            .expect("the client child accepts messages");
+        take(line, &mut accepted);
     }
     c.kill();
+    // The child kept sending while the lines above were read: what it told before it died (still
+    // in the pipe) was accepted too.
+    while let Some(line) = c.next_line(Duration::from_secs(5)) {
+        take(line, &mut accepted);
+    }
     accepted
 }
 
