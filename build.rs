@@ -1,11 +1,17 @@
-//! Generates `v2im.h` with the pinned cbindgen into `OUT_DIR/include` and, when `V2IM_HEADER_DIR`
-//! is set (CMake sets it), into that directory too. Never writes into the source tree: the
-//! committed `include/v2im.h` is compared with the generated one by `tests/header.rs`.
+//! Generates `v2im.h` with the pinned cbindgen into `OUT_DIR/include` and warns when the committed
+//! `include/v2im.h` (the header CMake, the install and every consumer use) differs from it. Never
+//! writes into the source tree: `V2IM_UPDATE_HEADER=1 cargo test -p v2im --test it header`
+//! does, after review.
+
+// The code table is plain Rust shared with the library (see its module doc).
+#[allow(dead_code)]
+#[path = "src/codes/table.rs"]
+mod codes;
 
 use std::env;
 use std::fmt::Write as _;
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 fn main() {
     let manifest_dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR"));
@@ -14,7 +20,6 @@ fn main() {
     println!("cargo::rerun-if-changed=src");
     println!("cargo::rerun-if-changed=cbindgen.toml");
     println!("cargo::rerun-if-changed=build.rs");
-    println!("cargo::rerun-if-env-changed=V2IM_HEADER_DIR");
 
     // SONAME: while 0.x every minor may break the ABI, so the ABI version is 0.<minor>.
     if env::var("CARGO_CFG_TARGET_OS").as_deref() == Ok("linux") {
@@ -23,9 +28,7 @@ fn main() {
         println!("cargo::rustc-cdylib-link-arg=-Wl,-soname,libv2im.so.{major}.{minor}");
     }
 
-    let codes_rs =
-        fs::read_to_string(manifest_dir.join("src/codes.rs")).expect("read src/codes.rs");
-    let after_includes = format!("{}\n{}", version_macros(), code_macros(&codes_rs));
+    let after_includes = format!("{}\n{}", version_macros(), code_macros());
 
     let cfg = cbindgen::Config::from_file(manifest_dir.join("cbindgen.toml"))
         .expect("read cbindgen.toml");
@@ -39,12 +42,16 @@ fn main() {
         Ok(bindings) => {
             let include = out_dir.join("include");
             fs::create_dir_all(&include).expect("create OUT_DIR/include");
-            bindings.write_to_file(include.join("v2im.h"));
-            if let Some(dir) = env::var_os("V2IM_HEADER_DIR") {
-                let dir = Path::new(&dir);
-                fs::create_dir_all(dir).expect("create V2IM_HEADER_DIR");
-                bindings.write_to_file(dir.join("v2im.h"));
+            let generated = include.join("v2im.h");
+            bindings.write_to_file(&generated);
+            let committed = manifest_dir.join("include/v2im.h");
+            if fs::read(&generated).ok() != fs::read(&committed).ok() {
+                println!(
+                    "cargo::warning=include/v2im.h differs from the header generated from src/; \
+                     review, then `V2IM_UPDATE_HEADER=1 cargo test -p v2im --test it header`"
+                );
             }
+            println!("cargo::rerun-if-changed=include/v2im.h");
             println!("cargo::metadata=include={}", include.display());
         }
         // rustc reports the real syntax error with better context; don't hide it behind ours.
@@ -68,58 +75,17 @@ fn version_macros() -> String {
     )
 }
 
-/// One `#define V2IM_<NAME> <value>` per `pub const NAME: i32 = VALUE;` of src/codes.rs, with its
-/// doc comment (or the comment line above its group). Names already starting with `V2IM_` keep
-/// their name. Generating them from the source is what keeps header and library equal.
-fn code_macros(src: &str) -> String {
+/// One `#define V2IM_<NAME> <value>` per declared code, with its doc comment: the header's codes
+/// come from the same table as the library's constants and texts.
+fn code_macros() -> String {
     let mut out = String::from(
         "\n/** @name Result codes\n * 0 is success. Tencent's codes keep Tencent's values; v2im's own are 100001 and up.\n \
          * v2im_error_str() gives the text of each. Server codes pass through as the server sends them.\n * @{ */\n",
     );
-    // `(NAME, c"text"),` entries of TEXTS (rustfmt may spread one over several lines): the
-    // fallback doc of a code without a doc comment.
-    let flat = src
-        .split_once("pub const TEXTS")
-        .map(|(_, t)| t.split_whitespace().collect::<Vec<_>>().join(" "))
-        .unwrap_or_default();
-    let texts: Vec<(String, String)> = flat
-        .split('(')
-        .filter_map(|piece| {
-            let (name, rest) = piece.split_once(", c\"")?;
-            Some((name.trim().to_string(), rest.split_once('"')?.0.to_string()))
-        })
-        .collect();
-    let mut docs: Vec<String> = Vec::new();
-    for line in src.lines() {
-        let t = line.trim();
-        if let Some(d) = t.strip_prefix("///") {
-            docs.push(d.trim().to_string());
-            continue;
-        }
-        if let Some(rest) = t.strip_prefix("pub const ") {
-            if let Some((name, tail)) = rest.split_once(": i32 = ") {
-                let value: String = tail
-                    .trim_end_matches(';')
-                    .chars()
-                    .filter(|c| *c != '_')
-                    .collect();
-                let cname = if name.starts_with("V2IM_") {
-                    name.to_string()
-                } else {
-                    format!("V2IM_{name}")
-                };
-                if docs.is_empty() {
-                    if let Some((_, text)) = texts.iter().find(|(n, _)| *n == name) {
-                        docs.push(format!("{text}."));
-                    }
-                }
-                if !docs.is_empty() {
-                    let _ = writeln!(out, "/** {} */", docs.join(" ").replace("*/", "* /"));
-                }
-                let _ = writeln!(out, "#define {cname} {value}");
-            }
-        }
-        docs.clear();
+    for c in codes::TABLE {
+        let doc = c.doc.split_whitespace().collect::<Vec<_>>().join(" ");
+        let _ = writeln!(out, "/** {} */", doc.replace("*/", "* /"));
+        let _ = writeln!(out, "#define {} {}", c.c_name(), c.value);
     }
     out.push_str("/** @} */\n");
     out

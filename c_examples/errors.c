@@ -1,7 +1,7 @@
 /*
  * errors.c: every way a v2im call can fail, and how each failure is reported.
  *
- * Two channels (DESIGN rule 2):
+ * Two channels (rule 2 of v2im.h):
  *   - v2im_call returns non-zero, and the callback NEVER runs, only when the request cannot be
  *     read at all: NULL client or method, params that are not UTF-8, not JSON, or not a JSON
  *     object, an unknown method. The caller keeps everything it passed.
@@ -120,17 +120,14 @@ static void bad_config(const char *what, const char *config, const char *key)
 
 int main(void)
 {
-    /* Every code of the header (V2IM_ macros, generated from src/codes.rs), server codes, and
+    /* Every code of the header (V2IM_ macros, generated from the library's code table), server codes, and
      * values no one defines: v2im_error_str has a text for each. */
     static const int32_t codes[] = {
         V2IM_OK,
         V2IM_ERR_FILE_TRANS_AUTH_FAILED,
         V2IM_ERR_FILE_TRANS_NO_SERVER,
         V2IM_ERR_FILE_TRANS_UPLOAD_FAILED,
-        V2IM_ERR_FILE_TRANS_DOWNLOAD_FAILED,
         V2IM_ERR_REQUEST_TIME_OUT,
-        V2IM_ERR_SDK_NOT_INITIALIZED,
-        V2IM_ERR_INVALID_MSG_ELEM,
         V2IM_ERR_INVALID_PARAMETERS,
         V2IM_ERR_IO_OPERATION_FAILED,
         V2IM_ERR_INVALID_JSON,
@@ -143,7 +140,7 @@ int main(void)
         V2IM_ERR_MERGER_MSG_LAYERS_OVER_LIMIT,
         V2IM_ERR_SDK_INVALID_CANCEL_MESSAGE,
         V2IM_ERR_SDK_SEND_MESSAGE_FAILED_WITH_CANCEL,
-        V2IM_ERR_SDK_NET_DISCONNECT,
+        V2IM_ERR_SVR_GROUP_SEND_MSG_FREQ_LIMIT,
         V2IM_ERR_UNKNOWN_METHOD,
         V2IM_ERR_SHUTTING_DOWN,
         V2IM_ERR_QUEUE_FULL,
@@ -153,6 +150,8 @@ int main(void)
         V2IM_ERR_HTTP_STATUS,
         V2IM_ERR_BAD_RESPONSE,
         V2IM_ERR_NETWORK,
+        V2IM_ERR_DATA_DIR_IN_USE,
+        V2IM_ERR_NOT_RESUMED,
         20003, 70001, 80002, 90001, 93000, 10010, /* server codes */
         -1, 1, 99999, 100000, 100999, INT32_MIN, INT32_MAX,
     };

@@ -275,7 +275,7 @@ static inline const char *ex_env(const char *name, const char *fallback)
 }
 
 /*
- * The client configuration (DESIGN "Config"): `userID` sends every message; the REST calls are
+ * The client configuration (README "Config"): `userID` sends every message; the REST calls are
  * signed for the app admin `identifier` with a UserSig the library makes from `secretKey`.
  * A mobile or desktop app would get a ready `userSig` from its own back end instead: never ship
  * the secret key in a client.

@@ -1,7 +1,7 @@
 /*
  * options.c: custom, location and face messages, and every option of sendMessage.
  *
- * Each option of the seed's sendMessage table is sent once and its effect checked in the result
+ * Each option of sendMessage is sent once and its effect checked in the result
  * (and, where the server shows it, in the history):
  *   onlineUserOnly             delivered to online users only, never stored: not in the history
  *   offlinePushInfo            title/desc shown by an offline push

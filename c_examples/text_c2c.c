@@ -116,7 +116,7 @@ int main(void)
     printf("sendMessage result:\n");
     ex_print_json(stdout, sent, 0);
 
-    /* The result is the seed's template: code, desc, data = the V2TimMessage, status 2 (sent). */
+    /* The result is V2TIM's returned template: code, desc, data = the V2TimMessage, status 2 (sent). */
     EX_CHECK(ex_json_has(sent, "\"code\":0"), "no \"code\":0");
     EX_CHECK(ex_json_has(sent, "\"status\":2"), "status is not 2 (sent)");
     EX_CHECK(ex_json_has(sent, "\"@extra\":\"c2c-1\""), "@extra not echoed");

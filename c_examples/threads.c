@@ -1,7 +1,7 @@
 /*
  * threads.c: one client used from 8 threads at once, and shutdown with requests pending.
  *
- * Every v2im function may be called from any thread at once (DESIGN rule 3); network callbacks
+ * Every v2im function may be called from any thread at once (rule 3 of v2im.h); network callbacks
  * all run on the client's one callback thread, in completion order, so the counters below only
  * need a mutex. The exactly-once rule (rule 2) is checked per request: each accepted call gets
  * its own slot, and its callback must run exactly once.

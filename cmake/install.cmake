@@ -38,8 +38,8 @@ install(CODE "
   list(APPEND CMAKE_INSTALL_MANIFEST_FILES \"\${_link}\")   # like file(INSTALL): no DESTDIR
 ")
 install(FILES "${V2IM_STATIC_LIB}" DESTINATION "${CMAKE_INSTALL_LIBDIR}")
-# The header generated into the build directory (equal to the committed include/v2im.h, which
-# tests/header.rs keeps in sync) and the C++ wrapper, which includes "v2im.h" next to it.
+# The header (the committed include/v2im.h, which the header test keeps equal to what cbindgen
+# generates) and the C++ wrapper, which includes "v2im.h" next to it.
 install(FILES "${V2IM_HEADER}" "${CMAKE_SOURCE_DIR}/include/v2im.hpp"
         DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}")
 

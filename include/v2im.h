@@ -41,46 +41,38 @@
  * @{ */
 /** Success. */
 #define V2IM_OK 0
-/** file transfer: authentication failed. */
+/** The upload server refused the client's credentials (HTTP 401 or 403). */
 #define V2IM_ERR_FILE_TRANS_AUTH_FAILED 6006
-/** file transfer: no upload server. */
+/** No upload server could be reached at `uploadUrl`. */
 #define V2IM_ERR_FILE_TRANS_NO_SERVER 6007
-/** file transfer: upload failed. */
+/** The upload of a media file failed; the message may be sent again. */
 #define V2IM_ERR_FILE_TRANS_UPLOAD_FAILED 6008
-/** file transfer: download failed. */
-#define V2IM_ERR_FILE_TRANS_DOWNLOAD_FAILED 6009
-/** request timed out. */
+/** No answer within `requestTimeoutMs` (after the retries). */
 #define V2IM_ERR_REQUEST_TIME_OUT 6012
-/** client not initialised. */
-#define V2IM_ERR_SDK_NOT_INITIALIZED 6013
-/** invalid message element. */
-#define V2IM_ERR_INVALID_MSG_ELEM 6016
-/** invalid parameters. */
+/** A parameter or config key is missing, mistyped, out of range or unknown; the `desc` names it. */
 #define V2IM_ERR_INVALID_PARAMETERS 6017
-/** local I/O operation failed. */
+/** A local file or the local store could not be read or written. */
 #define V2IM_ERR_IO_OPERATION_FAILED 6022
-/** invalid JSON. */
+/** The params or config are not UTF-8 or not a JSON object. */
 #define V2IM_ERR_INVALID_JSON 6027
-/** file is not an image. */
+/** `createImageMessage` / a video snapshot: the file is not a JPEG, PNG, GIF or BMP image. */
 #define V2IM_ERR_IMAGE_UPLOAD_FAILED_NOTIMAGE 6031
-/** file not found. */
+/** A media file does not exist. */
 #define V2IM_ERR_FILE_NOT_FOUND 7004
-/** file too large. */
+/** A media file is larger than the limit of its kind. */
 #define V2IM_ERR_FILE_TOO_LARGE 7005
-/** file is empty. */
+/** A media file is empty. */
 #define V2IM_ERR_FILE_SIZE_EMPTY 7006
-/** file could not be opened. */
+/** A media file exists but cannot be opened or is not a regular file. */
 #define V2IM_ERR_FILE_OPEN_FAILED 7007
-/** message body larger than 12 KB. */
+/** The message body (all elements) or `cloudCustomData` is over 12 KB. */
 #define V2IM_ERR_SDK_MSG_BODY_SIZE_LIMIT 8001
-/** message can no longer be cancelled. */
-#define V2IM_ERR_SDK_INVALID_CANCEL_MESSAGE 8020
-/** send cancelled. */
-#define V2IM_ERR_SDK_SEND_MESSAGE_FAILED_WITH_CANCEL 8021
-/** network disconnected. */
-#define V2IM_ERR_SDK_NET_DISCONNECT 9508
-/** merger message nested over 100 layers. */
+/** `createMergerMessage`: mergers may nest at most 100 layers. */
 #define V2IM_ERR_MERGER_MSG_LAYERS_OVER_LIMIT 8005
+/** `cancelSendMessage`: the message is in flight or finished. */
+#define V2IM_ERR_SDK_INVALID_CANCEL_MESSAGE 8020
+/** The send was cancelled by `cancelSendMessage`. */
+#define V2IM_ERR_SDK_SEND_MESSAGE_FAILED_WITH_CANCEL 8021
 /** Tencent's group send rate limit; also what a group message the server accepted but dropped under frequency control (`MsgDropReason`) completes with, since it was not delivered. */
 #define V2IM_ERR_SVR_GROUP_SEND_MSG_FREQ_LIMIT 10023
 /** The method name is not one v2im knows. */
@@ -93,7 +85,7 @@
 #define V2IM_ERR_PANIC 100004
 /** The client was poisoned by an earlier panic and refuses calls. */
 #define V2IM_ERR_POISONED 100005
-/** The call would wait on the thread it is made from (e.g. `v2im_client_free` from a callback). */
+/** The call would wait on the thread it is made from: bindings give it for a blocking call made from one of the client's own callbacks (`v2im_client_free` there only logs). */
 #define V2IM_ERR_WOULD_DEADLOCK 100006
 /** The server answered with an HTTP status other than 200. */
 #define V2IM_ERR_HTTP_STATUS 100007
@@ -290,15 +282,19 @@ int32_t v2im_set_event_callback(struct v2im_client *client,
  * `{"code": int, "desc": string, "data": ..., "@extra": ...}`, where `"@extra"` is the params'
  * `"@extra"` value echoed unchanged (present only when given).
  *
- * Methods (V2TIM's names and parameters, see the README):
+ * Methods (V2TIM's names and parameters, see the README's method table):
  * - local — `createTextMessage`, `createCustomMessage`, `createLocationMessage`,
  *   `createFaceMessage`, `createTextAtMessage`, `createAtSignedGroupMessage`,
  *   `createTargetedGroupMessage`, `createForwardMessage`, `createMergerMessage`,
- *   `findMessages`, `setLocalCustomData`: `cb` runs on the calling thread before this function
- *   returns;
+ *   `createImageMessage`, `createSoundMessage`, `createVideoMessage`, `createFileMessage`,
+ *   `findMessages`, `setLocalCustomData`. Their callback runs on the calling thread before this
+ *   function returns.
  * - network — `sendMessage`, `getC2CHistoryMessageList`, `getGroupHistoryMessageList`,
- *   `cancelSendMessage`: `cb` runs on the client's callback thread, never on the calling
- *   thread, even for a failure found before anything was sent.
+ *   `cancelSendMessage`. Their callback runs on the client's callback thread, never on the
+ *   calling thread, even for a failure found before anything was sent.
+ *
+ * A key the method does not take is refused (6017 through `cb`, naming the key and the
+ * closest known one), so that a misspelt option never passes silently.
  *
  * Returns 0 when the request was taken: then `cb` (if not NULL) is called exactly once —
  * success, failure, or V2IM_ERR_SHUTTING_DOWN if the client is freed first. Every problem

@@ -407,7 +407,7 @@ inline void v2im_hpp_on_new(void *user_data, int32_t code, const char *result_js
 /// thread at once, except close()/destruction/move, which need exclusive access.
 class Client {
 public:
-    /// Creates a client from its config JSON (DESIGN/README "Config"). Throws Error on refusal.
+    /// Creates a client from its config JSON (README "Config"). Throws Error on refusal.
     explicit Client(const std::string &config_json) {
         Result r;
         v2im_client *c = nullptr;

@@ -115,7 +115,8 @@ impl CJson {
         CStr::from_bytes_until_nul(&self.0).unwrap_or(c"{}")
     }
 
-    /// The JSON text without the NUL (tests, logging).
+    /// The JSON text without the NUL.
+    #[cfg(test)]
     pub fn as_str(&self) -> &str {
         std::str::from_utf8(&self.0[..self.0.len() - 1]).unwrap_or("{}")
     }

@@ -9,7 +9,7 @@ use crate::dispatch::{self, Dispatcher};
 use crate::registry::Registry;
 use crate::sender::Sender;
 use crate::store::Store;
-use serde_json::{Map, Value};
+use serde_json::Value;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
@@ -77,10 +77,6 @@ impl Client {
         Ok(client)
     }
 
-    pub fn id(&self) -> u64 {
-        self.id
-    }
-
     pub fn config(&self) -> &Config {
         &self.config
     }
@@ -102,12 +98,7 @@ impl Client {
     }
 
     /// `v2im_call` once the method name and params are read. `Err(code)` = refused, `cb` not run.
-    pub fn call(
-        &self,
-        method: &str,
-        params: &Map<String, Value>,
-        cb: ResultCallback,
-    ) -> Result<(), i32> {
+    pub fn call(&self, method: &str, params: Value, cb: ResultCallback) -> Result<(), i32> {
         if let Some(code) = self.refusal() {
             return Err(code);
         }
@@ -143,11 +134,6 @@ impl Client {
         self.ctx.store.shutdown();
         self.ctx.dispatch.stop_and_join();
     }
-
-    /// Messages waiting in the send queue.
-    pub fn queued(&self) -> usize {
-        self.ctx.sender.queued()
-    }
 }
 
 impl Drop for Client {
@@ -165,26 +151,23 @@ mod tests {
     #[test]
     fn a_poisoned_or_closing_client_refuses_calls() {
         let cfg = Config::parse(
-            serde_json::json!({"sdkAppID": 1, "userID": "u", "userSig": "s",
-                               "serverUrl": "http://127.0.0.1:1"})
-            .as_object()
-            .unwrap(),
+            &serde_json::json!({"sdkAppID": 1, "userID": "u", "userSig": "s",
+                               "serverUrl": "http://127.0.0.1:1"}),
         )
         .unwrap();
         let c = Client::start(cfg).unwrap();
         let cb = || ResultCallback::new(None, UserData(std::ptr::null_mut()));
-        let params = serde_json::json!({"text": "x"});
-        let params = params.as_object().unwrap();
-        assert_eq!(c.call("createTextMessage", params, cb()), Ok(()));
+        let params = || serde_json::json!({"text": "x"});
+        assert_eq!(c.call("createTextMessage", params(), cb()), Ok(()));
         c.poison();
         assert_eq!(
-            c.call("createTextMessage", params, cb()),
+            c.call("createTextMessage", params(), cb()),
             Err(codes::V2IM_ERR_POISONED)
         );
         let c2 = Client::start(c.config().clone()).unwrap();
         c2.shutdown();
         assert_eq!(
-            c2.call("createTextMessage", params, cb()),
+            c2.call("createTextMessage", params(), cb()),
             Err(codes::V2IM_ERR_SHUTTING_DOWN)
         );
         assert_eq!(

@@ -1,8 +1,11 @@
-//! The configuration of `v2im_client_new` (DESIGN.md, "Config"): parsed from the caller's JSON
-//! object, with every default written down here and in the header.
+//! The configuration of `v2im_client_new`: parsed from the caller's JSON object, with every
+//! default written down here and in the header. Unknown keys are refused: a typo such as
+//! `serverURL` would otherwise fall back to Tencent's cloud without a word.
 
 use crate::codes::{Error, Result};
-use serde_json::{Map, Value};
+use crate::params::{self, nonempty, Id, Int};
+use serde::{Deserialize, Deserializer};
+use serde_json::Value;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -20,12 +23,6 @@ pub const DEFAULT_MAX_QUEUE_LENGTH: usize = 100_000;
 pub const DEFAULT_SENDER_THREADS: usize = 4;
 /// Lifetime of a UserSig generated from `secretKey`: 180 days.
 pub const GENERATED_USERSIG_EXPIRE_SECS: i64 = 180 * 86_400;
-
-/// Ranges accepted for the numeric keys (outside → 6017 naming the key).
-const REQUEST_TIMEOUT_MS_RANGE: (u64, u64) = (100, 600_000);
-const MAX_RETRIES_RANGE: (u64, u64) = (0, 10);
-const MAX_QUEUE_LENGTH_RANGE: (u64, u64) = (1, 10_000_000);
-const SENDER_THREADS_RANGE: (u64, u64) = (1, 64);
 
 /// `logLevel`: which `onLog` events are emitted. Ordered: a message passes when its level is at
 /// most the configured one.
@@ -49,7 +46,7 @@ impl LogLevel {
         }
     }
 
-    fn parse(s: &str) -> Option<LogLevel> {
+    fn from_name(s: &str) -> Option<LogLevel> {
         Some(match s.to_ascii_lowercase().as_str() {
             "off" | "none" => LogLevel::Off,
             "error" => LogLevel::Error,
@@ -57,6 +54,17 @@ impl LogLevel {
             "info" => LogLevel::Info,
             "debug" => LogLevel::Debug,
             _ => return None,
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for LogLevel {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        LogLevel::from_name(&s).ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "must be one of off, error, warn, info, debug, got \"{s}\""
+            ))
         })
     }
 }
@@ -73,7 +81,6 @@ pub struct Config {
     pub user_sig: String,
     pub server_url: String,
     pub upload_url: String,
-    pub ca_file: Option<PathBuf>,
     /// Directory of the local message store (`v2im.db`); `None` = in memory.
     pub data_dir: Option<PathBuf>,
     /// At start, resend the sends an earlier run on `data_dir` accepted but never finished
@@ -104,70 +111,42 @@ impl std::fmt::Debug for Config {
     }
 }
 
-fn string_key(v: &Map<String, Value>, key: &str, required: bool) -> Result<Option<String>> {
-    match v.get(key) {
-        None | Some(Value::Null) if !required => Ok(None),
-        None | Some(Value::Null) => Err(Error::invalid_param(format!(
-            "config: missing required key \"{key}\""
-        ))),
-        Some(Value::String(s)) if s.is_empty() && required => Err(Error::invalid_param(format!(
-            "config: \"{key}\" must not be empty"
-        ))),
-        Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(_) => Err(Error::invalid_param(format!(
-            "config: \"{key}\" must be a string"
-        ))),
-    }
-}
-
-fn uint_key(v: &Map<String, Value>, key: &str, range: (u64, u64), default: u64) -> Result<u64> {
-    match v.get(key) {
-        None | Some(Value::Null) => Ok(default),
-        Some(Value::Number(n)) => match n.as_u64() {
-            Some(x) if x >= range.0 && x <= range.1 => Ok(x),
-            _ => Err(Error::invalid_param(format!(
-                "config: \"{key}\" must be an integer in {}..={}",
-                range.0, range.1
-            ))),
-        },
-        Some(_) => Err(Error::invalid_param(format!(
-            "config: \"{key}\" must be an integer"
-        ))),
-    }
+/// The config as the caller writes it.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct ConfigJson {
+    #[serde(rename = "sdkAppID")]
+    sdk_app_id: Int<1, { i64::MAX }>,
+    #[serde(rename = "userID")]
+    user_id: Id,
+    #[serde(default, deserialize_with = "nonempty")]
+    identifier: Option<String>,
+    #[serde(default, deserialize_with = "nonempty")]
+    user_sig: Option<String>,
+    #[serde(default, deserialize_with = "nonempty")]
+    secret_key: Option<String>,
+    server_url: Option<String>,
+    upload_url: Option<String>,
+    ca_file: Option<String>,
+    #[serde(default, deserialize_with = "nonempty")]
+    data_dir: Option<String>,
+    resume_pending_on_start: Option<bool>,
+    request_timeout_ms: Option<Int<100, 600_000>>,
+    max_retries: Option<Int<0, 10>>,
+    max_queue_length: Option<Int<1, 10_000_000>>,
+    sender_threads: Option<Int<1, 64>>,
+    log_level: Option<LogLevel>,
 }
 
 impl Config {
-    /// Parses the config object. Unknown keys are ignored; a missing or mistyped key is 6017
-    /// with a `desc` naming it.
-    pub fn parse(v: &Map<String, Value>) -> Result<Config> {
-        let sdk_app_id = match v.get("sdkAppID") {
-            None | Some(Value::Null) => {
-                return Err(Error::invalid_param(
-                    "config: missing required key \"sdkAppID\"",
-                ))
-            }
-            Some(Value::Number(n)) => match n.as_u64() {
-                Some(x) if x > 0 => x,
-                _ => {
-                    return Err(Error::invalid_param(
-                        "config: \"sdkAppID\" must be a positive integer",
-                    ))
-                }
-            },
-            Some(_) => {
-                return Err(Error::invalid_param(
-                    "config: \"sdkAppID\" must be an integer",
-                ))
-            }
-        };
-        let user_id = string_key(v, "userID", true)?.unwrap_or_default();
-        let identifier = string_key(v, "identifier", false)?
-            .filter(|s| !s.is_empty())
-            .unwrap_or_else(|| user_id.clone());
-        let user_sig = match (
-            string_key(v, "userSig", false)?.filter(|s| !s.is_empty()),
-            string_key(v, "secretKey", false)?.filter(|s| !s.is_empty()),
-        ) {
+    /// Parses the config object (its `@extra` aside). A missing, mistyped or unknown key is
+    /// 6017 with a `desc` naming it.
+    pub fn parse(v: &Value) -> Result<Config> {
+        let c: ConfigJson = params::parse("config", v)?;
+        let sdk_app_id = c.sdk_app_id.0 as u64;
+        let user_id = c.user_id.0;
+        let identifier = c.identifier.unwrap_or_else(|| user_id.clone());
+        let user_sig = match (c.user_sig, c.secret_key) {
             (Some(sig), _) => sig,
             (None, Some(key)) => v2im_wire::usersig::gen_usersig(
                 sdk_app_id,
@@ -181,63 +160,20 @@ impl Config {
                 ))
             }
         };
-        let server_url =
-            string_key(v, "serverUrl", false)?.unwrap_or_else(|| DEFAULT_SERVER_URL.to_string());
+        let server_url = c
+            .server_url
+            .unwrap_or_else(|| DEFAULT_SERVER_URL.to_string());
         check_url("serverUrl", &server_url)?;
         let server_url = server_url.trim_end_matches('/').to_string();
-        let upload_url = match string_key(v, "uploadUrl", false)? {
+        let upload_url = match c.upload_url {
             Some(u) => {
                 check_url("uploadUrl", &u)?;
                 u.trim_end_matches('/').to_string()
             }
             None => format!("{server_url}/files"),
         };
-        let ca_file = string_key(v, "caFile", false)?.map(PathBuf::from);
-        let data_dir = string_key(v, "dataDir", false)?
-            .filter(|s| !s.is_empty())
-            .map(PathBuf::from);
-        let resume_pending_on_start = match v.get("resumePendingOnStart") {
-            None | Some(Value::Null) => true,
-            Some(Value::Bool(b)) => *b,
-            Some(_) => {
-                return Err(Error::invalid_param(
-                    "config: \"resumePendingOnStart\" must be a boolean",
-                ))
-            }
-        };
-        let request_timeout = Duration::from_millis(uint_key(
-            v,
-            "requestTimeoutMs",
-            REQUEST_TIMEOUT_MS_RANGE,
-            DEFAULT_REQUEST_TIMEOUT_MS,
-        )?);
-        let max_retries = uint_key(
-            v,
-            "maxRetries",
-            MAX_RETRIES_RANGE,
-            DEFAULT_MAX_RETRIES as u64,
-        )? as u32;
-        let max_queue_length = uint_key(
-            v,
-            "maxQueueLength",
-            MAX_QUEUE_LENGTH_RANGE,
-            DEFAULT_MAX_QUEUE_LENGTH as u64,
-        )? as usize;
-        let sender_threads = uint_key(
-            v,
-            "senderThreads",
-            SENDER_THREADS_RANGE,
-            DEFAULT_SENDER_THREADS as u64,
-        )? as usize;
-        let log_level = match string_key(v, "logLevel", false)? {
-            None => LogLevel::Warn,
-            Some(s) => LogLevel::parse(&s).ok_or_else(|| {
-                Error::invalid_param(
-                    "config: \"logLevel\" must be one of off, error, warn, info, debug",
-                )
-            })?,
-        };
-        let tls = tls_config(ca_file.as_deref())?;
+        let tls = tls_config(c.ca_file.as_deref().map(std::path::Path::new))?;
+        let int_or = |v: Option<i64>, default: u64| v.map_or(default, |i| i as u64);
         Ok(Config {
             sdk_app_id,
             user_id,
@@ -245,14 +181,20 @@ impl Config {
             user_sig,
             server_url,
             upload_url,
-            ca_file,
-            data_dir,
-            resume_pending_on_start,
-            request_timeout,
-            max_retries,
-            max_queue_length,
-            sender_threads,
-            log_level,
+            data_dir: c.data_dir.map(PathBuf::from),
+            resume_pending_on_start: c.resume_pending_on_start.unwrap_or(true),
+            request_timeout: Duration::from_millis(int_or(
+                c.request_timeout_ms.map(|i| i.0),
+                DEFAULT_REQUEST_TIMEOUT_MS,
+            )),
+            max_retries: int_or(c.max_retries.map(|i| i.0), DEFAULT_MAX_RETRIES.into()) as u32,
+            max_queue_length: int_or(
+                c.max_queue_length.map(|i| i.0),
+                DEFAULT_MAX_QUEUE_LENGTH as u64,
+            ) as usize,
+            sender_threads: int_or(c.sender_threads.map(|i| i.0), DEFAULT_SENDER_THREADS as u64)
+                as usize,
+            log_level: c.log_level.unwrap_or(LogLevel::Warn),
             tls,
         })
     }
@@ -309,7 +251,7 @@ mod tests {
     use serde_json::json;
 
     fn parse(v: Value) -> Result<Config> {
-        Config::parse(v.as_object().unwrap())
+        Config::parse(&v)
     }
 
     #[test]
@@ -393,6 +335,35 @@ mod tests {
             assert_eq!(e.code, crate::codes::ERR_INVALID_PARAMETERS, "{cfg}");
             assert!(e.desc.contains(key), "{cfg}: {}", e.desc);
         }
+    }
+
+    #[test]
+    fn unknown_keys_are_refused_with_the_closest_known_one() {
+        for (cfg, want) in [
+            (
+                json!({"sdkAppID": 1, "userID": "u", "userSig": "s", "serverURL": "http://x"}),
+                "config: unknown key \"serverURL\" (did you mean \"serverUrl\"?)",
+            ),
+            (
+                json!({"sdkAppID": 1, "userID": "u", "userSig": "s", "requestTimeout": 5}),
+                "config: unknown key \"requestTimeout\" (did you mean \"requestTimeoutMs\"?)",
+            ),
+            (
+                json!({"sdkAppID": 1, "userID": "u", "userSig": "s", "colour": "blue"}),
+                "config: unknown key \"colour\"",
+            ),
+        ] {
+            let e = parse(cfg.clone()).unwrap_err();
+            assert_eq!(e.code, crate::codes::ERR_INVALID_PARAMETERS, "{cfg}");
+            assert_eq!(e.desc, want, "{cfg}");
+        }
+        // null reads as not given for the optional keys.
+        let c = parse(
+            json!({"sdkAppID": 1, "userID": "u", "userSig": "s", "serverUrl": null,
+                             "logLevel": null, "dataDir": null, "maxRetries": null}),
+        )
+        .unwrap();
+        assert_eq!(c.server_url, DEFAULT_SERVER_URL);
     }
 
     #[test]

@@ -79,10 +79,6 @@ impl Dispatcher {
         }))
     }
 
-    pub fn client_id(&self) -> u64 {
-        self.client_id
-    }
-
     /// Posts a result to the callback thread. After `stop_and_join` nothing is posted any more:
     /// the client refuses new calls and its workers are joined first.
     pub fn complete(&self, cb: ResultCallback, code: i32, json: CJson) {

@@ -7,59 +7,14 @@
 use crate::model::Message;
 use parking_lot::RwLock;
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-/// FxHash (rustc's hasher): one rotate-xor-multiply per word, several times cheaper than the
-/// default SipHash on short keys, which showed in the per-message cost of `sendMessage`
-/// (bench/RESULTS.md). Not resistant to chosen collisions, so it is only for keys the library
-/// or the application chooses (local ids, conversation ids), never for keys a server sends.
-#[derive(Default, Clone, Copy)]
-pub struct FxHasher {
-    hash: u64,
-}
-
-impl FxHasher {
-    #[inline]
-    fn add(&mut self, word: u64) {
-        const K: u64 = 0x517c_c1b7_2722_0a95;
-        self.hash = (self.hash.rotate_left(5) ^ word).wrapping_mul(K);
-    }
-}
-
-impl Hasher for FxHasher {
-    #[inline]
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            let mut w = [0u8; 8];
-            w.copy_from_slice(c);
-            self.add(u64::from_le_bytes(w));
-        }
-        for &b in chunks.remainder() {
-            self.add(u64::from(b));
-        }
-    }
-
-    #[inline]
-    fn write_u8(&mut self, i: u8) {
-        self.add(u64::from(i));
-    }
-
-    #[inline]
-    fn write_usize(&mut self, i: usize) {
-        self.add(i as u64);
-    }
-
-    #[inline]
-    fn finish(&self) -> u64 {
-        self.hash
-    }
-}
-
-/// `HashMap` hasher for library- or application-chosen keys (see [`FxHasher`]).
-pub type FxBuild = BuildHasherDefault<FxHasher>;
+/// FxHash (rustc's hasher): several times cheaper than the default SipHash on short keys, which
+/// showed in the per-message cost of `sendMessage` (bench/RESULTS.md). Not resistant to chosen
+/// collisions, so it is only for keys the library or the application chooses (local ids,
+/// conversation ids), never for keys a server sends.
+pub(crate) type FxBuild = rustc_hash::FxBuildHasher;
 
 /// Process-wide, so ids stay unique across clients and are never reused while the process lives.
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
@@ -196,27 +151,10 @@ impl Registry {
         Some((r, shared))
     }
 
-    /// Removes a message (by local id or msgID) and its current msgID entry, in O(1). (A msgID
-    /// the message had before a later one no longer finds anything either: lookups check that
-    /// the id it names still exists.)
-    pub fn remove(&self, id_or_msg_id: &str) -> Option<Message> {
-        let mut maps = self.maps.write();
-        let id: Box<str> = maps.resolve(id_or_msg_id)?.into();
-        let m = maps.by_id.remove(&id)?;
-        if let Some(mid) = m.msg_id.as_deref() {
-            maps.by_msg_id.remove(mid);
-        }
-        Some(Arc::unwrap_or_clone(m))
-    }
-
     /// Number of messages.
+    #[cfg(test)]
     pub fn len(&self) -> usize {
         self.maps.read().by_id.len()
-    }
-
-    /// Whether there are no messages.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
     }
 }
 
@@ -268,24 +206,7 @@ mod tests {
         assert_eq!(r.get(&id).unwrap().local_custom_int, 5);
         assert_eq!(r.len(), 1);
         assert!(r.contains("1_2_3"));
-        let gone = r.remove("1_2_3").unwrap();
-        assert_eq!(gone.id, id);
-        assert!(r.get(&id).is_none() && r.get("1_2_3").is_none() && r.is_empty());
-        assert!(!r.contains("1_2_3") && !r.contains(&id));
-        assert!(r.update(&id, |_| ()).is_none());
-    }
-
-    #[test]
-    fn an_older_msg_id_finds_nothing_after_remove() {
-        let r = Registry::new();
-        let m = text(&r, "a");
-        let id = m.id.clone();
-        r.insert(m);
-        r.update(&id, |m| m.msg_id = Some("old".into()));
-        r.update(&id, |m| m.msg_id = Some("new".into()));
-        assert_eq!(r.get("old").unwrap().id, id);
-        r.remove("new").unwrap();
-        assert!(!r.contains("old") && r.get("old").is_none() && r.update("old", |_| ()).is_none());
+        assert!(!r.contains("4_5_6") && r.update("4_5_6", |_| ()).is_none());
     }
 
     #[test]

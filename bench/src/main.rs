@@ -1,4 +1,4 @@
-//! `v2im-bench`: measures every target of DESIGN.md ("Targets the design must reach") in one
+//! `v2im-bench`: measures every performance target of v2im (listed in `bench/METHOD.md`) in one
 //! run, each as a ratio against a baseline measured in the same run (or against the target's
 //! own figure where the target is absolute), with medians and spreads of several rounds.
 //!
@@ -936,7 +936,7 @@ fn run_all(o: &Opts) {
     } else {
         rows.push(Row {
             target: "4b. uploads stream: a 100 MB file adds ≤ 16 MB",
-            measured: "not measured: upload (issue 4) not in this build".into(),
+            measured: "not measured: this build has no media upload".into(),
             baseline: "target 16 MB".into(),
             ratio: "–".into(),
             pass: None,

@@ -2,22 +2,28 @@
 //! `sendMessage` callback completes with 8021 (cancelled, status 3) and this call succeeds.
 //! A message in flight or already finished cannot be cancelled: 8020. An unknown id: 6017.
 
-use super::{fail_async, Ctx};
-use crate::callback::ResultCallback;
+use super::{Ctx, Reply};
 use crate::codes::{self, Error};
-use crate::model::args::{self, Params};
+use crate::params::{self, Id};
 use crate::result;
+use serde::Deserialize;
 use serde_json::Value;
 
-pub fn cancel(ctx: &Ctx, params: &Params, cb: ResultCallback, extra: Option<Value>) {
-    let id = match args::req_nonempty_str(params, "id") {
-        Ok(id) => id,
-        Err(e) => return fail_async(ctx, cb, &e, &Value::Null, extra.as_ref()),
+#[derive(Deserialize)]
+pub(crate) struct CancelParams {
+    id: Id,
+}
+
+pub(crate) fn cancel(ctx: &Ctx, v: &Value, reply: Reply) {
+    let id = match params::parse::<CancelParams>("", v) {
+        Ok(p) => p.id.0,
+        Err(e) => return reply.fail(ctx, &e, &Value::Null),
     };
+    let id = id.as_str();
     // Resolve a msgID to the local id the queue knows.
     let Some(local_id) = ctx.registry.read(id, |m| m.id.clone()) else {
         let e = Error::invalid_param(format!("id: no message with id \"{id}\""));
-        return fail_async(ctx, cb, &e, &Value::Null, extra.as_ref());
+        return reply.fail(ctx, &e, &Value::Null);
     };
     match ctx.sender.cancel(&local_id) {
         Some(mut task) => {
@@ -26,6 +32,7 @@ pub fn cancel(ctx: &Ctx, params: &Params, cb: ResultCallback, extra: Option<Valu
                 codes::ERR_SDK_SEND_MESSAGE_FAILED_WITH_CANCEL,
                 "send cancelled by cancelSendMessage",
             );
+            let Reply { cb, extra } = reply;
             if cb.is_some() {
                 let data = ctx
                     .registry
@@ -45,7 +52,7 @@ pub fn cancel(ctx: &Ctx, params: &Params, cb: ResultCallback, extra: Option<Valu
                     "message \"{id}\" is not waiting in the send queue (in flight or finished)"
                 ),
             );
-            fail_async(ctx, cb, &e, &Value::Null, extra.as_ref());
+            reply.fail(ctx, &e, &Value::Null);
         }
     }
 }

@@ -6,17 +6,18 @@
 //! returned, and a message this client has in its registry shows its `localCustomData`, which
 //! never leaves the process.
 
-use super::{fail_async, Ctx};
+use super::{Ctx, Reply};
 use crate::callback::ResultCallback;
 use crate::codes::{self, Error, Result};
 use crate::dispatch::Dispatcher;
-use crate::model::args::{self, Params};
 use crate::model::message::now_secs;
 use crate::model::Message;
+use crate::params::{self, nonempty, Id, Int};
 use crate::registry::Registry;
 use crate::result;
 use crate::sender::http::RestClient;
 use crate::sender::Task;
+use serde::Deserialize;
 use serde_json::Value;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -24,8 +25,8 @@ use v2im_wire::c2c::{GetRoamMsgRequest, GetRoamMsgResponse};
 use v2im_wire::group::{GroupMsgGetSimpleRequest, GroupMsgGetSimpleResponse};
 use v2im_wire::url::paths;
 
-/// Largest `count` accepted.
-pub const MAX_COUNT: i64 = 1000;
+/// `count`: 1 to 1000 messages.
+type Count = Int<1, 1000>;
 /// `group_msg_get_simple` returns at most 20 messages per request (Tencent's limit).
 const GROUP_PAGE: i64 = 20;
 /// Slack on `MaxTime` for a server clock slightly ahead of ours.
@@ -51,12 +52,18 @@ enum Target {
     },
 }
 
-pub fn c2c(ctx: &Ctx, params: &Params, cb: ResultCallback, extra: Option<Value>) {
-    let parsed = (|| -> Result<(Target, i64)> {
-        let peer = args::req_nonempty_str(params, "userID")?.to_owned();
-        let count = args::req_int(params, "count", 1, MAX_COUNT)?;
-        let last = last_msg_id(params)?;
-        let max_time = match &last {
+#[derive(Deserialize)]
+pub(crate) struct C2cParams {
+    #[serde(rename = "userID")]
+    user_id: Id,
+    count: Count,
+    #[serde(rename = "lastMsgID", default, deserialize_with = "nonempty")]
+    last_msg_id: Option<String>,
+}
+
+pub(crate) fn c2c(ctx: &Ctx, v: &Value, reply: Reply) {
+    let parsed = params::parse("", v).map(|p: C2cParams| {
+        let max_time = match &p.last_msg_id {
             // Tencent pages with MaxTime = the last message's time and its MsgKey.
             Some(key) => ctx
                 .registry
@@ -65,35 +72,38 @@ pub fn c2c(ctx: &Ctx, params: &Params, cb: ResultCallback, extra: Option<Value>)
                 .unwrap_or_else(|| now_secs() + CLOCK_SLACK_SECS),
             None => now_secs() + CLOCK_SLACK_SECS,
         };
-        Ok((
-            Target::C2c {
-                peer,
-                last_key: last,
-                max_time,
-            },
-            count,
-        ))
-    })();
-    submit(ctx, parsed, cb, extra);
-}
-
-pub fn group(ctx: &Ctx, params: &Params, cb: ResultCallback, extra: Option<Value>) {
-    let parsed = (|| -> Result<(Target, i64)> {
-        let group = args::req_nonempty_str(params, "groupID")?.to_owned();
-        let count = args::req_int(params, "count", 1, MAX_COUNT)?;
-        let below_seq = match last_msg_id(params)? {
-            None => None,
-            Some(id) => Some(group_seq(&ctx.registry, &id)?),
+        let target = Target::C2c {
+            peer: p.user_id.0,
+            last_key: p.last_msg_id,
+            max_time,
         };
-        Ok((Target::Group { group, below_seq }, count))
-    })();
-    submit(ctx, parsed, cb, extra);
+        (target, p.count.0)
+    });
+    submit(ctx, parsed, reply);
 }
 
-fn last_msg_id(params: &Params) -> Result<Option<String>> {
-    Ok(args::opt_str(params, "lastMsgID")?
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned))
+#[derive(Deserialize)]
+pub(crate) struct GroupParams {
+    #[serde(rename = "groupID")]
+    group_id: Id,
+    count: Count,
+    #[serde(rename = "lastMsgID", default, deserialize_with = "nonempty")]
+    last_msg_id: Option<String>,
+}
+
+pub(crate) fn group(ctx: &Ctx, v: &Value, reply: Reply) {
+    let parsed = params::parse("", v).and_then(|p: GroupParams| {
+        let below_seq = match &p.last_msg_id {
+            None => None,
+            Some(id) => Some(group_seq(&ctx.registry, id)?),
+        };
+        let target = Target::Group {
+            group: p.group_id.0,
+            below_seq,
+        };
+        Ok((target, p.count.0))
+    });
+    submit(ctx, parsed, reply);
 }
 
 /// The group seq of `lastMsgID`: from the registry, or from the msgID's `{seq}_{random}_{time}`.
@@ -107,10 +117,11 @@ fn group_seq(registry: &Registry, id: &str) -> Result<u64> {
         })
 }
 
-fn submit(ctx: &Ctx, parsed: Result<(Target, i64)>, cb: ResultCallback, extra: Option<Value>) {
+fn submit(ctx: &Ctx, parsed: Result<(Target, i64)>, reply: Reply) {
     match parsed {
-        Err(e) => fail_async(ctx, cb, &e, &Value::Null, extra.as_ref()),
+        Err(e) => reply.fail(ctx, &e, &Value::Null),
         Ok((target, count)) => {
+            let Reply { cb, extra } = reply;
             let id = request_id();
             let task = HistoryTask {
                 target,

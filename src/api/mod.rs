@@ -1,38 +1,63 @@
-//! The method table of `v2im_call`: JSON params -> typed requests -> results.
+//! `v2im_call`'s methods: JSON params -> typed requests -> results. The table of methods is
+//! `methods.rs`; each method's code is in the file named after it.
 //!
 //! Local methods (`createXxxMessage`, `findMessages`, `setLocalCustomData`) complete on the
 //! calling thread before `call` returns. Network methods (`sendMessage`, the two history
 //! methods, `cancelSendMessage`) always complete on the callback thread, even when they fail
 //! before anything is sent, so a caller never sees both kinds of delivery for one method.
 
-pub mod cancel;
-pub mod create;
-pub mod history;
-pub mod local;
-pub mod resume;
-pub mod send;
-pub mod send_params;
+mod cancel;
+mod create;
+mod data;
+mod history;
+mod local;
+pub(crate) mod methods;
+pub(crate) mod resume;
+mod send;
+mod send_params;
+
+#[cfg(test)]
+mod tests;
+
+pub(crate) use data::LocalData;
 
 use crate::callback::ResultCallback;
 use crate::codes;
 use crate::dispatch::Dispatcher;
+use crate::params;
 use crate::registry::Registry;
 use crate::result;
 use crate::sender::Sender;
 use crate::store::{Put, Store};
-use create::LocalData;
-use serde_json::{Map, Value};
+use methods::{Keeps, Local, Run};
+use serde_json::Value;
 use std::sync::Arc;
 
 /// Everything a method needs: the client's user, its messages, its callback thread, its sender,
 /// its store, its media uploader.
-pub struct Ctx {
+pub(crate) struct Ctx {
     pub self_user: String,
     pub registry: Arc<Registry>,
     pub dispatch: Arc<Dispatcher>,
     pub sender: Sender,
     pub store: Arc<Store>,
     pub uploader: Arc<crate::upload::Uploader>,
+}
+
+/// Where a network method's result goes: the caller's callback, with the params' `@extra`.
+pub(crate) struct Reply {
+    pub cb: ResultCallback,
+    pub extra: Option<Value>,
+}
+
+impl Reply {
+    /// A failure found before a request was queued (still on the callback thread).
+    fn fail<T: serde::Serialize + ?Sized>(self, ctx: &Ctx, err: &codes::Error, data: &T) {
+        if self.cb.is_some() {
+            let json = result::failure(err, data, self.extra.as_ref());
+            ctx.dispatch.complete(self.cb, err.code, json);
+        }
+    }
 }
 
 /// Params naming one stored message, and lists of them.
@@ -42,7 +67,7 @@ const ID_LIST_KEYS: &[&str] = &["messageIDList", "msgIDList"];
 /// Brings messages of earlier runs that `params` names from the store into the registry, so
 /// every method (find, resend, forward, local data, cancel) sees them. Only with a `dataDir`:
 /// in memory, the store holds nothing the registry lacks.
-fn fault_in(ctx: &Ctx, params: &Map<String, Value>) {
+fn fault_in(ctx: &Ctx, params: &Value) {
     if !ctx.store.is_durable() {
         return;
     }
@@ -65,19 +90,13 @@ fn fault_in(ctx: &Ctx, params: &Map<String, Value>) {
     }
 }
 
-/// Stores what a local method changed: created messages (no wait: only an accepted send is
-/// owed durability) and `localCustomData` (committed before the callback with a `dataDir`).
-fn store_local(
-    ctx: &Ctx,
-    method: &str,
-    params: &Map<String, Value>,
-    outcome: codes::Result<LocalData>,
-) -> codes::Result<LocalData> {
-    match (&outcome, method) {
-        (Ok(LocalData::Created(m) | LocalData::Message(m)), _) if method.starts_with("create") => {
+/// Stores what a local method changed (see [`Keeps`]).
+fn keep(ctx: &Ctx, keeps: Keeps, params: &Value, data: &LocalData) -> codes::Result<()> {
+    match (keeps, data) {
+        (Keeps::Created, LocalData::Created(m) | LocalData::Message(m)) => {
             ctx.store.put_nowait(m.clone(), Put::State, None);
         }
-        (Ok(_), "setLocalCustomData") => {
+        (Keeps::Changed, _) => {
             let id = params.get("msgID").and_then(Value::as_str).unwrap_or("");
             if let Some(m) = ctx.registry.get_shared(id) {
                 ctx.store.put(m, Put::State, None)?;
@@ -85,59 +104,53 @@ fn store_local(
         }
         _ => {}
     }
-    outcome
-}
-
-/// The params key echoed unchanged into the result (rule 1).
-pub const EXTRA_KEY: &str = "@extra";
-
-/// Runs `method`. `Err(code)` only for an unknown method: then nothing ran and `cb` is dropped
-/// without being called. Otherwise `cb` runs exactly once, now (local methods) or on the
-/// callback thread (network methods).
-pub fn call(
-    ctx: &Ctx,
-    method: &str,
-    params: &Map<String, Value>,
-    cb: ResultCallback,
-) -> Result<(), i32> {
-    let extra = params.get(EXTRA_KEY);
-    fault_in(ctx, params);
-    let local = create::call_create(method, params, &ctx.registry, &ctx.self_user)
-        .or_else(|| local::call_local(method, params, &ctx.registry))
-        .map(|outcome| store_local(ctx, method, params, outcome));
-    if let Some(outcome) = local {
-        if cb.is_some() {
-            let json = match &outcome {
-                Ok(data) => result::envelope(codes::OK, "", data, extra),
-                Err(e) => result::failure(e, &Value::Null, extra),
-            };
-            let code = outcome.as_ref().map_or_else(|e| e.code, |_| codes::OK);
-            ctx.dispatch.complete_now(cb, code, &json);
-        }
-        return Ok(());
-    }
-    let extra = extra.cloned();
-    match method {
-        "sendMessage" => send::send_message(ctx, params, cb, extra),
-        "getC2CHistoryMessageList" => history::c2c(ctx, params, cb, extra),
-        "getGroupHistoryMessageList" => history::group(ctx, params, cb, extra),
-        "cancelSendMessage" => cancel::cancel(ctx, params, cb, extra),
-        _ => return Err(codes::V2IM_ERR_UNKNOWN_METHOD),
-    }
     Ok(())
 }
 
-/// Posts a failure that happened before a network request was queued (rule 3: still on the
-/// callback thread).
-fn fail_async<T: serde::Serialize + ?Sized>(
+/// The params key echoed unchanged into the result.
+pub(crate) const EXTRA_KEY: &str = "@extra";
+
+/// Runs `method` with `params` (a JSON object). `Err(code)` only for an unknown method: then
+/// nothing ran and `cb` is dropped without being called. Otherwise `cb` runs exactly once, now
+/// (local methods) or on the callback thread (network methods).
+pub(crate) fn call(
     ctx: &Ctx,
+    method: &str,
+    mut params: Value,
     cb: ResultCallback,
-    err: &codes::Error,
-    data: &T,
-    extra: Option<&Value>,
-) {
-    if cb.is_some() {
-        ctx.dispatch
-            .complete(cb, err.code, result::failure(err, data, extra));
+) -> Result<(), i32> {
+    let m = methods::find(method).ok_or(codes::V2IM_ERR_UNKNOWN_METHOD)?;
+    let extra = params.as_object_mut().and_then(|p| p.remove(EXTRA_KEY));
+    let known = params::refuse_unknown_keys("", &params, (m.keys)());
+    if known.is_ok() {
+        fault_in(ctx, &params);
     }
+    match m.run {
+        Run::Local(run) => {
+            let local = Local {
+                registry: &ctx.registry,
+                self_user: &ctx.self_user,
+            };
+            let outcome = known.and_then(|()| run(local, &params)).and_then(|data| {
+                keep(ctx, m.keeps, &params, &data)?;
+                Ok(data)
+            });
+            if cb.is_some() {
+                let json = match &outcome {
+                    Ok(data) => result::envelope(codes::OK, "", data, extra.as_ref()),
+                    Err(e) => result::failure(e, &Value::Null, extra.as_ref()),
+                };
+                let code = outcome.as_ref().map_or_else(|e| e.code, |_| codes::OK);
+                ctx.dispatch.complete_now(cb, code, &json);
+            }
+        }
+        Run::Network(run) => {
+            let reply = Reply { cb, extra };
+            match known {
+                Ok(()) => run(ctx, &params, reply),
+                Err(e) => reply.fail(ctx, &e, &Value::Null),
+            }
+        }
+    }
+    Ok(())
 }

@@ -12,8 +12,8 @@
 //! before `sendMessage` returns, its outcome before its events and callback run. A send whose
 //! process died in between is resumed by the next client on the same `dataDir` (`resume`).
 
-use super::send_params::{prepare_send_shared, SendParams};
-use super::{fail_async, Ctx};
+use super::send_params::{prepare_send, SendParams};
+use super::{Ctx, Reply};
 use crate::callback::ResultCallback;
 use crate::codes::{self, Error};
 use crate::dispatch::Dispatcher;
@@ -31,14 +31,11 @@ use v2im_wire::c2c::SendMsgResponse;
 use v2im_wire::group::SendGroupMsgResponse;
 use v2im_wire::url::paths;
 
-pub fn send_message(
-    ctx: &Ctx,
-    params: &serde_json::Map<String, Value>,
-    cb: ResultCallback,
-    extra: Option<Value>,
-) {
-    let prepared = SendParams::parse(params)
-        .and_then(|p| prepare_send_shared(&ctx.registry, &p, &ctx.self_user));
+pub(crate) use super::send_params::param_keys;
+
+pub(crate) fn send_message(ctx: &Ctx, params: &Value, reply: Reply) {
+    let prepared =
+        SendParams::parse(params).and_then(|p| prepare_send(&ctx.registry, &p, &ctx.self_user));
     let msg = match prepared {
         Ok(m) => m,
         Err(e) => {
@@ -48,7 +45,7 @@ pub fn send_message(
                 ctx.store
                     .put_nowait(m.clone(), Put::State, Some((e.code, &e.desc)));
             }
-            fail_async(ctx, cb, &e, &data.as_deref(), extra.as_ref());
+            reply.fail(ctx, &e, &data.as_deref());
             return;
         }
     };
@@ -56,14 +53,14 @@ pub fn send_message(
     if let Err(e) = ctx.store.put(msg.clone(), Put::Accepted, None) {
         let fail = |m: &mut Message| m.status = MessageStatus::SendFail;
         let data = ctx.registry.update_shared(&msg.id, fail).map(|(_, m)| m);
-        fail_async(ctx, cb, &e, &data.as_deref(), extra.as_ref());
+        reply.fail(ctx, &e, &data.as_deref());
         return;
     }
     status_event(&ctx.dispatch, &msg, codes::OK, "");
     let task = SendTask {
         msg,
-        cb: Some(cb),
-        extra,
+        cb: Some(reply.cb),
+        extra: reply.extra,
         registry: ctx.registry.clone(),
         dispatch: ctx.dispatch.clone(),
         store: ctx.store.clone(),
@@ -155,7 +152,7 @@ impl SendTask {
     pub(super) fn submit(self, ctx: &Ctx) {
         let id = self.msg.id.clone();
         let conv = conversation(&self.msg);
-        let rank = usize::from(self.msg.priority.rank());
+        let rank = usize::from(self.msg.options.priority.rank());
         ctx.sender.submit(id, &conv, rank, Box::new(self));
     }
 

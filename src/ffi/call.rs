@@ -4,22 +4,26 @@ use super::checks::{boundary, json_object, read_str};
 use super::types::{v2im_callback, v2im_client};
 use crate::callback::{ResultCallback, UserData};
 use crate::codes;
-use serde_json::Map;
+use serde_json::{Map, Value};
 use std::ffi::{c_char, c_void};
 
 /// Runs `method` with `params_json`, a JSON object; its result arrives through `cb` as
 /// `{"code": int, "desc": string, "data": ..., "@extra": ...}`, where `"@extra"` is the params'
 /// `"@extra"` value echoed unchanged (present only when given).
 ///
-/// Methods (V2TIM's names and parameters, see the README):
+/// Methods (V2TIM's names and parameters, see the README's method table):
 /// - local — `createTextMessage`, `createCustomMessage`, `createLocationMessage`,
 ///   `createFaceMessage`, `createTextAtMessage`, `createAtSignedGroupMessage`,
 ///   `createTargetedGroupMessage`, `createForwardMessage`, `createMergerMessage`,
-///   `findMessages`, `setLocalCustomData`: `cb` runs on the calling thread before this function
-///   returns;
+///   `createImageMessage`, `createSoundMessage`, `createVideoMessage`, `createFileMessage`,
+///   `findMessages`, `setLocalCustomData`. Their callback runs on the calling thread before this
+///   function returns.
 /// - network — `sendMessage`, `getC2CHistoryMessageList`, `getGroupHistoryMessageList`,
-///   `cancelSendMessage`: `cb` runs on the client's callback thread, never on the calling
-///   thread, even for a failure found before anything was sent.
+///   `cancelSendMessage`. Their callback runs on the client's callback thread, never on the
+///   calling thread, even for a failure found before anything was sent.
+///
+/// A key the method does not take is refused (6017 through `cb`, naming the key and the
+/// closest known one), so that a misspelt option never passes silently.
 ///
 /// Returns 0 when the request was taken: then `cb` (if not NULL) is called exactly once —
 /// success, failure, or V2IM_ERR_SHUTTING_DOWN if the client is freed first. Every problem
@@ -64,15 +68,12 @@ pub unsafe extern "C" fn v2im_call(
         // SAFETY: NULL or NUL-terminated, borrowed for this call.
         let method = unsafe { read_str(method, codes::ERR_INVALID_PARAMETERS) }?;
         let params = if params_json.is_null() {
-            Map::new()
+            Value::Object(Map::new())
         } else {
             // SAFETY: as above.
             json_object(unsafe { read_str(params_json, codes::ERR_INVALID_JSON) }?)?
         };
-        c.client.call(
-            method,
-            &params,
-            ResultCallback::new(cb, UserData(user_data)),
-        )
+        c.client
+            .call(method, params, ResultCallback::new(cb, UserData(user_data)))
     })
 }

@@ -3,7 +3,7 @@
 use super::types::v2im_client;
 use super::MAX_JSON_BYTES;
 use crate::codes;
-use serde_json::{Map, Value};
+use serde_json::Value;
 use std::ffi::{c_char, CStr};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
@@ -40,9 +40,9 @@ pub unsafe fn read_str<'a>(p: *const c_char, not_utf8: i32) -> Result<&'a str, i
 }
 
 /// The top-level JSON object of `text`; anything else (bad JSON, an array, a number) → 6027.
-pub fn json_object(text: &str) -> Result<Map<String, Value>, i32> {
+pub(super) fn json_object(text: &str) -> Result<Value, i32> {
     match serde_json::from_str::<Value>(text) {
-        Ok(Value::Object(m)) => Ok(m),
+        Ok(v @ Value::Object(_)) => Ok(v),
         _ => Err(codes::ERR_INVALID_JSON),
     }
 }

@@ -87,12 +87,14 @@ pub unsafe extern "C" fn v2im_client_new(
         }
         // SAFETY: NULL or a NUL-terminated string borrowed for this call (documented above).
         let text = unsafe { read_str(config_json, codes::ERR_INVALID_JSON) }?;
-        let map = json_object(text)?;
-        let extra = map.get(crate::api::EXTRA_KEY);
+        let mut config = json_object(text)?;
+        let extra = config
+            .as_object_mut()
+            .and_then(|c| c.remove(crate::api::EXTRA_KEY));
         let cb = ResultCallback::new(cb, UserData(user_data));
-        match Config::parse(&map).and_then(Client::start) {
+        match Config::parse(&config).and_then(Client::start) {
             Err(e) => {
-                let json = result::failure(&e, &serde_json::Value::Null, extra);
+                let json = result::failure(&e, &serde_json::Value::Null, extra.as_ref());
                 cb.run(e.code, json.as_cstr());
                 Err(e.code)
             }
@@ -104,7 +106,7 @@ pub unsafe extern "C" fn v2im_client_new(
                     "sdkAppID": cfg.sdk_app_id,
                     "serverUrl": cfg.server_url,
                 });
-                let json = result::envelope(codes::OK, "", &data, extra);
+                let json = result::envelope(codes::OK, "", &data, extra.as_ref());
                 let ptr = Box::into_raw(Box::new(v2im_client { client }));
                 // SAFETY: checked non-NULL above; the caller provides writable storage.
                 unsafe { *out_client = ptr };

@@ -1,4 +1,4 @@
-//! The C ABI of DESIGN.md: six functions, JSON in, JSON out. The only module that reads through
+//! The C ABI: six functions, JSON in, JSON out. The only module that reads through
 //! raw pointers. Every export is written out in full (so cbindgen sees it) and runs behind one
 //! panic boundary (`checks::boundary`).
 //!

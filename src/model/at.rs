@@ -1,4 +1,4 @@
-//! The @-all tag and the REST `GroupAtInfo` list (reference §2.4, §5.4).
+//! The @-all tag and the REST `GroupAtInfo` list.
 
 use v2im_wire::group::GroupAtInfo;
 

@@ -1,4 +1,4 @@
-//! Message elements: V2TIM's element objects and their REST `MsgBody` form (reference §2.2, §5.5).
+//! Message elements: V2TIM's element objects and their REST `MsgBody` form.
 //!
 //! Image, sound, video and file elements live in `media`.
 
@@ -145,11 +145,6 @@ impl Elem {
         }
     }
 
-    /// The key of this element in a `V2TimMessage` (`textElem`, ...).
-    pub fn json_key(&self) -> &'static str {
-        elem_key(self.elem_type())
-    }
-
     /// The REST `MsgBody` element.
     pub fn to_wire(&self) -> MsgElement {
         match self {
@@ -192,6 +187,7 @@ impl Elem {
     }
 
     /// From a REST element (merged messages get `isSelf` false; see [`Elem::from_wire_for`]).
+    #[cfg(test)]
     pub fn from_wire(e: &MsgElement) -> Elem {
         Elem::from_wire_for(e, "")
     }
@@ -313,12 +309,11 @@ pub fn elem_key(t: ElemType) -> &'static str {
         ElemType::File => "fileElem",
         ElemType::Location => "locationElem",
         ElemType::Face => "faceElem",
-        ElemType::GroupTips => "groupTipsElem",
         ElemType::Merger => "mergerElem",
     }
 }
 
-/// V2TIM JSON of an element, with its `elemType` (as F8's `elemList` entries carry it).
+/// V2TIM JSON of an element, with its `elemType` (as the `elemList` entries of V2TIM's Flutter SDK 8 carry it).
 impl Serialize for Elem {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         ElemJson {

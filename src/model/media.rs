@@ -1,6 +1,6 @@
 //! Image, sound, video and file elements: V2TIM's `V2TimImageElem`, `V2TimSoundElem`,
-//! `V2TimVideoElem`, `V2TimFileElem` (reference §2.2) and their REST forms `TIMImageElem`,
-//! `TIMSoundElem`, `TIMVideoFileElem`, `TIMFileElem` (§5.5).
+//! `V2TimVideoElem`, `V2TimFileElem` and their REST forms `TIMImageElem`,
+//! `TIMSoundElem`, `TIMVideoFileElem`, `TIMFileElem`.
 //!
 //! A created element knows its local file(s) (`path`, ...) and what the create-time checks read
 //! (size, image format and dimensions). The upload on send fills in UUID and URL(s); only then

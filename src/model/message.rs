@@ -1,8 +1,7 @@
 //! `V2TimMessage`: what the registry keeps per message and what every result shows.
 
 use super::elem::{elem_key, Elem, ElemJson, WireView};
-use super::priority::Priority;
-use super::push::OfflinePushInfo;
+use super::options::SendOptions;
 use super::status::{ElemType, MessageStatus};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::Value;
@@ -24,8 +23,6 @@ pub struct Message {
     pub elems: Vec<Elem>,
     /// `status`.
     pub status: MessageStatus,
-    /// `priority` (V2TIM numbers).
-    pub priority: Priority,
     /// `progress`, 0..=100 (100 for elements without an upload).
     pub progress: i32,
     /// `sender`: the sending userID (`From_Account`).
@@ -47,8 +44,6 @@ pub struct Message {
     pub is_read: bool,
     /// `isPeerRead` (C2C history's `IsPeerRead`).
     pub is_peer_read: bool,
-    /// `cloudCustomData` ↔ REST `CloudCustomData`.
-    pub cloud_custom_data: Option<String>,
     /// Local only: never part of any request.
     pub local_custom_data: Option<String>,
     /// `localCustomInt`: local only.
@@ -60,23 +55,13 @@ pub struct Message {
     /// The target list was made by `sendMessage`'s receiver + groupID (not by
     /// `createTargetedGroupMessage`), so a re-send after a failure may choose another target.
     pub target_from_receiver: bool,
-    /// `needReadReceipt` ↔ `IsNeedReadReceipt` / `NeedReadReceipt`.
-    pub need_read_receipt: bool,
-    /// `isExcludedFromUnreadCount` ↔ `SendMsgControl: NoUnread`.
-    pub is_excluded_from_unread_count: bool,
-    /// `isExcludedFromLastMessage` ↔ `SendMsgControl: NoLastMsg`.
-    pub is_excluded_from_last_message: bool,
-    /// `isSupportMessageExtension` ↔ `SupportMessageExtension`.
-    pub is_support_message_extension: bool,
-    /// `onlineUserOnly` (shown as `isOnlineOnly`) ↔ `MsgLifeTime: 0` / `OnlineOnlyFlag: 1`.
-    pub online_user_only: bool,
-    /// `offlinePushInfo`. Boxed: most messages have none, and inline it would double the size of every message.
-    pub offline_push_info: Option<Box<OfflinePushInfo>>,
+    /// The options of `sendMessage` (priority, online only, push info, ...).
+    pub options: SendOptions,
     /// Made by `createForwardMessage` / `createMergerMessage`; may be sent more than once.
     pub is_forward_message: bool,
     /// The C2C `MsgSeq` v2im sends, chosen at the first send and kept across retries.
     pub wire_seq: u32,
-    /// How many times `prepare_send` accepted this message (0 = created, never sent).
+    /// How many times `sendMessage` accepted this message (0 = created, never sent).
     pub send_count: u32,
 }
 
@@ -97,7 +82,6 @@ impl Message {
             msg_id: None,
             elems,
             status: MessageStatus::Sending,
-            priority: Priority::Default,
             progress: 100,
             sender: sender.to_owned(),
             user_id: None,
@@ -108,18 +92,12 @@ impl Message {
             is_self: true,
             is_read: true,
             is_peer_read: false,
-            cloud_custom_data: None,
             local_custom_data: None,
             local_custom_int: 0,
             group_at_user_list: Vec::new(),
             target_group_member_list: Vec::new(),
             target_from_receiver: false,
-            need_read_receipt: false,
-            is_excluded_from_unread_count: false,
-            is_excluded_from_last_message: false,
-            is_support_message_extension: false,
-            online_user_only: false,
-            offline_push_info: None,
+            options: SendOptions::default(),
             is_forward_message: false,
             wire_seq: 0,
             send_count: 0,
@@ -134,9 +112,10 @@ impl Message {
             .unwrap_or(ElemType::None)
     }
 
-    /// Every key of the seed's returned template (`null` where it does not apply), plus
-    /// `targetGroupMemberList`, `isForwardMessage`, `isOnlineOnly`, `isSupportMessageExtension`
-    /// and `elemList` (every element with its `elemType`, as F8 has it; the merger shown under
+    /// Every key of V2TIM's `V2TimMessage` (`null` where it does not apply; the list is
+    /// `tests/v2tim_message_keys.json`), plus `targetGroupMemberList`, `isForwardMessage`,
+    /// `isOnlineOnly`, `isSupportMessageExtension` and `elemList` (every element with its
+    /// `elemType`, as V2TIM's Flutter SDK 8 has it; the merger shown under
     /// `mergerElem` appears there without its `messageList`). Each `xxxElem` key holds the first
     /// element of that kind.
     ///
@@ -226,7 +205,6 @@ impl Serialize for Message {
         const NULL: Option<&str> = None;
         let e = &self.elems[..];
         let mut m = s.serialize_map(Some(45))?;
-        m.serialize_entry("cloudCustomData", &self.cloud_custom_data)?;
         m.serialize_entry(elem_key(ElemType::Custom), &FirstOf(e, ElemType::Custom))?;
         m.serialize_entry("elemType", &self.elem_type().value())?;
         m.serialize_entry(elem_key(ElemType::Face), &FirstOf(e, ElemType::Face))?;
@@ -238,14 +216,6 @@ impl Serialize for Message {
         m.serialize_entry("groupTipsElem", &NULL)?;
         m.serialize_entry("id", &self.id)?;
         m.serialize_entry(elem_key(ElemType::Image), &FirstOf(e, ElemType::Image))?;
-        m.serialize_entry(
-            "isExcludedFromLastMessage",
-            &self.is_excluded_from_last_message,
-        )?;
-        m.serialize_entry(
-            "isExcludedFromUnreadCount",
-            &self.is_excluded_from_unread_count,
-        )?;
         m.serialize_entry("isPeerRead", &self.is_peer_read)?;
         m.serialize_entry("isRead", &self.is_read)?;
         m.serialize_entry("isSelf", &self.is_self)?;
@@ -259,10 +229,7 @@ impl Serialize for Message {
         m.serialize_entry("messageFromWeb", &NULL)?;
         m.serialize_entry("msgID", &self.msg_id)?;
         m.serialize_entry("nameCard", &NULL)?;
-        m.serialize_entry("needReadReceipt", &self.need_read_receipt)?;
         m.serialize_entry("nickName", &NULL)?;
-        m.serialize_entry("offlinePushInfo", &self.offline_push_info)?;
-        m.serialize_entry("priority", &self.priority.value())?;
         m.serialize_entry("progress", &self.progress)?;
         m.serialize_entry("random", &self.random)?;
         m.serialize_entry("sender", &self.sender)?;
@@ -273,14 +240,10 @@ impl Serialize for Message {
         m.serialize_entry("timestamp", &self.timestamp)?;
         m.serialize_entry("userID", &self.user_id)?;
         m.serialize_entry(elem_key(ElemType::Video), &FirstOf(e, ElemType::Video))?;
-        // Beyond the seed's template.
+        // Beyond V2TIM's returned template.
         m.serialize_entry("targetGroupMemberList", &self.target_group_member_list)?;
         m.serialize_entry("isForwardMessage", &self.is_forward_message)?;
-        m.serialize_entry("isOnlineOnly", &self.online_user_only)?;
-        m.serialize_entry(
-            "isSupportMessageExtension",
-            &self.is_support_message_extension,
-        )?;
+        self.options.serialize_entries(&mut m)?;
         m.serialize_entry("elemList", &ElemList(&self.elems))?;
         m.end()
     }

@@ -1,24 +1,24 @@
-//! The V2TIM message model: messages, elements, enums and offline push info, their V2TIM JSON
-//! (camelCase, V2TIM's enum values) and their REST v4 form.
+//! The V2TIM message model: messages, elements, enums, send options and offline push info, their
+//! V2TIM JSON (camelCase, V2TIM's enum values) and their REST v4 form.
 
-pub mod args;
-pub mod at;
-pub mod elem;
-pub mod media;
-pub mod message;
-pub mod msg_id;
-pub mod priority;
-pub mod push;
+pub(crate) mod at;
+pub(crate) mod elem;
+pub(crate) mod media;
+pub(crate) mod message;
+pub(crate) mod msg_id;
+pub(crate) mod options;
+pub(crate) mod priority;
+pub(crate) mod push;
 mod rest;
-pub mod status;
+pub(crate) mod status;
 
 #[cfg(test)]
 pub(crate) mod tests;
 
-pub use at::AT_ALL_TAG;
-pub use elem::{Elem, MergerElem};
-pub use media::{FileElem, Image, ImageElem, ImageKind, LocalFiles, SoundElem, VideoElem};
-pub use message::Message;
-pub use priority::Priority;
-pub use push::OfflinePushInfo;
-pub use status::{ElemType, MessageStatus};
+pub(crate) use elem::{Elem, MergerElem};
+pub(crate) use media::{FileElem, Image, ImageElem, ImageKind, LocalFiles, SoundElem, VideoElem};
+pub(crate) use message::Message;
+pub(crate) use options::{SendOptions, SendOptionsPatch};
+pub(crate) use priority::Priority;
+pub(crate) use push::OfflinePushInfo;
+pub(crate) use status::MessageStatus;

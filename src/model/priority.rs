@@ -1,7 +1,8 @@
-//! V2TIM message priority and its two REST encodings (reference §2.4).
+//! V2TIM message priority and its two REST encodings.
 
-use crate::codes::{Error, Result};
-use serde_json::Value;
+use serde::de::{self, Deserialize, Deserializer, Visitor};
+use serde::{Serialize, Serializer};
+use std::fmt;
 
 /// V2TIM `MessagePriorityEnum`: DEFAULT 0, HIGH 1, NORMAL 2, LOW 3.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -44,31 +45,20 @@ impl Priority {
         }
     }
 
-    /// A V2TIM number (0..=3) or a name: "HIGH", "high", "V2TIM_PRIORITY_HIGH",
+    /// A V2TIM name: "HIGH", "high", "V2TIM_PRIORITY_HIGH",
     /// "MessagePriorityEnum.V2TIM_PRIORITY_HIGH" (what Dart's `toString()` prints).
-    pub fn parse(v: &Value) -> Result<Priority> {
-        let bad = || {
-            Error::invalid_param(format!(
-                "priority must be 0..3 or one of DEFAULT, HIGH, NORMAL, LOW, got {v}"
-            ))
-        };
-        match v {
-            Value::Number(n) => n.as_i64().and_then(Priority::from_value).ok_or_else(bad),
-            Value::String(s) => {
-                let name = s.rsplit('.').next().unwrap_or(s);
-                let name = name
-                    .strip_prefix("V2TIM_PRIORITY_")
-                    .or_else(|| name.strip_prefix("v2tim_priority_"))
-                    .unwrap_or(name);
-                match name.to_ascii_uppercase().as_str() {
-                    "DEFAULT" => Ok(Priority::Default),
-                    "HIGH" => Ok(Priority::High),
-                    "NORMAL" => Ok(Priority::Normal),
-                    "LOW" => Ok(Priority::Low),
-                    _ => Err(bad()),
-                }
-            }
-            _ => Err(bad()),
+    fn from_name(s: &str) -> Option<Priority> {
+        let name = s.rsplit('.').next().unwrap_or(s);
+        let name = name
+            .strip_prefix("V2TIM_PRIORITY_")
+            .or_else(|| name.strip_prefix("v2tim_priority_"))
+            .unwrap_or(name);
+        match name.to_ascii_uppercase().as_str() {
+            "DEFAULT" => Some(Priority::Default),
+            "HIGH" => Some(Priority::High),
+            "NORMAL" => Some(Priority::Normal),
+            "LOW" => Some(Priority::Low),
+            _ => None,
         }
     }
 
@@ -93,25 +83,66 @@ impl Priority {
     }
 }
 
+/// The V2TIM number.
+impl Serialize for Priority {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_i32(self.value())
+    }
+}
+
+/// A V2TIM number (0..=3) or a name (see [`Priority::from_name`]).
+impl<'de> Deserialize<'de> for Priority {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Priority;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("0..3 or one of DEFAULT, HIGH, NORMAL, LOW")
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Priority, E> {
+                Priority::from_value(v)
+                    .ok_or_else(|| E::invalid_value(de::Unexpected::Signed(v), &self))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Priority, E> {
+                i64::try_from(v)
+                    .ok()
+                    .and_then(Priority::from_value)
+                    .ok_or_else(|| E::invalid_value(de::Unexpected::Unsigned(v), &self))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Priority, E> {
+                Priority::from_name(v)
+                    .ok_or_else(|| E::invalid_value(de::Unexpected::Str(v), &self))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
 
+    fn parse(v: &serde_json::Value) -> crate::codes::Result<Priority> {
+        crate::params::parse("", v)
+    }
+
     #[test]
     fn parses_numbers_and_names() {
-        assert_eq!(Priority::parse(&json!(0)).unwrap(), Priority::Default);
-        assert_eq!(Priority::parse(&json!(3)).unwrap(), Priority::Low);
-        assert_eq!(Priority::parse(&json!("HIGH")).unwrap(), Priority::High);
-        assert_eq!(Priority::parse(&json!("high")).unwrap(), Priority::High);
-        assert_eq!(
-            Priority::parse(&json!("V2TIM_PRIORITY_NORMAL")).unwrap(),
-            Priority::Normal
-        );
-        assert_eq!(
-            Priority::parse(&json!("MessagePriorityEnum.V2TIM_PRIORITY_LOW")).unwrap(),
-            Priority::Low
-        );
+        for (v, want) in [
+            (json!(0), Priority::Default),
+            (json!(3), Priority::Low),
+            (json!("HIGH"), Priority::High),
+            (json!("high"), Priority::High),
+            (json!("V2TIM_PRIORITY_NORMAL"), Priority::Normal),
+            (
+                json!("MessagePriorityEnum.V2TIM_PRIORITY_LOW"),
+                Priority::Low,
+            ),
+        ] {
+            assert_eq!(parse(&v).unwrap(), want, "{v}");
+            assert_eq!(serde_json::to_value(want).unwrap(), json!(want.value()));
+        }
         for bad in [
             json!(4),
             json!(-1),
@@ -120,7 +151,7 @@ mod tests {
             json!(true),
             json!([]),
         ] {
-            assert_eq!(Priority::parse(&bad).unwrap_err().code, 6017, "{bad}");
+            assert_eq!(parse(&bad).unwrap_err().code, 6017, "{bad}");
         }
     }
 

@@ -1,71 +1,52 @@
-//! V2TIM `OfflinePushInfo` and its REST form (reference §2.3, §5.6, §5.12).
+//! V2TIM `OfflinePushInfo` and its REST form.
 
-use super::args::{self, Params};
-use crate::codes::{Error, Result};
+use crate::params::{null_as_default, Int};
 use serde::ser::{Serialize, SerializeMap, Serializer};
+use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 use v2im_wire::push as wire;
 
-/// What an offline push shows: V2TIM's fields, camelCase in JSON.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct OfflinePushInfo {
+/// What an offline push shows: V2TIM's fields, camelCase in JSON. Only the fields REST v4
+/// carries are taken; any other key (V2TIM's vendor options included) is refused rather than
+/// silently not pushed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "camelCase")]
+pub(crate) struct OfflinePushInfo {
     /// `title` ↔ `Title`.
+    #[serde(deserialize_with = "null_as_default")]
     pub title: String,
     /// `desc` ↔ `Desc` (overrides the elements' push text).
+    #[serde(deserialize_with = "null_as_default")]
     pub desc: String,
     /// `ext` ↔ `Ext`.
+    #[serde(deserialize_with = "null_as_default")]
     pub ext: String,
     /// `disablePush` ↔ `PushFlag: 1`.
+    #[serde(deserialize_with = "null_as_default")]
     pub disable_push: bool,
     /// `iOSSound` ↔ `ApnsInfo.Sound`.
+    #[serde(rename = "iOSSound", deserialize_with = "null_as_default")]
     pub ios_sound: String,
     /// `ignoreIOSBadge` ↔ `ApnsInfo.BadgeMode: 1`.
+    #[serde(rename = "ignoreIOSBadge", deserialize_with = "null_as_default")]
     pub ignore_ios_badge: bool,
     /// `androidSound` ↔ `AndroidInfo.Sound`.
+    #[serde(deserialize_with = "null_as_default")]
     pub android_sound: String,
     /// `androidOPPOChannelID` ↔ `AndroidInfo.OPPOChannelID`.
+    #[serde(rename = "androidOPPOChannelID", deserialize_with = "null_as_default")]
     pub android_oppo_channel_id: String,
     /// `androidVIVOClassification` ↔ `AndroidInfo.VIVOClassification`: 0 operational, 1 system; `None` = not given (V2TIM's default 1 is shown, nothing is sent).
+    #[serde(rename = "androidVIVOClassification", deserialize_with = "vivo")]
     pub android_vivo_classification: Option<i64>,
 }
 
-impl OfflinePushInfo {
-    /// From the `offlinePushInfo` object of `sendMessage`. Unknown keys (V2TIM has many more
-    /// vendor options) are ignored; known keys are type-checked.
-    pub fn parse(o: &Params) -> Result<OfflinePushInfo> {
-        let s = |k: &str| -> Result<String> {
-            Ok(args::opt_str(o, k)
-                .map_err(|e| Error::invalid_param(format!("offlinePushInfo.{}", e.desc)))?
-                .unwrap_or_default()
-                .to_owned())
-        };
-        let b = |k: &str| -> Result<bool> {
-            Ok(args::opt_bool(o, k)
-                .map_err(|e| Error::invalid_param(format!("offlinePushInfo.{}", e.desc)))?
-                .unwrap_or(false))
-        };
-        let vivo = match o.get("androidVIVOClassification") {
-            None | Some(Value::Null) => None,
-            Some(v) => Some(args::int_value(
-                v,
-                "offlinePushInfo.androidVIVOClassification",
-                0,
-                1,
-            )?),
-        };
-        Ok(OfflinePushInfo {
-            title: s("title")?,
-            desc: s("desc")?,
-            ext: s("ext")?,
-            disable_push: b("disablePush")?,
-            ios_sound: s("iOSSound")?,
-            ignore_ios_badge: b("ignoreIOSBadge")?,
-            android_sound: s("androidSound")?,
-            android_oppo_channel_id: s("androidOPPOChannelID")?,
-            android_vivo_classification: vivo,
-        })
-    }
+/// `androidVIVOClassification`: 0 (operational) or 1 (system).
+fn vivo<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    Ok(Option::<Int<0, 1>>::deserialize(d)?.map(|i| i.0))
+}
 
+impl OfflinePushInfo {
     /// The V2TIM JSON object.
     pub fn to_json(&self) -> Value {
         serde_json::to_value(self).unwrap_or(Value::Null)
@@ -118,7 +99,7 @@ impl OfflinePushInfo {
 }
 
 impl Serialize for OfflinePushInfo {
-    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(Some(9))?;
         m.serialize_entry("title", &self.title)?;
         m.serialize_entry("desc", &self.desc)?;
@@ -141,17 +122,16 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    fn parse(v: Value) -> crate::codes::Result<OfflinePushInfo> {
+        crate::params::parse("offlinePushInfo", &v)
+    }
+
     fn full() -> OfflinePushInfo {
-        OfflinePushInfo::parse(
-            json!({
-                "title": "T", "desc": "D", "ext": "{\"k\":1}", "disablePush": true,
-                "iOSSound": "ding.caf", "ignoreIOSBadge": true, "androidSound": "ding",
-                "androidOPPOChannelID": "oppo", "androidVIVOClassification": 0,
-                "vendorParams": "ignored"
-            })
-            .as_object()
-            .unwrap(),
-        )
+        parse(json!({
+            "title": "T", "desc": "D", "ext": "{\"k\":1}", "disablePush": true,
+            "iOSSound": "ding.caf", "ignoreIOSBadge": true, "androidSound": "ding",
+            "androidOPPOChannelID": "oppo", "androidVIVOClassification": 0
+        }))
         .unwrap()
     }
 
@@ -167,6 +147,13 @@ mod tests {
             })
         );
         assert_eq!(OfflinePushInfo::from_wire(&full().to_wire()), full());
+    }
+
+    #[test]
+    fn null_is_not_given() {
+        let all_null = parse(json!({"title": null, "disablePush": null,
+                                    "androidVIVOClassification": null}));
+        assert_eq!(all_null.unwrap(), OfflinePushInfo::default());
     }
 
     #[test]
@@ -200,14 +187,19 @@ mod tests {
     #[test]
     fn bad_types_name_the_field() {
         for (bad, field) in [
-            (json!({"title": 1}), "offlinePushInfo.title"),
-            (json!({"disablePush": "yes"}), "offlinePushInfo.disablePush"),
+            (json!({"title": 1}), "offlinePushInfo: title"),
+            (
+                json!({"disablePush": "yes"}),
+                "offlinePushInfo: disablePush",
+            ),
             (
                 json!({"androidVIVOClassification": 7}),
                 "androidVIVOClassification",
             ),
+            (json!({"vendorParams": "x"}), "unknown key \"vendorParams\""),
+            (json!({"iosSound": "x"}), "did you mean \"iOSSound\""),
         ] {
-            let e = OfflinePushInfo::parse(bad.as_object().unwrap()).unwrap_err();
+            let e = parse(bad).unwrap_err();
             assert_eq!(e.code, 6017);
             assert!(e.desc.contains(field), "{}", e.desc);
         }

@@ -1,4 +1,5 @@
-//! A message on the wire: REST send bodies (reference §5.12), the send answers, and history items
+//! A message on the wire: REST send bodies (each `sendMessage` option mapped to its REST field), the
+//! send answers, and history items
 //! read back into messages.
 
 use super::at;
@@ -28,17 +29,20 @@ impl Message {
 
     fn send_msg_control(&self) -> Option<Vec<String>> {
         let mut c = Vec::new();
-        if self.is_excluded_from_unread_count {
+        if self.options.is_excluded_from_unread_count {
             c.push(NO_UNREAD.to_owned());
         }
-        if self.is_excluded_from_last_message {
+        if self.options.is_excluded_from_last_message {
             c.push(NO_LAST_MSG.to_owned());
         }
         (!c.is_empty()).then_some(c)
     }
 
     fn cloud_data_for_wire(&self) -> Option<String> {
-        self.cloud_custom_data.clone().filter(|s| !s.is_empty())
+        self.options
+            .cloud_custom_data
+            .clone()
+            .filter(|s| !s.is_empty())
     }
 
     /// `openim/sendmsg` body. `local_custom_data` is never part of it.
@@ -47,19 +51,20 @@ impl Message {
             sync_other_machine: Some(SYNC_TO_SENDER),
             from_account: Some(self.sender.clone()),
             to_account: self.user_id.clone().unwrap_or_default(),
-            msg_life_time: self.online_user_only.then_some(0),
+            msg_life_time: self.options.online_user_only.then_some(0),
             msg_seq: Some(self.wire_seq),
             msg_random: self.random,
             msg_body: self.body(),
             cloud_custom_data: self.cloud_data_for_wire(),
-            support_message_extension: self.is_support_message_extension.then_some(1),
+            support_message_extension: self.options.is_support_message_extension.then_some(1),
             offline_push_info: self
+                .options
                 .offline_push_info
                 .as_deref()
                 .map(OfflinePushInfo::to_wire),
             send_msg_control: self.send_msg_control(),
             forbid_callback_control: None,
-            is_need_read_receipt: self.need_read_receipt.then_some(1),
+            is_need_read_receipt: self.options.need_read_receipt.then_some(1),
         }
     }
 
@@ -68,30 +73,31 @@ impl Message {
         SendGroupMsgRequest {
             group_id: self.group_id.clone().unwrap_or_default(),
             random: self.random,
-            msg_priority: self.priority.rest_name().map(str::to_owned),
+            msg_priority: self.options.priority.rest_name().map(str::to_owned),
             msg_body: self.body(),
             from_account: Some(self.sender.clone()),
             offline_push_info: self
+                .options
                 .offline_push_info
                 .as_deref()
                 .map(OfflinePushInfo::to_wire),
             forbid_callback_control: None,
-            online_only_flag: self.online_user_only.then_some(1),
+            online_only_flag: self.options.online_user_only.then_some(1),
             // Tencent refuses SendMsgControl together with OnlineOnlyFlag; an online-only message
             // is stored nowhere, so it counts as neither unread nor last message anyway.
-            send_msg_control: if self.online_user_only {
+            send_msg_control: if self.options.online_user_only {
                 None
             } else {
                 self.send_msg_control()
             },
             cloud_custom_data: self.cloud_data_for_wire(),
-            support_message_extension: self.is_support_message_extension.then_some(1),
+            support_message_extension: self.options.is_support_message_extension.then_some(1),
             to_account: (!self.target_group_member_list.is_empty())
                 .then(|| self.target_group_member_list.clone()),
             topic_id: None,
             group_at_info: (!self.group_at_user_list.is_empty())
                 .then(|| at::to_wire(&self.group_at_user_list)),
-            need_read_receipt: self.need_read_receipt.then_some(1),
+            need_read_receipt: self.options.need_read_receipt.then_some(1),
         }
     }
 
@@ -127,7 +133,7 @@ impl Message {
         m.status = MessageStatus::SendSucc;
         m.is_self = sender == self_user;
         m.is_read = true;
-        m.priority = Priority::Normal;
+        m.options.priority = Priority::Normal;
         m
     }
 
@@ -158,11 +164,11 @@ impl Message {
         if item.msg_flag_bits & MSG_FLAG_RECALLED != 0 {
             m.status = MessageStatus::LocalRevoked;
         }
-        m.cloud_custom_data =
+        m.options.cloud_custom_data =
             (!item.cloud_custom_data.is_empty()).then(|| item.cloud_custom_data.clone());
-        m.is_support_message_extension = item.support_message_extension == Some(1);
-        m.need_read_receipt = item.is_need_read_receipt == Some(1);
-        m.offline_push_info = item
+        m.options.is_support_message_extension = item.support_message_extension == Some(1);
+        m.options.need_read_receipt = item.is_need_read_receipt == Some(1);
+        m.options.offline_push_info = item
             .offline_push_info
             .as_ref()
             .map(|p| Box::new(OfflinePushInfo::from_wire(p)));
@@ -187,17 +193,17 @@ impl Message {
         m.timestamp = item.msg_time_stamp;
         m.seq = Some(item.msg_seq.to_string());
         m.random = item.msg_random;
-        m.priority = Priority::from_rest_history(item.msg_priority);
+        m.options.priority = Priority::from_rest_history(item.msg_priority);
         m.status = match item.is_place_msg {
             1 => MessageStatus::HasDeleted,
             2 => MessageStatus::LocalRevoked,
             _ => MessageStatus::SendSucc,
         };
-        m.cloud_custom_data =
+        m.options.cloud_custom_data =
             (!item.cloud_custom_data.is_empty()).then(|| item.cloud_custom_data.clone());
-        m.is_support_message_extension = item.support_message_extension == Some(1);
-        m.need_read_receipt = item.need_read_receipt == Some(1);
-        m.offline_push_info = item
+        m.options.is_support_message_extension = item.support_message_extension == Some(1);
+        m.options.need_read_receipt = item.need_read_receipt == Some(1);
+        m.options.offline_push_info = item
             .offline_push_info
             .as_ref()
             .map(|p| Box::new(OfflinePushInfo::from_wire(p)));
@@ -213,8 +219,8 @@ impl Message {
 
     fn apply_send_msg_control(&mut self, control: Option<&[String]>) {
         let has = |w: &str| control.is_some_and(|c| c.iter().any(|x| x == w));
-        self.is_excluded_from_unread_count = has(NO_UNREAD);
-        self.is_excluded_from_last_message = has(NO_LAST_MSG);
+        self.options.is_excluded_from_unread_count = has(NO_UNREAD);
+        self.options.is_excluded_from_last_message = has(NO_LAST_MSG);
     }
 
     /// This message as an item of a `TIMRelayElem` `MsgList`.
@@ -235,7 +241,7 @@ impl Message {
             msg_random: i64::from(self.random),
             msg_time_stamp: self.timestamp,
             msg_body: self.body(),
-            cloud_custom_data: self.cloud_custom_data.clone().unwrap_or_default(),
+            cloud_custom_data: self.options.cloud_custom_data.clone().unwrap_or_default(),
         }
     }
 
@@ -263,7 +269,7 @@ impl Message {
         m.timestamp = r.msg_time_stamp;
         m.seq = Some(seq.to_string());
         m.random = random;
-        m.cloud_custom_data =
+        m.options.cloud_custom_data =
             (!r.cloud_custom_data.is_empty()).then(|| r.cloud_custom_data.clone());
         m
     }

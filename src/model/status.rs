@@ -1,4 +1,4 @@
-//! V2TIM message status and element type numbers (reference §2.4).
+//! V2TIM message status and element type numbers.
 
 /// V2TIM `MessageStatus`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -48,8 +48,6 @@ pub enum ElemType {
     Location = 7,
     /// `faceElem`.
     Face = 8,
-    /// `groupTipsElem` (received only).
-    GroupTips = 9,
     /// `mergerElem`.
     Merger = 10,
 }

@@ -2,62 +2,28 @@
 //! round trips.
 
 use super::*;
+use crate::model::at::AT_ALL_TAG;
 use serde_json::{json, Value};
 use v2im_wire::c2c::{RoamMsg, SendMsgResponse};
 use v2im_wire::group::{GroupMsg, SendGroupMsgResponse};
 use v2im_wire::{Envelope, MsgElement};
 
-/// The seed's returned template, every key.
-pub(crate) const TEMPLATE_KEYS: [&str; 38] = [
-    "cloudCustomData",
-    "customElem",
-    "elemType",
-    "faceElem",
-    "faceUrl",
-    "fileElem",
-    "friendRemark",
-    "groupAtUserList",
-    "groupID",
-    "groupTipsElem",
-    "id",
-    "imageElem",
-    "isExcludedFromLastMessage",
-    "isExcludedFromUnreadCount",
-    "isPeerRead",
-    "isRead",
-    "isSelf",
-    "localCustomData",
-    "localCustomInt",
-    "locationElem",
-    "mergerElem",
-    "messageFromWeb",
-    "msgID",
-    "nameCard",
-    "needReadReceipt",
-    "nickName",
-    "offlinePushInfo",
-    "priority",
-    "progress",
-    "random",
-    "sender",
-    "seq",
-    "soundElem",
-    "status",
-    "textElem",
-    "timestamp",
-    "userID",
-    "videoElem",
-];
+/// Every key of a V2TimMessage in a result, from the list the Rust and Python tests share.
+pub(crate) fn message_keys() -> std::collections::BTreeSet<String> {
+    let list: Value = serde_json::from_str(include_str!("../../tests/v2tim_message_keys.json"))
+        .expect("tests/v2tim_message_keys.json");
+    ["template", "added"]
+        .iter()
+        .flat_map(|k| list[*k].as_array().expect("a list of keys"))
+        .map(|k| k.as_str().expect("a key").to_owned())
+        .collect()
+}
 
-/// Asserts every template key (plus ours) is present; returns the object.
+/// Asserts that `j` is a V2TimMessage with exactly the listed keys.
 pub(crate) fn assert_template(j: &Value) -> &serde_json::Map<String, Value> {
     let o = j.as_object().expect("a V2TimMessage is an object");
-    for k in TEMPLATE_KEYS
-        .iter()
-        .chain(&["targetGroupMemberList", "isForwardMessage"])
-    {
-        assert!(o.contains_key(*k), "missing key {k} in {j}");
-    }
+    let keys: std::collections::BTreeSet<String> = o.keys().cloned().collect();
+    assert_eq!(keys, message_keys(), "keys of {j}");
     o
 }
 
@@ -244,14 +210,14 @@ fn c2c_request_maps_every_option() {
     let mut m = msg(vec![text("hi")]);
     m.user_id = Some("bob".into());
     m.wire_seq = 77;
-    m.online_user_only = true;
-    m.is_excluded_from_unread_count = true;
-    m.is_excluded_from_last_message = true;
-    m.need_read_receipt = true;
-    m.is_support_message_extension = true;
-    m.cloud_custom_data = Some("cloud".into());
+    m.options.online_user_only = true;
+    m.options.is_excluded_from_unread_count = true;
+    m.options.is_excluded_from_last_message = true;
+    m.options.need_read_receipt = true;
+    m.options.is_support_message_extension = true;
+    m.options.cloud_custom_data = Some("cloud".into());
     m.local_custom_data = Some("LOCAL-SECRET".into());
-    m.offline_push_info = Some(Box::new(OfflinePushInfo {
+    m.options.offline_push_info = Some(Box::new(OfflinePushInfo {
         title: "T".into(),
         desc: "D".into(),
         disable_push: true,
@@ -317,14 +283,14 @@ fn plain_requests_carry_no_options() {
 fn group_request_maps_every_option() {
     let mut m = msg(vec![text("hi @all @bob")]);
     m.group_id = Some("g1".into());
-    m.priority = Priority::High;
-    m.need_read_receipt = true;
-    m.is_support_message_extension = true;
-    m.is_excluded_from_unread_count = true;
-    m.cloud_custom_data = Some("cloud".into());
+    m.options.priority = Priority::High;
+    m.options.need_read_receipt = true;
+    m.options.is_support_message_extension = true;
+    m.options.is_excluded_from_unread_count = true;
+    m.options.cloud_custom_data = Some("cloud".into());
     m.local_custom_data = Some("LOCAL-SECRET".into());
     m.group_at_user_list = vec![AT_ALL_TAG.into(), "bob".into()];
-    m.offline_push_info = Some(Box::new(OfflinePushInfo {
+    m.options.offline_push_info = Some(Box::new(OfflinePushInfo {
         ios_sound: "s".into(),
         ..Default::default()
     }));
@@ -346,10 +312,10 @@ fn group_request_maps_every_option() {
         })
     );
     // Online only: OnlineOnlyFlag, and no SendMsgControl (Tencent refuses the combination).
-    m.online_user_only = true;
+    m.options.online_user_only = true;
     m.group_at_user_list.clear();
     m.target_group_member_list = vec!["bob".into(), "carol".into()];
-    m.priority = Priority::Low;
+    m.options.priority = Priority::Low;
     let r = serde_json::to_value(m.to_group_request()).unwrap();
     assert_eq!(r["OnlineOnlyFlag"], 1);
     assert!(r.get("SendMsgControl").is_none());
@@ -363,9 +329,9 @@ fn c2c_history_round_trip_has_the_same_msg_id() {
     let mut m = msg(vec![text("hi")]);
     m.user_id = Some("bob".into());
     m.wire_seq = 42;
-    m.cloud_custom_data = Some("c".into());
-    m.need_read_receipt = true;
-    m.is_excluded_from_last_message = true;
+    m.options.cloud_custom_data = Some("c".into());
+    m.options.need_read_receipt = true;
+    m.options.is_excluded_from_last_message = true;
     let req = m.to_sendmsg_request();
     let time = 1_700_000_000;
     let key = msg_id::group(u64::from(req.msg_seq.unwrap()), req.msg_random, time);
@@ -396,12 +362,14 @@ fn c2c_history_round_trip_has_the_same_msg_id() {
     let mine = Message::from_roam(&item, "alice");
     assert_eq!(mine.msg_id, m.msg_id);
     assert_eq!(mine.elems, m.elems);
-    assert!(mine.is_self && mine.is_peer_read && mine.need_read_receipt);
-    assert!(mine.is_excluded_from_last_message && !mine.is_excluded_from_unread_count);
+    assert!(mine.is_self && mine.is_peer_read && mine.options.need_read_receipt);
+    assert!(
+        mine.options.is_excluded_from_last_message && !mine.options.is_excluded_from_unread_count
+    );
     assert_eq!(mine.user_id.as_deref(), Some("bob"));
     assert_eq!(mine.seq, m.seq);
     assert_eq!(mine.random, m.random);
-    assert_eq!(mine.cloud_custom_data.as_deref(), Some("c"));
+    assert_eq!(mine.options.cloud_custom_data.as_deref(), Some("c"));
     assert_eq!(mine.status, MessageStatus::SendSucc);
     assert_template(&mine.to_json());
     let theirs = Message::from_roam(&item, "bob");
@@ -421,9 +389,9 @@ fn c2c_history_round_trip_has_the_same_msg_id() {
 fn group_history_round_trip_has_the_same_msg_id() {
     let mut m = msg(vec![text("hi")]);
     m.group_id = Some("g".into());
-    m.priority = Priority::High;
+    m.options.priority = Priority::High;
     m.group_at_user_list = vec![AT_ALL_TAG.into(), "bob".into()];
-    m.offline_push_info = Some(Box::new(OfflinePushInfo {
+    m.options.offline_push_info = Some(Box::new(OfflinePushInfo {
         title: "t".into(),
         ignore_ios_badge: true,
         ..Default::default()
@@ -456,9 +424,9 @@ fn group_history_round_trip_has_the_same_msg_id() {
     let back = Message::from_group_msg(&item, "g", "alice");
     assert_eq!(back.msg_id, m.msg_id);
     assert_eq!(back.group_at_user_list, m.group_at_user_list);
-    assert_eq!(back.priority, Priority::High);
-    assert_eq!(back.offline_push_info, m.offline_push_info);
-    assert!(back.is_support_message_extension && back.is_self);
+    assert_eq!(back.options.priority, Priority::High);
+    assert_eq!(back.options.offline_push_info, m.options.offline_push_info);
+    assert!(back.options.is_support_message_extension && back.is_self);
     assert_eq!(back.group_id.as_deref(), Some("g"));
     assert_eq!(back.user_id, None);
     let j = back.to_json();
@@ -500,7 +468,7 @@ fn body_bytes_is_the_rest_json_length() {
 fn json_is_valid_for_hostile_strings() {
     let weird = "\u{0}\u{1f}\"\\\u{2028}🌍\u{fffd}";
     let mut m = msg(vec![text(weird)]);
-    m.cloud_custom_data = Some(weird.into());
+    m.options.cloud_custom_data = Some(weird.into());
     let s = serde_json::to_string(&m).unwrap();
     let back: Value = serde_json::from_str(&s).unwrap();
     assert_eq!(back["textElem"]["text"], weird);

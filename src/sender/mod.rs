@@ -77,7 +77,7 @@ impl Sender {
     pub fn submit(&self, id: String, conv: &str, rank: usize, task: BoxTask) {
         match self.queue.push(id, conv, rank, task) {
             Push::Queued => {}
-            Push::Evicted(_, mut low) => low.abort(
+            Push::Evicted(mut low) => low.abort(
                 codes::V2IM_ERR_QUEUE_FULL,
                 "send queue full: this Low message was evicted by a more important one",
             ),
@@ -96,12 +96,10 @@ impl Sender {
         self.queue.cancel(id)
     }
 
+    /// Requests waiting in the queue.
+    #[cfg(test)]
     pub fn queued(&self) -> usize {
         self.queue.len()
-    }
-
-    pub fn rest(&self) -> &Arc<RestClient> {
-        &self.rest
     }
 
     /// Closes the queue, completes every queued task with `V2IM_ERR_SHUTTING_DOWN`, stops
@@ -169,10 +167,8 @@ mod tests {
 
     fn start_with(threads: usize, poisoned: Arc<AtomicBool>) -> Sender {
         let cfg = Config::parse(
-            serde_json::json!({"sdkAppID": 1, "userID": "u", "userSig": "s",
-                               "serverUrl": "http://127.0.0.1:1", "senderThreads": threads})
-            .as_object()
-            .unwrap(),
+            &serde_json::json!({"sdkAppID": 1, "userID": "u", "userSig": "s",
+                               "serverUrl": "http://127.0.0.1:1", "senderThreads": threads}),
         )
         .unwrap();
         let d = Dispatcher::start(u64::MAX, cfg.log_level).unwrap();

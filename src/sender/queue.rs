@@ -51,8 +51,8 @@ struct State<T> {
 pub enum Push<T> {
     /// Queued.
     Queued,
-    /// Queued, and this queued Low item (id, item) was evicted to make room.
-    Evicted(String, T),
+    /// Queued, and this queued Low item was evicted to make room.
+    Evicted(T),
     /// Not queued: the queue is full (returned to the caller to complete).
     Full(T),
     /// Not queued: the queue is closed (shutting down).
@@ -61,7 +61,6 @@ pub enum Push<T> {
 
 /// An item taken by a worker; `Queue::done(&taken.conv)` must follow once it is finished.
 pub struct Taken<T> {
-    pub id: String,
     pub conv: Arc<str>,
     pub item: T,
 }
@@ -89,12 +88,10 @@ impl<T> Queue<T> {
         }
     }
 
+    /// Items waiting.
+    #[cfg(test)]
     pub fn len(&self) -> usize {
         self.state.lock().len
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
     }
 
     /// Queues `item` of request `id` in conversation `conv` at `rank` (0..RANKS). When full, a
@@ -120,7 +117,7 @@ impl<T> Queue<T> {
         drop(st);
         self.cv.notify_one();
         match evicted {
-            Some(e) => Push::Evicted(e.id, e.item),
+            Some(e) => Push::Evicted(e.item),
             None => Push::Queued,
         }
     }
@@ -134,7 +131,6 @@ impl<T> Queue<T> {
             }
             if let Some(e) = st.pop_ready() {
                 return Some(Taken {
-                    id: e.id,
                     conv: e.conv,
                     item: e.item,
                 });
@@ -298,7 +294,7 @@ mod tests {
             })
             .collect();
         assert_eq!(order, vec![2, 4, 1, 3, 0]);
-        assert!(q.is_empty());
+        assert_eq!(q.len(), 0);
     }
 
     #[test]
@@ -329,11 +325,11 @@ mod tests {
         q.push("n1".into(), "c", 1, 3);
         assert!(matches!(q.push("l3".into(), "d", LOW, 4), Push::Full(4)));
         match q.push("h1".into(), "e", 0, 5) {
-            Push::Evicted(id, 2) => assert_eq!(id, "l2"),
+            Push::Evicted(2) => {}
             _ => panic!("expected eviction of the newest Low"),
         }
         match q.push("h2".into(), "e", 0, 6) {
-            Push::Evicted(id, 1) => assert_eq!(id, "l1"),
+            Push::Evicted(1) => {}
             _ => panic!("expected eviction of l1"),
         }
         assert!(matches!(q.push("h3".into(), "e", 0, 7), Push::Full(7)));
@@ -347,7 +343,7 @@ mod tests {
         q.push("y".into(), "a", 1, 2);
         q.push("z".into(), "a", 1, 3);
         let t = q.pop().unwrap();
-        assert_eq!(t.id, "x");
+        assert_eq!(t.item, 1);
         assert_eq!(q.cancel("x"), None, "in flight");
         assert_eq!(q.cancel("y"), Some(2));
         assert_eq!(q.cancel("y"), None, "already cancelled");
@@ -371,7 +367,7 @@ mod tests {
         let waiter = std::thread::spawn(move || q2.pop().map(|t| t.item));
         std::thread::sleep(std::time::Duration::from_millis(20));
         q.push("x".into(), "a", 2, 1);
-        while !q.is_empty() {
+        while q.len() > 0 {
             std::thread::yield_now();
         }
         // The waiting worker takes x; the next two stay queued ("a" is busy for y).

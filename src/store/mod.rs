@@ -17,7 +17,7 @@
 //! bytes are in the kernel's page cache and reach the file even if the process is killed the
 //! next instant (SIGKILL, abort, OOM kill) — only an OS crash or power loss before the next
 //! checkpoint could lose the last transactions, and even then the database is not corrupted
-//! (WAL frames carry checksums; a torn tail is ignored on recovery). The issue asks for
+//! (WAL frames carry checksums; a torn tail is ignored on recovery). What is promised is
 //! surviving the process dying; an fsync per commit would cost ~1-10 ms on ordinary disks.
 //!
 //! One client at a time per `dataDir`: the connection uses `locking_mode=EXCLUSIVE` and takes
@@ -34,11 +34,10 @@ use crate::model::Message;
 use crate::registry::Registry;
 use parking_lot::Mutex;
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
-pub use record::is_pending;
 use writer::{Op, Write};
 
 /// The database file under `dataDir`.
@@ -58,7 +57,6 @@ pub struct Store {
     /// None once shut down (closing it releases the `dataDir` lock).
     conn: Arc<Mutex<Option<Connection>>>,
     durable: bool,
-    path: Option<PathBuf>,
     thread: Mutex<Option<JoinHandle<()>>>,
     /// The client's messages: queued writes name a message by id and the writer takes its
     /// latest version from here (store -> registry; the registry knows nothing of the store).
@@ -133,7 +131,6 @@ impl Store {
             tx,
             conn,
             durable: path.is_some(),
-            path,
             thread: Mutex::new(Some(thread)),
             registry,
         })
@@ -142,10 +139,6 @@ impl Store {
     /// Whether writes survive the process (a `dataDir` is set).
     pub fn is_durable(&self) -> bool {
         self.durable
-    }
-
-    pub fn path(&self) -> Option<&Path> {
-        self.path.as_deref()
     }
 
     /// Writes the message; with a `dataDir`, returns once the write is committed (its error
@@ -186,6 +179,7 @@ impl Store {
     }
 
     /// Waits until every write queued before this call is committed.
+    #[cfg(test)]
     pub fn flush(&self) {
         let (done, wait) = crossbeam_channel::bounded(1);
         if self.tx.send(Op::Flush(done)).is_ok() {

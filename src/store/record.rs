@@ -5,21 +5,22 @@
 //! show (`wire_seq`, `send_count`, `target_from_receiver`) and stores elements in their REST form,
 //! which every element kind already round-trips through. Media elements also have local files
 //! their REST form does not carry (needed to upload a send resumed after a restart): those are
-//! in `local_files`, one entry per element (absent in rows written before media existed).
+//! in `local_files`, one entry per element (absent in rows written before media existed). The
+//! send options are flattened in under their `sendMessage` names (schema version 2; version 1
+//! rows are rewritten by `schema.rs`).
 
-use crate::model::{Elem, LocalFiles, Message, MessageStatus, OfflinePushInfo, Priority};
+use crate::model::{Elem, LocalFiles, Message, MessageStatus, SendOptions};
 use serde::{Deserialize, Serialize};
 use v2im_wire::MsgElement;
 
 #[derive(Serialize, Deserialize)]
-pub struct Rec {
+pub(crate) struct Rec {
     id: String,
     msg_id: Option<String>,
     body: Vec<MsgElement>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     local_files: Vec<Option<LocalFiles>>,
     status: i32,
-    priority: i32,
     progress: i32,
     sender: String,
     user_id: Option<String>,
@@ -30,24 +31,19 @@ pub struct Rec {
     is_self: bool,
     is_read: bool,
     is_peer_read: bool,
-    cloud_custom_data: Option<String>,
     local_custom_data: Option<String>,
     local_custom_int: i64,
     group_at_user_list: Vec<String>,
     target_group_member_list: Vec<String>,
     target_from_receiver: bool,
-    need_read_receipt: bool,
-    is_excluded_from_unread_count: bool,
-    is_excluded_from_last_message: bool,
-    is_support_message_extension: bool,
-    online_user_only: bool,
-    offline_push_info: Option<v2im_wire::push::OfflinePushInfo>,
+    #[serde(flatten)]
+    options: SendOptions,
     is_forward_message: bool,
     wire_seq: u32,
     send_count: u32,
 }
 
-pub fn status_from_value(v: i32) -> MessageStatus {
+pub(crate) fn status_from_value(v: i32) -> MessageStatus {
     match v {
         2 => MessageStatus::SendSucc,
         3 => MessageStatus::SendFail,
@@ -59,12 +55,12 @@ pub fn status_from_value(v: i32) -> MessageStatus {
 }
 
 /// Accepted by `sendMessage` and without an outcome yet: what a restart must resume.
-pub fn is_pending(m: &Message) -> bool {
+pub(crate) fn is_pending(m: &Message) -> bool {
     m.status == MessageStatus::Sending && m.send_count > 0
 }
 
 impl Rec {
-    pub fn of(m: &Message) -> Rec {
+    pub(crate) fn of(m: &Message) -> Rec {
         Rec {
             id: m.id.clone(),
             msg_id: m.msg_id.clone(),
@@ -75,7 +71,6 @@ impl Rec {
                 Vec::new()
             },
             status: m.status.value(),
-            priority: m.priority.value(),
             progress: m.progress,
             sender: m.sender.clone(),
             user_id: m.user_id.clone(),
@@ -86,25 +81,19 @@ impl Rec {
             is_self: m.is_self,
             is_read: m.is_read,
             is_peer_read: m.is_peer_read,
-            cloud_custom_data: m.cloud_custom_data.clone(),
             local_custom_data: m.local_custom_data.clone(),
             local_custom_int: m.local_custom_int,
             group_at_user_list: m.group_at_user_list.clone(),
             target_group_member_list: m.target_group_member_list.clone(),
             target_from_receiver: m.target_from_receiver,
-            need_read_receipt: m.need_read_receipt,
-            is_excluded_from_unread_count: m.is_excluded_from_unread_count,
-            is_excluded_from_last_message: m.is_excluded_from_last_message,
-            is_support_message_extension: m.is_support_message_extension,
-            online_user_only: m.online_user_only,
-            offline_push_info: m.offline_push_info.as_deref().map(OfflinePushInfo::to_wire),
+            options: m.options.clone(),
             is_forward_message: m.is_forward_message,
             wire_seq: m.wire_seq,
             send_count: m.send_count,
         }
     }
 
-    pub fn into_message(self) -> Message {
+    pub(crate) fn into_message(self) -> Message {
         let mut local = self.local_files.into_iter();
         let elems = self
             .body
@@ -120,7 +109,6 @@ impl Rec {
         let mut m = Message::new(self.id, elems, &self.sender);
         m.msg_id = self.msg_id;
         m.status = status_from_value(self.status);
-        m.priority = Priority::from_value(i64::from(self.priority)).unwrap_or_default();
         m.progress = self.progress;
         m.user_id = self.user_id;
         m.group_id = self.group_id;
@@ -130,21 +118,12 @@ impl Rec {
         m.is_self = self.is_self;
         m.is_read = self.is_read;
         m.is_peer_read = self.is_peer_read;
-        m.cloud_custom_data = self.cloud_custom_data;
         m.local_custom_data = self.local_custom_data;
         m.local_custom_int = self.local_custom_int;
         m.group_at_user_list = self.group_at_user_list;
         m.target_group_member_list = self.target_group_member_list;
         m.target_from_receiver = self.target_from_receiver;
-        m.need_read_receipt = self.need_read_receipt;
-        m.is_excluded_from_unread_count = self.is_excluded_from_unread_count;
-        m.is_excluded_from_last_message = self.is_excluded_from_last_message;
-        m.is_support_message_extension = self.is_support_message_extension;
-        m.online_user_only = self.online_user_only;
-        m.offline_push_info = self
-            .offline_push_info
-            .as_ref()
-            .map(|p| Box::new(OfflinePushInfo::from_wire(p)));
+        m.options = self.options;
         m.is_forward_message = self.is_forward_message;
         m.wire_seq = self.wire_seq;
         m.send_count = self.send_count;

@@ -3,15 +3,24 @@
 //! A database from an older version is migrated on open, one step at a time, each step in its
 //! own transaction; one from a newer version (a downgrade) is refused rather than misread.
 
-use rusqlite::Connection;
+use crate::model::OfflinePushInfo;
+use rusqlite::{Connection, Transaction};
+use serde_json::Value;
 
 /// The version this build writes.
-pub const VERSION: i32 = 1;
+pub(crate) const VERSION: i32 = 2;
+
+/// One migration step.
+enum Step {
+    Sql(&'static str),
+    Rust(fn(&Transaction<'_>) -> rusqlite::Result<()>),
+}
 
 /// Step `n` brings a database from version `n` to `n + 1`.
-const STEPS: &[&str] = &[
+const STEPS: &[Step] = &[
     // 0 -> 1: messages.
-    "CREATE TABLE messages (
+    Step::Sql(
+        "CREATE TABLE messages (
         id      TEXT PRIMARY KEY,   -- local create-id
         msg_id  TEXT,               -- server id once sent
         status  INTEGER NOT NULL,   -- V2TIM MessageStatus
@@ -23,10 +32,50 @@ const STEPS: &[&str] = &[
      );
      CREATE INDEX messages_msg_id ON messages(msg_id) WHERE msg_id IS NOT NULL;
      CREATE INDEX messages_pending ON messages(ord) WHERE pending = 1;",
+    ),
+    // 1 -> 2: the send options of a record under their `sendMessage` names.
+    Step::Rust(send_options_by_param_name),
 ];
 
+/// Version 1 records kept the send options under snake_case names and the offline push info in
+/// its REST form; version 2 flattens the options under their `sendMessage` names.
+fn send_options_by_param_name(tx: &Transaction<'_>) -> rusqlite::Result<()> {
+    const RENAMED: &[(&str, &str)] = &[
+        ("online_user_only", "onlineUserOnly"),
+        ("need_read_receipt", "needReadReceipt"),
+        ("is_excluded_from_unread_count", "isExcludedFromUnreadCount"),
+        ("is_excluded_from_last_message", "isExcludedFromLastMessage"),
+        ("is_support_message_extension", "isSupportMessageExtension"),
+        ("cloud_custom_data", "cloudCustomData"),
+    ];
+    let rows: Vec<(String, String)> = tx
+        .prepare("SELECT id, rec FROM messages")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut update = tx.prepare("UPDATE messages SET rec = ?2 WHERE id = ?1")?;
+    for (id, rec) in rows {
+        // A row that is not an object is left alone: reading it reports it as before.
+        let Ok(Value::Object(mut o)) = serde_json::from_str::<Value>(&rec) else {
+            continue;
+        };
+        for (old, new) in RENAMED {
+            if let Some(v) = o.remove(*old) {
+                o.insert((*new).to_owned(), v);
+            }
+        }
+        if let Some(v) = o.remove("offline_push_info") {
+            let info = serde_json::from_value::<v2im_wire::push::OfflinePushInfo>(v)
+                .ok()
+                .map(|w| OfflinePushInfo::from_wire(&w).to_json());
+            o.insert("offlinePushInfo".to_owned(), info.unwrap_or(Value::Null));
+        }
+        update.execute((id, Value::Object(o).to_string()))?;
+    }
+    Ok(())
+}
+
 /// Brings the database to [`VERSION`].
-pub fn migrate(conn: &mut Connection) -> rusqlite::Result<Result<(), String>> {
+pub(crate) fn migrate(conn: &mut Connection) -> rusqlite::Result<Result<(), String>> {
     let mut v: i32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if v > VERSION {
         return Ok(Err(format!(
@@ -35,7 +84,10 @@ pub fn migrate(conn: &mut Connection) -> rusqlite::Result<Result<(), String>> {
     }
     while v < VERSION {
         let tx = conn.transaction()?;
-        tx.execute_batch(STEPS[v as usize])?;
+        match &STEPS[v as usize] {
+            Step::Sql(sql) => tx.execute_batch(sql)?,
+            Step::Rust(run) => run(&tx)?,
+        }
         tx.pragma_update(None, "user_version", v + 1)?;
         tx.commit()?;
         v += 1;

@@ -18,7 +18,7 @@ fn msg(n: u64) -> Message {
         "me",
     );
     m.user_id = Some("peer".into());
-    m.priority = Priority::High;
+    m.options.priority = Priority::High;
     m.local_custom_data = Some("local only".into());
     m.local_custom_int = 7;
     m.wire_seq = 42;
@@ -119,4 +119,52 @@ fn a_queued_write_does_not_pin_the_message_and_writes_the_latest_version() {
     let stored = s.load("v2im-9").unwrap();
     assert_eq!(stored.send_count, 1);
     assert_eq!(s.pending().unwrap().len(), 1);
+}
+
+/// A store written by version 1 (send options under snake_case names, push info in its REST
+/// form) opens with its messages and options intact.
+#[test]
+fn a_version_1_store_is_migrated() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let conn = rusqlite::Connection::open(dir.path().join(DB_FILE)).unwrap();
+        conn.execute_batch(
+            "CREATE TABLE messages (id TEXT PRIMARY KEY, msg_id TEXT, status INTEGER NOT NULL,
+                pending INTEGER NOT NULL, ord INTEGER NOT NULL, code INTEGER, desc TEXT,
+                rec TEXT NOT NULL);
+             PRAGMA user_version = 1;",
+        )
+        .unwrap();
+        let rec = serde_json::json!({
+            "id": "v2im-7", "msg_id": null,
+            "body": [{"MsgType": "TIMTextElem", "MsgContent": {"Text": "old"}}],
+            "status": 1, "priority": 1, "progress": 100, "sender": "me",
+            "user_id": "peer", "group_id": null, "timestamp": 1700000000, "seq": null,
+            "random": 9, "is_self": true, "is_read": true, "is_peer_read": false,
+            "cloud_custom_data": "cloud", "local_custom_data": "mine", "local_custom_int": 0,
+            "group_at_user_list": [], "target_group_member_list": [],
+            "target_from_receiver": false, "need_read_receipt": true,
+            "is_excluded_from_unread_count": true, "is_excluded_from_last_message": false,
+            "is_support_message_extension": true, "online_user_only": false,
+            "offline_push_info": {"PushFlag": 1, "Title": "T", "ApnsInfo": {"BadgeMode": 1}},
+            "is_forward_message": false, "wire_seq": 42, "send_count": 1
+        });
+        conn.execute(
+            "INSERT INTO messages VALUES ('v2im-7', NULL, 1, 1, 0, NULL, NULL, ?1)",
+            [rec.to_string()],
+        )
+        .unwrap();
+    }
+    let s = open(Some(dir.path())).unwrap();
+    let m = s.load("v2im-7").expect("the old row reads");
+    assert_eq!(m.options.priority, Priority::High);
+    assert_eq!(m.options.cloud_custom_data.as_deref(), Some("cloud"));
+    assert!(m.options.need_read_receipt && m.options.is_excluded_from_unread_count);
+    assert!(m.options.is_support_message_extension && !m.options.online_user_only);
+    let push = m.options.offline_push_info.as_deref().expect("push info");
+    assert!(push.disable_push && push.ignore_ios_badge);
+    assert_eq!(push.title, "T");
+    assert_eq!(m.local_custom_data.as_deref(), Some("mine"));
+    assert_eq!((m.wire_seq, m.send_count, m.random), (42, 1, 9));
+    assert_eq!(s.pending().unwrap(), vec![m]);
 }

@@ -54,6 +54,7 @@ impl Write {
 pub enum Op {
     Write(Write),
     /// Answered once everything queued before it is committed.
+    #[cfg(test)]
     Flush(Sender<()>),
     Stop,
 }
@@ -69,9 +70,12 @@ pub fn run(
     while !stop {
         let Ok(first) = rx.recv() else { break };
         let mut batch = Vec::new();
-        let mut flushes = Vec::new();
+        // Only tests flush.
+        #[cfg_attr(not(test), allow(unused_mut))]
+        let mut flushes: Vec<Sender<()>> = Vec::new();
         let mut take = |op: Op, batch: &mut Vec<Write>| match op {
             Op::Write(w) => batch.push(w),
+            #[cfg(test)]
             Op::Flush(f) => flushes.push(f),
             Op::Stop => stop = true,
         };

@@ -22,7 +22,7 @@ use crate::model::{Elem, Image, ImageKind};
 use parking_lot::Mutex;
 use std::collections::HashMap;
 
-pub use put::{Rendition, Uploaded};
+pub use put::Uploaded;
 
 /// Least time allowed for a read during an upload (the server's answer follows its work on
 /// the stored file).

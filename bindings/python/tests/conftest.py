@@ -13,6 +13,7 @@ exists but cannot be loaded, or a missing server binary, always fails.
 from __future__ import annotations
 
 import faulthandler
+import json
 import os
 import secrets
 import sys
@@ -39,15 +40,12 @@ NO_LIBRARY_REASON = (
     + "\n  ".join(str(p) for p in _lib.candidate_paths())
 )
 
-# Every key of the seed's returned template, plus the two DESIGN.md adds.
-TEMPLATE_KEYS = frozenset(
-    """cloudCustomData customElem elemType faceElem faceUrl fileElem friendRemark
-    groupAtUserList groupID groupTipsElem id imageElem isExcludedFromLastMessage
-    isExcludedFromUnreadCount isPeerRead isRead isSelf localCustomData localCustomInt
-    locationElem mergerElem messageFromWeb msgID nameCard needReadReceipt nickName
-    offlinePushInfo priority progress random sender seq soundElem status textElem timestamp
-    userID videoElem targetGroupMemberList isForwardMessage""".split()
+# Every key of a V2TimMessage in a result (V2TIM's returned template and what v2im adds), from
+# the list the Rust and Python tests share.
+_KEYS = json.loads(
+    (Path(__file__).resolve().parents[3] / "tests" / "v2tim_message_keys.json").read_text("utf-8")
 )
+TEMPLATE_KEYS = frozenset(_KEYS["template"] + _KEYS["added"])
 
 
 def pytest_report_header(config: Any) -> str:

@@ -16,8 +16,11 @@ TIMEOUT = 30
 
 
 def assert_template(msg: Message) -> None:
-    missing = TEMPLATE_KEYS - set(msg.raw)
-    assert not missing, f"V2TimMessage lacks template keys {sorted(missing)}: {msg.raw}"
+    keys = set(msg.raw)
+    assert keys == TEMPLATE_KEYS, (
+        f"V2TimMessage keys: missing {sorted(TEMPLATE_KEYS - keys)}, "
+        f"unexpected {sorted(keys - TEMPLATE_KEYS)}: {msg.raw}"
+    )
 
 
 def assert_sent(msg: Message, sender: str = "alice") -> None:

@@ -1,9 +1,7 @@
-//! Each `sendMessage` parameter of the seed's table, observed on a real v2im-server through the
+//! Each `sendMessage` parameter, observed on a real v2im-server through the
 //! REST read endpoints (history, unread counts, conversation list) — not only in the request.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::{json, Value};
 
 fn find<'a>(items: &'a [Value], text: &str) -> Option<&'a Value> {

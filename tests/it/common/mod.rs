@@ -357,58 +357,25 @@ impl Drop for TestClient {
     }
 }
 
-/// Every key of the seed's returned template for V2TimMessage, plus the two DESIGN.md adds.
-pub const MESSAGE_KEYS: &[&str] = &[
-    "cloudCustomData",
-    "customElem",
-    "elemType",
-    "faceElem",
-    "faceUrl",
-    "fileElem",
-    "friendRemark",
-    "groupAtUserList",
-    "groupID",
-    "groupTipsElem",
-    "id",
-    "imageElem",
-    "isExcludedFromLastMessage",
-    "isExcludedFromUnreadCount",
-    "isPeerRead",
-    "isRead",
-    "isSelf",
-    "localCustomData",
-    "localCustomInt",
-    "locationElem",
-    "mergerElem",
-    "messageFromWeb",
-    "msgID",
-    "nameCard",
-    "needReadReceipt",
-    "nickName",
-    "offlinePushInfo",
-    "priority",
-    "progress",
-    "random",
-    "sender",
-    "seq",
-    "soundElem",
-    "status",
-    "textElem",
-    "timestamp",
-    "userID",
-    "videoElem",
-    "targetGroupMemberList",
-    "isForwardMessage",
-];
+/// Every key of a V2TimMessage in a result (V2TIM's returned template and what v2im adds), from
+/// the list the Rust and Python tests share.
+pub fn message_keys() -> std::collections::BTreeSet<String> {
+    let list: Value = serde_json::from_str(include_str!("../../v2tim_message_keys.json"))
+        .expect("tests/v2tim_message_keys.json");
+    ["template", "added"]
+        .iter()
+        .flat_map(|k| list[*k].as_array().expect("a list of keys"))
+        .map(|k| k.as_str().expect("a key").to_owned())
+        .collect()
+}
 
-/// Asserts `m` is a V2TimMessage object carrying every template key.
+/// Asserts `m` is a V2TimMessage object with exactly those keys.
 pub fn assert_message_keys(m: &Value, what: &str) {
     let o = m
         .as_object()
         .unwrap_or_else(|| panic!("{what}: not an object: {m}"));
-    for &k in MESSAGE_KEYS {
-        assert!(o.contains_key(k), "{what}: key {k} missing in {m}");
-    }
+    let keys: std::collections::BTreeSet<String> = o.keys().cloned().collect();
+    assert_eq!(keys, message_keys(), "{what}: keys of {m}");
 }
 
 /// Asserts the result envelope `{"code", "desc", "data"}`.

@@ -1,9 +1,7 @@
 //! Callback counting: a non-zero return never calls back; every accepted call calls back exactly
 //! once — under 8 threads, and at shutdown with 1,000 messages queued for an unreachable server.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::json;
 use std::ffi::{c_char, c_void};
 use std::sync::atomic::{AtomicI32, AtomicU32, Ordering};

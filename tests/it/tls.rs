@@ -1,9 +1,7 @@
 //! HTTPS with certificate verification: a v2im-server with a certificate from a private CA is
 //! trusted through `caFile`, and refused without it.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
 use serde_json::json;
 use std::path::{Path, PathBuf};

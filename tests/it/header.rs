@@ -1,5 +1,5 @@
 //! The committed include/v2im.h is the generated one; its version macros and result codes match
-//! the library. `V2IM_UPDATE_HEADER=1 cargo test -p v2im --test header` rewrites the snapshot.
+//! the library. `V2IM_UPDATE_HEADER=1 cargo test -p v2im --test it header` rewrites the snapshot.
 
 use std::ffi::CStr;
 use std::path::Path;
@@ -28,7 +28,7 @@ fn committed_header_is_the_generated_one() {
     assert!(
         committed == fresh,
         "include/v2im.h differs from the generated header; review and run \
-         `V2IM_UPDATE_HEADER=1 cargo test -p v2im --test header`"
+         `V2IM_UPDATE_HEADER=1 cargo test -p v2im --test it header`"
     );
 }
 
@@ -74,22 +74,23 @@ fn every_code_has_a_macro_and_a_text() {
             continue;
         }
         let value: i32 = value.trim().parse().unwrap_or_else(|_| panic!("{l}"));
-        assert!(
-            v2im::codes::TEXTS.iter().any(|(c, _)| *c == value),
-            "V2IM_{name} = {value} has no text in codes::TEXTS"
-        );
+        let code = v2im::codes::TABLE
+            .iter()
+            .find(|c| c.value == value)
+            .unwrap_or_else(|| panic!("V2IM_{name} = {value} is not a declared code"));
+        assert_eq!(code.c_name(), format!("V2IM_{name}"));
         defined += 1;
     }
-    for (code, text) in v2im::codes::TEXTS {
+    for code in v2im::codes::TABLE {
         assert!(
-            h.lines()
-                .any(|l| l.starts_with("#define V2IM_") && l.ends_with(&format!(" {code}"))),
-            "code {code} has no V2IM_ macro"
+            h.contains(&format!("#define {} {}\n", code.c_name(), code.value)),
+            "code {} has no macro",
+            code.value
         );
-        let s = unsafe { CStr::from_ptr(v2im::ffi::v2im_error_str(*code)) };
-        assert_eq!(s, *text);
+        let s = unsafe { CStr::from_ptr(v2im::ffi::v2im_error_str(code.value)) };
+        assert_eq!(s, code.text);
     }
-    assert_eq!(defined, v2im::codes::TEXTS.len());
+    assert_eq!(defined, v2im::codes::TABLE.len());
     assert!(!unsafe { CStr::from_ptr(v2im::ffi::v2im_error_str(-12345)) }.is_empty());
 }
 

@@ -1,16 +1,17 @@
-//! Issue 5, "never lose a message": a server killed and restarted under load, a client killed
+//! Never lose a message: a server killed and restarted under load, a client killed
 //! mid-run and resumed from its dataDir, priority and shedding with the server stalled, and
 //! localCustomData that survives a restart and never reaches the server. Servers and killed
 //! clients are real child processes (see `common::child`).
 
-mod common;
-
-use common::child::{self, ChildProc, ServerProc};
-use common::*;
+use crate::common::child::{self, ChildProc, ServerProc};
+use crate::common::*;
 use serde_json::{json, Value};
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 use v2im::ffi::*;
+
+/// The test that child processes run (`--exact`): see `child_process` below.
+const HELPER: &str = "never_lose::child_process";
 
 /// The helper every child process runs: a server or a sending client, by its role. In the
 /// normal test run (no role) it returns at once.
@@ -75,7 +76,7 @@ fn server_killed_five_times_while_sending_loses_and_duplicates_nothing() {
     const TOTAL: usize = 5000;
     const PEERS: [&str; 3] = ["p0", "p1", "p2"];
     const GROUPS: [&str; 2] = ["crash-g0", "crash-g1"];
-    let mut server = ServerProc::start("child_process");
+    let mut server = ServerProc::start(HELPER);
     for g in GROUPS {
         server.view.create_group(g, "alice", &["alice", "bob"]);
     }
@@ -163,7 +164,7 @@ fn send_and_kill(url: &str, dir: &std::path::Path, kill_after: usize) -> Vec<(St
         ("V2IM_TEST_DATA_DIR", dir.display().to_string()),
         ("V2IM_TEST_COUNT", (kill_after * 4).to_string()),
     ];
-    let mut c = ChildProc::spawn("child_process", "client", &env);
+    let mut c = ChildProc::spawn(HELPER, "client", &env);
     let mut accepted = Vec::new();
     let take = |line: String, accepted: &mut Vec<(String, u64)>| {
         let mut w = line.split(' ');
@@ -324,7 +325,7 @@ fn priorities_in_seq_order(s: &TestServer, group: &str) -> Vec<i64> {
 
 #[test]
 fn with_the_server_stalled_high_goes_first_and_low_is_shed_first() {
-    let server = ServerProc::start("child_process");
+    let server = ServerProc::start(HELPER);
     server.view.create_group("prio", "alice", &["alice"]);
     server.view.create_group("shed", "carol", &["carol"]);
     let a = TestClient::new(server.url(), "alice");

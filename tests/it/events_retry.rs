@@ -1,9 +1,7 @@
 //! Events after the state they report, and retries of transient failures under the same random
 //! (the server keeps one copy).
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::{json, Value};
 use std::ffi::{c_char, c_void, CStr};
 use std::io::{BufRead, BufReader, Read, Write};

@@ -1,9 +1,7 @@
 //! Error paths of the C ABI: what returns non-zero without a callback, what reports through the
 //! callback, and misuse from inside callbacks.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::{json, Value};
 use std::ffi::{c_char, c_void, CStr};
 use std::ptr;

@@ -1,16 +1,17 @@
-//! Issue 4, image, sound, video and file messages: create (with V2TIM's file checks), upload
+//! Image, sound, video and file messages: create (with V2TIM's file checks), upload
 //! on send with progress, read back from history; the bytes behind every URL are the file's.
 //! Against a real v2im-server with a temporary files directory.
 
-mod common;
-
-use common::child::{self, ChildProc};
-use common::*;
+use crate::common::child::{self, ChildProc};
+use crate::common::*;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use std::io::{Read, Write};
 use std::path::Path;
 use std::time::{Duration, Instant};
+
+/// The test that child processes run (`--exact`): see `child_process` below.
+const HELPER: &str = "media::child_process";
 
 /// The helper the memory measurement runs in a child process (a fresh process, so its peak RSS
 /// is the upload's alone). In the normal test run it returns at once.
@@ -491,11 +492,7 @@ fn vm(key: &str) -> u64 {
 #[test]
 fn upload_of_20_mb_streams_with_progress_and_little_memory() {
     let s = media_server();
-    let mut child = ChildProc::spawn(
-        "child_process",
-        "upload20",
-        &[("V2IM_TEST_URL", s.url.clone())],
-    );
+    let mut child = ChildProc::spawn(HELPER, "upload20", &[("V2IM_TEST_URL", s.url.clone())]);
     let line = child
         .next_line(Duration::from_secs(300))
         .expect("the child's result");

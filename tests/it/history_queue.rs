@@ -1,8 +1,6 @@
 //! History paging and msgIDs; the send queue's order, cancellation and overflow rules.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::{json, Value};
 use std::time::Duration;
 use v2im::codes;

@@ -1,9 +1,7 @@
-//! Every key of the seed's returned template in every kind of result: create results, send
+//! Every key of V2TIM's returned template (`tests/v2tim_message_keys.json`) in every kind of result: create results, send
 //! success, send failure, history (C2C and group) and findMessages.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::json;
 
 #[test]

@@ -1,0 +1,73 @@
+//! The code table on its own, and against the places that list codes: the README's table and
+//! the Python package's constants.
+
+use super::TABLE;
+use std::collections::{BTreeMap, HashSet};
+use std::path::Path;
+
+fn repo_file(name: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(name);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn declared() -> BTreeMap<i32, String> {
+    TABLE.iter().map(|c| (c.value, c.name.to_owned())).collect()
+}
+
+#[test]
+fn codes_and_names_are_unique() {
+    let mut values = HashSet::new();
+    let mut names = HashSet::new();
+    for c in TABLE {
+        assert!(values.insert(c.value), "duplicate code {}", c.value);
+        assert!(names.insert(c.name), "duplicate name {}", c.name);
+        assert!(
+            !c.text.is_empty() && !c.doc.is_empty(),
+            "{} needs a text and a doc",
+            c.name
+        );
+    }
+    // Retired codes are never given again.
+    for retired in [6009, 6013, 6016, 9508] {
+        assert!(!values.contains(&retired), "{retired} is retired");
+    }
+}
+
+/// `| 6017 | ERR_INVALID_PARAMETERS | ... |` rows of the README's "Error codes" section.
+#[test]
+fn readme_lists_exactly_the_declared_codes() {
+    let readme = repo_file("README.md");
+    let section = readme
+        .split_once("\n## Error codes\n")
+        .expect("README has an Error codes section")
+        .1;
+    let section = section.split("\n## ").next().unwrap();
+    let rows: BTreeMap<i32, String> = section
+        .lines()
+        .filter_map(|l| {
+            let mut cells = l.trim_matches('|').split('|').map(str::trim);
+            let value = cells.next()?.parse().ok()?;
+            Some((value, cells.next()?.to_owned()))
+        })
+        .collect();
+    assert_eq!(rows, declared(), "README.md's error-code table");
+}
+
+/// `NAME = value` lines of `bindings/python/src/v2im/errors.py` (the names without `V2IM_` for
+/// Tencent's codes, as in Rust).
+#[test]
+fn python_constants_are_the_declared_codes() {
+    let py = repo_file("bindings/python/src/v2im/errors.py");
+    let consts: BTreeMap<i32, String> = py
+        .lines()
+        .filter_map(|l| {
+            let (name, value) = l.split_once(" = ")?;
+            let upper = name
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c == '_' || c.is_ascii_digit());
+            (upper && (name.starts_with("ERR_") || name.starts_with("V2IM_") || name == "OK"))
+                .then(|| Some((value.trim().parse().ok()?, name.to_owned())))?
+        })
+        .collect();
+    assert_eq!(consts, declared(), "Python's v2im.errors constants");
+}

@@ -1,0 +1,16 @@
+//! The library's integration tests, in one binary (one link of the library and the server):
+//! each module drives the C ABI against a real v2im-server on 127.0.0.1 with a temporary
+//! database (`common`), or checks a generated artefact (`header`).
+
+mod common;
+
+mod abi_errors;
+mod callbacks;
+mod events_retry;
+mod header;
+mod history_queue;
+mod media;
+mod never_lose;
+mod result_keys;
+mod send_params;
+mod tls;
