@@ -6,6 +6,7 @@ use super::at;
 use super::elem::Elem;
 use super::message::Message;
 use super::msg_id;
+use super::options::SendOptions;
 use super::priority::Priority;
 use super::push::OfflinePushInfo;
 use super::status::MessageStatus;
@@ -21,6 +22,40 @@ const NO_LAST_MSG: &str = "NoLastMsg";
 const SYNC_TO_SENDER: i64 = 1;
 /// `MsgFlagBits` of a recalled C2C message.
 const MSG_FLAG_RECALLED: i64 = 8;
+
+/// The send options of a history item in their REST form (C2C and group items name some of
+/// them differently).
+struct HistoryOptions<'a> {
+    priority: Priority,
+    cloud_custom_data: &'a str,
+    support_message_extension: Option<i64>,
+    need_read_receipt: Option<i64>,
+    offline_push_info: Option<&'a v2im_wire::push::OfflinePushInfo>,
+    send_msg_control: Option<&'a [String]>,
+}
+
+impl HistoryOptions<'_> {
+    fn into_options(self) -> SendOptions {
+        let control = |w: &str| {
+            self.send_msg_control
+                .is_some_and(|c| c.iter().any(|x| x == w))
+        };
+        SendOptions {
+            priority: self.priority,
+            // Not in history: an online-only message is never stored.
+            online_user_only: false,
+            offline_push_info: self
+                .offline_push_info
+                .map(|p| Box::new(OfflinePushInfo::from_wire(p))),
+            need_read_receipt: self.need_read_receipt == Some(1),
+            is_excluded_from_unread_count: control(NO_UNREAD),
+            is_excluded_from_last_message: control(NO_LAST_MSG),
+            is_support_message_extension: self.support_message_extension == Some(1),
+            cloud_custom_data: (!self.cloud_custom_data.is_empty())
+                .then(|| self.cloud_custom_data.to_owned()),
+        }
+    }
+}
 
 impl Message {
     fn body(&self) -> Vec<MsgElement> {
@@ -164,15 +199,15 @@ impl Message {
         if item.msg_flag_bits & MSG_FLAG_RECALLED != 0 {
             m.status = MessageStatus::LocalRevoked;
         }
-        m.options.cloud_custom_data =
-            (!item.cloud_custom_data.is_empty()).then(|| item.cloud_custom_data.clone());
-        m.options.is_support_message_extension = item.support_message_extension == Some(1);
-        m.options.need_read_receipt = item.is_need_read_receipt == Some(1);
-        m.options.offline_push_info = item
-            .offline_push_info
-            .as_ref()
-            .map(|p| Box::new(OfflinePushInfo::from_wire(p)));
-        m.apply_send_msg_control(item.send_msg_control.as_deref());
+        m.options = HistoryOptions {
+            priority: m.options.priority,
+            cloud_custom_data: &item.cloud_custom_data,
+            support_message_extension: item.support_message_extension,
+            need_read_receipt: item.is_need_read_receipt,
+            offline_push_info: item.offline_push_info.as_ref(),
+            send_msg_control: item.send_msg_control.as_deref(),
+        }
+        .into_options();
         m
     }
 
@@ -193,34 +228,27 @@ impl Message {
         m.timestamp = item.msg_time_stamp;
         m.seq = Some(item.msg_seq.to_string());
         m.random = item.msg_random;
-        m.options.priority = Priority::from_rest_history(item.msg_priority);
         m.status = match item.is_place_msg {
             1 => MessageStatus::HasDeleted,
             2 => MessageStatus::LocalRevoked,
             _ => MessageStatus::SendSucc,
         };
-        m.options.cloud_custom_data =
-            (!item.cloud_custom_data.is_empty()).then(|| item.cloud_custom_data.clone());
-        m.options.is_support_message_extension = item.support_message_extension == Some(1);
-        m.options.need_read_receipt = item.need_read_receipt == Some(1);
-        m.options.offline_push_info = item
-            .offline_push_info
-            .as_ref()
-            .map(|p| Box::new(OfflinePushInfo::from_wire(p)));
+        m.options = HistoryOptions {
+            priority: Priority::from_rest_history(item.msg_priority),
+            cloud_custom_data: &item.cloud_custom_data,
+            support_message_extension: item.support_message_extension,
+            need_read_receipt: item.need_read_receipt,
+            offline_push_info: item.offline_push_info.as_ref(),
+            send_msg_control: item.send_msg_control.as_deref(),
+        }
+        .into_options();
         m.group_at_user_list = item
             .group_at_info
             .as_deref()
             .map(at::from_wire)
             .unwrap_or_default();
         m.target_group_member_list = item.to_account.clone().unwrap_or_default();
-        m.apply_send_msg_control(item.send_msg_control.as_deref());
         m
-    }
-
-    fn apply_send_msg_control(&mut self, control: Option<&[String]>) {
-        let has = |w: &str| control.is_some_and(|c| c.iter().any(|x| x == w));
-        self.options.is_excluded_from_unread_count = has(NO_UNREAD);
-        self.options.is_excluded_from_last_message = has(NO_LAST_MSG);
     }
 
     /// This message as an item of a `TIMRelayElem` `MsgList`.

@@ -38,6 +38,19 @@ pub(super) fn err(r: &Registry, method: &str, v: Value) -> Error {
     run(r, method, v).expect_err("should fail")
 }
 
+/// Asserts that each params of `cases` fails `method` with 6017 and a `desc` containing its text.
+pub(super) fn refused(r: &Registry, method: &str, cases: &[(Value, &str)]) {
+    for (params, text) in cases {
+        let e = err(r, method, params.clone());
+        assert_eq!(e.code, 6017, "{method} {params}: {}", e.desc);
+        assert!(
+            e.desc.contains(text),
+            "{method} {params}: {} lacks {text}",
+            e.desc
+        );
+    }
+}
+
 /// Creates a message with `method` and returns its id.
 pub(super) fn create(r: &Registry, method: &str, v: Value) -> String {
     run(r, method, v).expect("created")["id"]
