@@ -17,7 +17,7 @@ use crate::http::query::RestQuery;
 
 /// The caller of a REST request, once its UserSig is verified.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Principal {
+pub(crate) enum Principal {
     /// The app admin: may call everything and act as anyone.
     Admin,
     /// Any other account with a valid sig: may only act as itself on a few endpoints
@@ -26,7 +26,7 @@ pub enum Principal {
 }
 
 impl Principal {
-    pub fn is_admin(&self) -> bool {
+    pub(crate) fn is_admin(&self) -> bool {
         matches!(self, Principal::Admin)
     }
 }
@@ -40,7 +40,7 @@ struct Verified {
 }
 
 /// The UserSig checker of one server.
-pub struct Auth {
+pub(crate) struct Auth {
     sdkappid: u64,
     key: String,
     admin: String,
@@ -49,7 +49,7 @@ pub struct Auth {
 }
 
 impl Auth {
-    pub fn new(sdkappid: u64, key: String, admin: String, clock: Clock) -> Self {
+    pub(crate) fn new(sdkappid: u64, key: String, admin: String, clock: Clock) -> Self {
         Auth {
             sdkappid,
             key,
@@ -60,12 +60,12 @@ impl Auth {
     }
 
     /// The admin account's id.
-    pub fn admin(&self) -> &str {
+    pub(crate) fn admin(&self) -> &str {
         &self.admin
     }
 
     /// Checks the query's credentials and says who is calling.
-    pub fn check(&self, q: &RestQuery) -> ApiResult<Principal> {
+    pub(crate) fn check(&self, q: &RestQuery) -> ApiResult<Principal> {
         let appid = q
             .sdkappid
             .as_deref()

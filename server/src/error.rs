@@ -4,20 +4,20 @@ use v2im_wire::Envelope;
 
 /// A refused request. Always answered as HTTP 200 with `ActionStatus: "FAIL"`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ApiError {
+pub(crate) struct ApiError {
     pub code: i32,
     pub info: String,
 }
 
 impl ApiError {
-    pub fn new(code: i32, info: impl Into<String>) -> Self {
+    pub(crate) fn new(code: i32, info: impl Into<String>) -> Self {
         ApiError {
             code,
             info: info.into(),
         }
     }
 
-    pub fn envelope(&self) -> Envelope {
+    pub(crate) fn envelope(&self) -> Envelope {
         Envelope::fail(self.code, self.info.clone())
     }
 }
@@ -29,4 +29,4 @@ impl std::fmt::Display for ApiError {
 }
 
 /// Result of a handler.
-pub type ApiResult<T> = Result<T, ApiError>;
+pub(crate) type ApiResult<T> = Result<T, ApiError>;

@@ -3,18 +3,22 @@
 //! Start one in-process with [`start`] (tests use `ServerConfig::for_test`), or run the
 //! `v2im-server` binary. See `server/README.md` for the endpoints, the v2im extensions and every
 //! deliberate difference from Tencent's behaviour.
+//!
+//! Only what the binary and the tests start a server with is public; everything else is
+//! crate-private.
+#![warn(unreachable_pub)]
 
-pub mod auth;
-pub mod clock;
-pub mod config;
-pub mod error;
-pub mod fields;
-pub mod handlers;
-pub mod http;
-pub mod serve;
-pub mod store;
-pub mod tls;
-pub mod validate;
+mod auth;
+mod clock;
+mod config;
+mod error;
+mod handlers;
+mod http;
+mod request;
+mod serve;
+mod store;
+mod tls;
+mod validate;
 
 pub use clock::Clock;
 pub use config::{ServerConfig, TEST_SDKAPPID, TEST_SECRET_KEY};
@@ -23,15 +27,14 @@ pub use serve::start_with_clock;
 pub use serve::{start, RunningServer};
 
 /// What every request handler shares.
-pub struct App {
-    pub auth: auth::Auth,
-    pub store: store::Store,
-    pub clock: Clock,
-    pub auto_import: bool,
-    pub files_dir: Option<std::path::PathBuf>,
+struct App {
+    auth: auth::Auth,
+    store: store::Store,
+    auto_import: bool,
+    files_dir: Option<std::path::PathBuf>,
     /// `https` with TLS, else `http` (for URLs the server hands out).
-    pub scheme: &'static str,
+    scheme: &'static str,
     /// REST requests in progress; the writer uses it to judge whether waiting briefly for more
     /// jobs pays off.
-    pub inflight: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    inflight: std::sync::Arc<std::sync::atomic::AtomicUsize>,
 }

@@ -11,7 +11,7 @@ fn invalid(msg: String) -> std::io::Error {
 }
 
 /// Loads a certificate chain and its private key.
-pub fn acceptor(cert: &Path, key: &Path) -> std::io::Result<TlsAcceptor> {
+pub(crate) fn acceptor(cert: &Path, key: &Path) -> std::io::Result<TlsAcceptor> {
     let certs = rustls_pemfile::certs(&mut std::io::BufReader::new(std::fs::File::open(cert)?))
         .collect::<Result<Vec<_>, _>>()?;
     if certs.is_empty() {

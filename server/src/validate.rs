@@ -1,13 +1,13 @@
-//! Identifier rules (reference §5.10).
+//! Identifier rules, as Tencent's limits state them.
 
 /// A UserID: 1 to 32 bytes, no control characters.
-pub fn valid_user_id(id: &str) -> bool {
+pub(crate) fn valid_user_id(id: &str) -> bool {
     !id.is_empty() && id.len() <= 32 && !id.chars().any(char::is_control)
 }
 
 /// A custom group id: 1 to 48 bytes of printable ASCII, not starting with `@TGS#` (reserved for
 /// generated ids).
-pub fn valid_custom_group_id(id: &str) -> bool {
+pub(crate) fn valid_custom_group_id(id: &str) -> bool {
     !id.is_empty()
         && id.len() <= 48
         && id.bytes().all(|b| b.is_ascii_graphic() || b == b' ')
@@ -16,7 +16,7 @@ pub fn valid_custom_group_id(id: &str) -> bool {
 
 /// Any group id that may exist (generated or custom): used for lookups, so that garbage is
 /// refused with a clear code before touching storage.
-pub fn plausible_group_id(id: &str) -> bool {
+pub(crate) fn plausible_group_id(id: &str) -> bool {
     !id.is_empty() && id.len() <= 64 && !id.chars().any(char::is_control)
 }
 

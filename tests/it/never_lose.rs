@@ -458,7 +458,7 @@ fn local_custom_data_survives_a_restart_and_never_reaches_the_server() {
         }
     }
     // ... while the client's own store does hold it.
-    let local = std::fs::read(dir.path().join(v2im::store::DB_FILE)).unwrap_or_default();
+    let local = std::fs::read(dir.path().join(v2im::DB_FILE)).unwrap_or_default();
     let wal = std::fs::read(dir.path().join("v2im.db-wal")).unwrap_or_default();
     let mine = [local, wal].concat();
     assert!(mine

@@ -1,5 +1,6 @@
-//! Tencent's REST error codes (reference §5.11, §3.2) used by v2im-server and understood by the
-//! library. Values are Tencent's; names follow its documentation.
+//! Tencent's REST error codes (its general, UserSig, message and group tables) used by
+//! v2im-server and understood by the library. Values are Tencent's; names follow its
+//! documentation.
 
 pub const OK: i32 = 0;
 

@@ -1,4 +1,4 @@
-//! `MsgBody` elements (reference §5.5): `{"MsgType": "TIMTextElem", "MsgContent": {...}}`.
+//! `MsgBody` elements: `{"MsgType": "TIMTextElem", "MsgContent": {...}}`.
 //!
 //! Numbers that Tencent documents as integers are `i64` here and floats `f64`, so a value a
 //! client sends comes back unchanged.
@@ -46,64 +46,52 @@ impl MsgElement {
     }
 }
 
-/// Every `MsgType` this crate knows.
-pub const MSG_TYPES: [&str; 9] = [
-    "TIMTextElem",
-    "TIMLocationElem",
-    "TIMFaceElem",
-    "TIMCustomElem",
-    "TIMSoundElem",
-    "TIMImageElem",
-    "TIMFileElem",
-    "TIMVideoFileElem",
-    "TIMRelayElem",
-];
-
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct TextElem {
-    #[serde(rename = "Text")]
     pub text: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct LocationElem {
-    #[serde(rename = "Desc", default)]
+    #[serde(default)]
     pub desc: String,
-    #[serde(rename = "Latitude")]
     pub latitude: f64,
-    #[serde(rename = "Longitude")]
     pub longitude: f64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct FaceElem {
-    #[serde(rename = "Index")]
     pub index: i64,
-    #[serde(rename = "Data", default)]
+    #[serde(default)]
     pub data: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct CustomElem {
-    #[serde(rename = "Data", default)]
+    #[serde(default)]
     pub data: String,
-    #[serde(rename = "Desc", default, skip_serializing_if = "String::is_empty")]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub desc: String,
-    #[serde(rename = "Ext", default, skip_serializing_if = "String::is_empty")]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub ext: String,
-    #[serde(rename = "Sound", default, skip_serializing_if = "String::is_empty")]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub sound: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct SoundElem {
-    #[serde(rename = "Url", default)]
+    #[serde(default)]
     pub url: String,
     #[serde(rename = "UUID", default)]
     pub uuid: String,
-    #[serde(rename = "Size", default)]
+    #[serde(default)]
     pub size: i64,
-    #[serde(rename = "Second", default)]
+    #[serde(default)]
     pub second: i64,
     #[serde(rename = "Download_Flag", default)]
     pub download_flag: i64,
@@ -111,115 +99,113 @@ pub struct SoundElem {
 
 /// `ImageInfoArray[].Type`: 1 original, 2 large, 3 thumbnail (not V2TIM's 0/1/2).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct ImageInfo {
     #[serde(rename = "Type")]
     pub kind: i64,
-    #[serde(rename = "Size", default)]
+    #[serde(default)]
     pub size: i64,
-    #[serde(rename = "Width", default)]
+    #[serde(default)]
     pub width: i64,
-    #[serde(rename = "Height", default)]
+    #[serde(default)]
     pub height: i64,
     #[serde(rename = "URL", default)]
     pub url: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct ImageElem {
     #[serde(rename = "UUID", default)]
     pub uuid: String,
     /// JPG 1, GIF 2, PNG 3, BMP 4, other 255.
-    #[serde(rename = "ImageFormat", default)]
+    #[serde(default)]
     pub image_format: i64,
-    #[serde(rename = "ImageInfoArray", default)]
+    #[serde(default)]
     pub image_info_array: Vec<ImageInfo>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct FileElem {
-    #[serde(rename = "Url", default)]
+    #[serde(default)]
     pub url: String,
     #[serde(rename = "UUID", default)]
     pub uuid: String,
-    #[serde(rename = "FileSize", default)]
+    #[serde(default)]
     pub file_size: i64,
-    #[serde(rename = "FileName", default)]
+    #[serde(default)]
     pub file_name: String,
     #[serde(rename = "Download_Flag", default)]
     pub download_flag: i64,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct VideoFileElem {
-    #[serde(rename = "VideoUrl", default)]
+    #[serde(default)]
     pub video_url: String,
     #[serde(rename = "VideoUUID", default)]
     pub video_uuid: String,
-    #[serde(rename = "VideoSize", default)]
+    #[serde(default)]
     pub video_size: i64,
-    #[serde(rename = "VideoSecond", default)]
+    #[serde(default)]
     pub video_second: i64,
-    #[serde(rename = "VideoFormat", default)]
+    #[serde(default)]
     pub video_format: String,
-    #[serde(rename = "VideoDownloadFlag", default)]
+    #[serde(default)]
     pub video_download_flag: i64,
-    #[serde(rename = "ThumbUrl", default)]
+    #[serde(default)]
     pub thumb_url: String,
     #[serde(rename = "ThumbUUID", default)]
     pub thumb_uuid: String,
-    #[serde(rename = "ThumbSize", default)]
+    #[serde(default)]
     pub thumb_size: i64,
-    #[serde(rename = "ThumbWidth", default)]
+    #[serde(default)]
     pub thumb_width: i64,
-    #[serde(rename = "ThumbHeight", default)]
+    #[serde(default)]
     pub thumb_height: i64,
-    #[serde(rename = "ThumbFormat", default)]
+    #[serde(default)]
     pub thumb_format: String,
-    #[serde(rename = "ThumbDownloadFlag", default)]
+    #[serde(default)]
     pub thumb_download_flag: i64,
 }
 
 /// A merged (or forwarded) message list.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct RelayElem {
-    #[serde(rename = "Title", default)]
+    #[serde(default)]
     pub title: String,
-    #[serde(rename = "MsgNum", default)]
+    #[serde(default)]
     pub msg_num: i64,
-    #[serde(rename = "CompatibleText", default)]
+    #[serde(default)]
     pub compatible_text: String,
-    #[serde(rename = "AbstractList", default)]
+    #[serde(default)]
     pub abstract_list: Vec<String>,
-    #[serde(rename = "MsgList", default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub msg_list: Vec<RelayMsg>,
 }
 
 /// One message inside a `TIMRelayElem`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct RelayMsg {
     #[serde(rename = "From_Account", default)]
     pub from_account: String,
-    #[serde(
-        rename = "To_Account",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "To_Account", skip_serializing_if = "Option::is_none")]
     pub to_account: Option<String>,
-    #[serde(rename = "GroupId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub group_id: Option<String>,
-    #[serde(rename = "MsgSeq", default)]
+    #[serde(default)]
     pub msg_seq: i64,
-    #[serde(rename = "MsgRandom", default)]
+    #[serde(default)]
     pub msg_random: i64,
-    #[serde(rename = "MsgTimeStamp", default)]
+    #[serde(default)]
     pub msg_time_stamp: i64,
-    #[serde(rename = "MsgBody", default)]
+    #[serde(default)]
     pub msg_body: Vec<MsgElement>,
-    #[serde(
-        rename = "CloudCustomData",
-        default,
-        skip_serializing_if = "String::is_empty"
-    )]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub cloud_custom_data: String,
 }
 
@@ -239,5 +225,140 @@ mod tests {
         )
         .unwrap();
         assert_eq!(loc.msg_type(), "TIMLocationElem");
+    }
+
+    /// Every element with every field set, and its JSON with Tencent's keys.
+    fn every_element() -> (Vec<MsgElement>, serde_json::Value) {
+        let relay_msg = RelayMsg {
+            from_account: "a".into(),
+            to_account: Some("b".into()),
+            group_id: Some("g".into()),
+            msg_seq: 1,
+            msg_random: 2,
+            msg_time_stamp: 3,
+            msg_body: vec![MsgElement::Text(TextElem { text: "in".into() })],
+            cloud_custom_data: "c".into(),
+        };
+        let elems = vec![
+            MsgElement::Text(TextElem { text: "t".into() }),
+            MsgElement::Location(LocationElem {
+                desc: "d".into(),
+                latitude: 1.5,
+                longitude: -2.5,
+            }),
+            MsgElement::Face(FaceElem {
+                index: 3,
+                data: "f".into(),
+            }),
+            MsgElement::Custom(CustomElem {
+                data: "da".into(),
+                desc: "de".into(),
+                ext: "e".into(),
+                sound: "s".into(),
+            }),
+            MsgElement::Sound(SoundElem {
+                url: "u".into(),
+                uuid: "id".into(),
+                size: 4,
+                second: 5,
+                download_flag: 2,
+            }),
+            MsgElement::Image(ImageElem {
+                uuid: "img".into(),
+                image_format: 1,
+                image_info_array: vec![ImageInfo {
+                    kind: 1,
+                    size: 6,
+                    width: 7,
+                    height: 8,
+                    url: "iu".into(),
+                }],
+            }),
+            MsgElement::File(FileElem {
+                url: "fu".into(),
+                uuid: "fid".into(),
+                file_size: 9,
+                file_name: "n.txt".into(),
+                download_flag: 2,
+            }),
+            MsgElement::Video(VideoFileElem {
+                video_url: "vu".into(),
+                video_uuid: "vid".into(),
+                video_size: 10,
+                video_second: 11,
+                video_format: "mp4".into(),
+                video_download_flag: 2,
+                thumb_url: "tu".into(),
+                thumb_uuid: "tid".into(),
+                thumb_size: 12,
+                thumb_width: 13,
+                thumb_height: 14,
+                thumb_format: "JPG".into(),
+                thumb_download_flag: 2,
+            }),
+            MsgElement::Relay(RelayElem {
+                title: "ti".into(),
+                msg_num: 1,
+                compatible_text: "ct".into(),
+                abstract_list: vec!["ab".into()],
+                msg_list: vec![relay_msg],
+            }),
+        ];
+        let json = serde_json::json!([
+            {"MsgType": "TIMTextElem", "MsgContent": {"Text": "t"}},
+            {"MsgType": "TIMLocationElem", "MsgContent": {"Desc": "d", "Latitude": 1.5, "Longitude": -2.5}},
+            {"MsgType": "TIMFaceElem", "MsgContent": {"Index": 3, "Data": "f"}},
+            {"MsgType": "TIMCustomElem", "MsgContent": {"Data": "da", "Desc": "de", "Ext": "e", "Sound": "s"}},
+            {"MsgType": "TIMSoundElem", "MsgContent": {"Url": "u", "UUID": "id", "Size": 4, "Second": 5, "Download_Flag": 2}},
+            {"MsgType": "TIMImageElem", "MsgContent": {"UUID": "img", "ImageFormat": 1, "ImageInfoArray": [
+                {"Type": 1, "Size": 6, "Width": 7, "Height": 8, "URL": "iu"}]}},
+            {"MsgType": "TIMFileElem", "MsgContent": {"Url": "fu", "UUID": "fid", "FileSize": 9, "FileName": "n.txt", "Download_Flag": 2}},
+            {"MsgType": "TIMVideoFileElem", "MsgContent": {"VideoUrl": "vu", "VideoUUID": "vid", "VideoSize": 10,
+                "VideoSecond": 11, "VideoFormat": "mp4", "VideoDownloadFlag": 2, "ThumbUrl": "tu", "ThumbUUID": "tid",
+                "ThumbSize": 12, "ThumbWidth": 13, "ThumbHeight": 14, "ThumbFormat": "JPG", "ThumbDownloadFlag": 2}},
+            {"MsgType": "TIMRelayElem", "MsgContent": {"Title": "ti", "MsgNum": 1, "CompatibleText": "ct",
+                "AbstractList": ["ab"], "MsgList": [{"From_Account": "a", "To_Account": "b", "GroupId": "g",
+                    "MsgSeq": 1, "MsgRandom": 2, "MsgTimeStamp": 3,
+                    "MsgBody": [{"MsgType": "TIMTextElem", "MsgContent": {"Text": "in"}}], "CloudCustomData": "c"}]}}
+        ]);
+        (elems, json)
+    }
+
+    #[test]
+    fn every_element_keeps_tencents_keys() {
+        let (elems, json) = every_element();
+        assert_eq!(serde_json::to_value(&elems).unwrap(), json);
+        let back: Vec<MsgElement> = serde_json::from_value(json.clone()).unwrap();
+        assert_eq!(back, elems);
+        for (e, j) in elems.iter().zip(json.as_array().unwrap()) {
+            assert_eq!(e.msg_type(), j["MsgType"]);
+        }
+        // Empty optional strings and lists are left out.
+        let custom = MsgElement::Custom(CustomElem {
+            data: "d".into(),
+            ..Default::default()
+        });
+        assert_eq!(
+            serde_json::to_value(&custom).unwrap(),
+            serde_json::json!({"MsgType": "TIMCustomElem", "MsgContent": {"Data": "d"}})
+        );
+        assert_eq!(
+            serde_json::to_value(RelayMsg::default()).unwrap(),
+            serde_json::json!({"From_Account": "", "MsgSeq": 0, "MsgRandom": 0, "MsgTimeStamp": 0, "MsgBody": []})
+        );
+    }
+
+    /// History elements come from Tencent's cloud too, which adds fields over time.
+    #[test]
+    fn elements_accept_unknown_keys() {
+        let (elems, mut json) = every_element();
+        for e in json.as_array_mut().unwrap() {
+            e["MsgContent"]["NewField"] = serde_json::json!(1);
+            e["NewField"] = serde_json::json!("x");
+        }
+        json[5]["MsgContent"]["ImageInfoArray"][0]["NewField"] = serde_json::json!(2);
+        json[8]["MsgContent"]["MsgList"][0]["NewField"] = serde_json::json!(3);
+        let back: Vec<MsgElement> = serde_json::from_value(json).unwrap();
+        assert_eq!(back, elems);
     }
 }

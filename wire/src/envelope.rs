@@ -4,13 +4,14 @@ use serde::{Deserialize, Serialize};
 
 /// `ActionStatus` / `ErrorCode` / `ErrorInfo`. Flattened into every response type.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct Envelope {
     /// "OK" or "FAIL" (batch sends may answer other words with `ErrorCode` 0).
-    #[serde(rename = "ActionStatus", default)]
+    #[serde(default)]
     pub action_status: String,
-    #[serde(rename = "ErrorCode", default)]
+    #[serde(default)]
     pub error_code: i32,
-    #[serde(rename = "ErrorInfo", default)]
+    #[serde(default)]
     pub error_info: String,
 }
 
@@ -40,5 +41,24 @@ impl Envelope {
 impl Default for Envelope {
     fn default() -> Self {
         Envelope::ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn keys_are_tencents() {
+        assert_eq!(
+            serde_json::to_value(Envelope::fail(90001, "bad")).unwrap(),
+            json!({"ActionStatus": "FAIL", "ErrorCode": 90001, "ErrorInfo": "bad"})
+        );
+        // Missing keys default to OK; unknown keys are accepted.
+        let e: Envelope = serde_json::from_value(json!({"ErrorCode": 0, "New": 1})).unwrap();
+        assert!(e.is_ok());
+        let e: Envelope = serde_json::from_value(json!({"ErrorCode": 10010})).unwrap();
+        assert!(!e.is_ok());
     }
 }

@@ -1,210 +1,132 @@
-//! Groups: create / add member / info / destroy, `send_group_msg`, `group_msg_get_simple`
-//! (reference §5.4, §5.8).
+//! Groups: create / add member / info / destroy, `send_group_msg`, `group_msg_get_simple`.
 
 use crate::{Envelope, MsgElement, OfflinePushInfo};
 use serde::{Deserialize, Serialize};
 
 /// The @-all entry is `{"GroupAtAllFlag": 1}`; one user is `{"GroupAtAllFlag": 0, "GroupAt_Account": id}`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct GroupAtInfo {
-    #[serde(rename = "GroupAtAllFlag", default)]
+    #[serde(default)]
     pub group_at_all_flag: i64,
-    #[serde(
-        rename = "GroupAt_Account",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "GroupAt_Account", skip_serializing_if = "Option::is_none")]
     pub group_at_account: Option<String>,
 }
 
 /// `group_open_http_svc/send_group_msg` request body.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct SendGroupMsgRequest {
-    #[serde(rename = "GroupId")]
     pub group_id: String,
-    #[serde(rename = "Random")]
     pub random: u32,
-    /// "High", "Normal" (default) or "Low".
-    #[serde(
-        rename = "MsgPriority",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    /// "High", "Normal" (the default), "Low", or "Lowest"; case-sensitive.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub msg_priority: Option<String>,
-    #[serde(rename = "MsgBody")]
+    /// Absent reads as empty (which v2im-server refuses as a bad body).
+    #[serde(default)]
     pub msg_body: Vec<MsgElement>,
-    #[serde(
-        rename = "From_Account",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "From_Account", skip_serializing_if = "Option::is_none")]
     pub from_account: Option<String>,
-    #[serde(
-        rename = "OfflinePushInfo",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub offline_push_info: Option<OfflinePushInfo>,
-    #[serde(
-        rename = "ForbidCallbackControl",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub forbid_callback_control: Option<Vec<String>>,
-    #[serde(
-        rename = "OnlineOnlyFlag",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub online_only_flag: Option<i64>,
-    #[serde(
-        rename = "SendMsgControl",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub send_msg_control: Option<Vec<String>>,
-    #[serde(
-        rename = "CloudCustomData",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cloud_custom_data: Option<String>,
-    #[serde(
-        rename = "SupportMessageExtension",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub support_message_extension: Option<i64>,
     /// Targeted receivers (at most 50).
-    #[serde(
-        rename = "To_Account",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "To_Account", skip_serializing_if = "Option::is_none")]
     pub to_account: Option<Vec<String>>,
-    #[serde(rename = "TopicId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub topic_id: Option<String>,
-    #[serde(
-        rename = "GroupAtInfo",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub group_at_info: Option<Vec<GroupAtInfo>>,
-    #[serde(
-        rename = "NeedReadReceipt",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub need_read_receipt: Option<i64>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct SendGroupMsgResponse {
     #[serde(flatten)]
     pub envelope: Envelope,
-    #[serde(rename = "MsgTime", default)]
+    #[serde(default)]
     pub msg_time: i64,
     /// Strictly increasing per group from 1.
-    #[serde(rename = "MsgSeq", default)]
+    #[serde(default)]
     pub msg_seq: u64,
     /// Empty, or "MsgFreqCtrl" when dropped by the group's rate control (still answered OK).
-    #[serde(rename = "MsgDropReason", default)]
+    #[serde(default)]
     pub msg_drop_reason: String,
 }
 
 /// `group_msg_get_simple` request: up to `ReqMsgNumber` (≤ 20) messages with seq ≤ `ReqMsgSeq`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct GroupMsgGetSimpleRequest {
-    #[serde(rename = "GroupId")]
     pub group_id: String,
-    #[serde(rename = "ReqMsgNumber")]
     pub req_msg_number: i64,
-    #[serde(rename = "ReqMsgSeq", default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub req_msg_seq: Option<u64>,
-    #[serde(
-        rename = "WithRecalledMsg",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub with_recalled_msg: Option<i64>,
 }
 
 /// One item of `RspMsgList`, with every field typed clients require, plus v2im extensions
 /// (documented in README) carrying the send options back for inspection.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct GroupMsg {
     #[serde(rename = "From_Account")]
     pub from_account: String,
-    #[serde(rename = "IsPlaceMsg", default)]
+    #[serde(default)]
     pub is_place_msg: i64,
-    #[serde(rename = "MsgBody")]
     pub msg_body: Vec<MsgElement>,
     /// 1 High, 2 Normal, 3 Low, 4 Lowest.
-    #[serde(rename = "MsgPriority")]
     pub msg_priority: i64,
-    #[serde(rename = "MsgRandom")]
     pub msg_random: u32,
-    #[serde(rename = "MsgSeq")]
     pub msg_seq: u64,
-    #[serde(rename = "MsgTimeStamp")]
     pub msg_time_stamp: i64,
-    #[serde(rename = "IsSystemMsg", default)]
+    #[serde(default)]
     pub is_system_msg: i64,
-    #[serde(rename = "CloudCustomData", default)]
+    #[serde(default)]
     pub cloud_custom_data: String,
-    #[serde(
-        rename = "SupportMessageExtension",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub support_message_extension: Option<i64>,
-    #[serde(
-        rename = "NeedReadReceipt",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub need_read_receipt: Option<i64>,
-    #[serde(
-        rename = "OfflinePushInfo",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub offline_push_info: Option<OfflinePushInfo>,
-    #[serde(
-        rename = "SendMsgControl",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub send_msg_control: Option<Vec<String>>,
-    #[serde(
-        rename = "GroupAtInfo",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub group_at_info: Option<Vec<GroupAtInfo>>,
     /// Targeted receivers, when the message was sent to some members only.
-    #[serde(
-        rename = "To_Account",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "To_Account", skip_serializing_if = "Option::is_none")]
     pub to_account: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct GroupMsgGetSimpleResponse {
     #[serde(flatten)]
     pub envelope: Envelope,
-    #[serde(rename = "GroupId", default)]
+    #[serde(default)]
     pub group_id: String,
     /// 1 all returned, 0 more to page through.
-    #[serde(rename = "IsFinished", default)]
+    #[serde(default)]
     pub is_finished: i64,
-    #[serde(rename = "RspMsgList", default)]
+    #[serde(default)]
     pub rsp_msg_list: Vec<GroupMsg>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct MemberAccount {
     #[serde(rename = "Member_Account")]
     pub member_account: String,
@@ -212,43 +134,303 @@ pub struct MemberAccount {
 
 /// `create_group`. `Type`: Private/Work, Public, ChatRoom/Meeting, AVChatRoom, Community.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct CreateGroupRequest {
-    #[serde(
-        rename = "Owner_Account",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "Owner_Account", skip_serializing_if = "Option::is_none")]
     pub owner_account: Option<String>,
     #[serde(rename = "Type")]
     pub kind: String,
-    #[serde(rename = "GroupId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub group_id: Option<String>,
-    #[serde(rename = "Name")]
     pub name: String,
-    #[serde(rename = "MemberList", default, skip_serializing_if = "Vec::is_empty")]
-    pub member_list: Vec<MemberAccount>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub introduction: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notification: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub face_url: Option<String>,
+    /// The member limit (Tencent's request name; `get_group_info` answers it as `MaxMemberNum`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_member_count: Option<i64>,
+    /// The member limit under its answer name, which v2im-server has always accepted too.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_member_num: Option<i64>,
+    /// "FreeAccess", "NeedPermission" or "DisableApply".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub apply_join_option: Option<String>,
+    /// "FreeAccess", "NeedPermission" or "DisableInvite".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub invite_join_option: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub app_defined_data: Option<Vec<AppDefinedData>>,
+    /// 1: a Community with topics.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub support_topic: Option<i64>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub member_list: Vec<NewGroupMember>,
+}
+
+/// A member listed in `create_group`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct NewGroupMember {
+    #[serde(rename = "Member_Account")]
+    pub member_account: String,
+    /// "Admin" or "Member" (the default).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub app_member_defined_data: Option<Vec<AppDefinedData>>,
+}
+
+/// One custom group (or member) field: `{"Key": ..., "Value": ...}`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AppDefinedData {
+    pub key: String,
+    pub value: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct CreateGroupResponse {
     #[serde(flatten)]
     pub envelope: Envelope,
-    #[serde(rename = "GroupId", default)]
+    #[serde(default)]
     pub group_id: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct AddGroupMemberRequest {
-    #[serde(rename = "GroupId")]
     pub group_id: String,
-    #[serde(rename = "MemberList")]
     pub member_list: Vec<MemberAccount>,
-    #[serde(rename = "Silence", default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub silence: Option<i64>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct DestroyGroupRequest {
-    #[serde(rename = "GroupId")]
     pub group_id: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::elem::TextElem;
+    use serde_json::{json, Value};
+
+    fn json_of<T: Serialize>(v: &T) -> Value {
+        serde_json::to_value(v).unwrap()
+    }
+
+    fn text() -> Vec<MsgElement> {
+        vec![MsgElement::Text(TextElem { text: "t".into() })]
+    }
+
+    fn text_json() -> Value {
+        json!([{"MsgType": "TIMTextElem", "MsgContent": {"Text": "t"}}])
+    }
+
+    /// `v` with the envelope's three keys (an OK answer) added.
+    fn with_envelope(mut v: Value) -> Value {
+        v["ActionStatus"] = json!("OK");
+        v["ErrorCode"] = json!(0);
+        v["ErrorInfo"] = json!("");
+        v
+    }
+
+    fn at_user() -> GroupAtInfo {
+        GroupAtInfo {
+            group_at_all_flag: 0,
+            group_at_account: Some("b".into()),
+        }
+    }
+
+    #[test]
+    fn send_keys_are_tencents() {
+        let full = SendGroupMsgRequest {
+            group_id: "g".into(),
+            random: 1,
+            msg_priority: Some("High".into()),
+            msg_body: text(),
+            from_account: Some("a".into()),
+            offline_push_info: Some(OfflinePushInfo {
+                push_flag: Some(0),
+                ..Default::default()
+            }),
+            forbid_callback_control: Some(vec!["ForbidAfterSendMsgCallback".into()]),
+            online_only_flag: Some(0),
+            send_msg_control: Some(vec!["NoUnread".into()]),
+            cloud_custom_data: Some("c".into()),
+            support_message_extension: Some(1),
+            to_account: Some(vec!["b".into()]),
+            topic_id: Some("tp".into()),
+            group_at_info: Some(vec![at_user()]),
+            need_read_receipt: Some(1),
+        };
+        assert_eq!(
+            json_of(&full),
+            json!({"GroupId": "g", "Random": 1, "MsgPriority": "High", "MsgBody": text_json(),
+                "From_Account": "a", "OfflinePushInfo": {"PushFlag": 0},
+                "ForbidCallbackControl": ["ForbidAfterSendMsgCallback"], "OnlineOnlyFlag": 0,
+                "SendMsgControl": ["NoUnread"], "CloudCustomData": "c", "SupportMessageExtension": 1,
+                "To_Account": ["b"], "TopicId": "tp",
+                "GroupAtInfo": [{"GroupAtAllFlag": 0, "GroupAt_Account": "b"}], "NeedReadReceipt": 1})
+        );
+        assert_eq!(
+            json_of(&SendGroupMsgRequest::default()),
+            json!({"GroupId": "", "Random": 0, "MsgBody": []})
+        );
+        assert_eq!(
+            json_of(&GroupAtInfo {
+                group_at_all_flag: 1,
+                group_at_account: None
+            }),
+            json!({"GroupAtAllFlag": 1})
+        );
+        assert_eq!(
+            json_of(&SendGroupMsgResponse {
+                envelope: Envelope::ok(),
+                msg_time: 1,
+                msg_seq: 2,
+                msg_drop_reason: "MsgFreqCtrl".into(),
+            }),
+            with_envelope(json!({"MsgTime": 1, "MsgSeq": 2, "MsgDropReason": "MsgFreqCtrl"}))
+        );
+    }
+
+    fn group_msg() -> GroupMsg {
+        GroupMsg {
+            from_account: "a".into(),
+            is_place_msg: 0,
+            msg_body: text(),
+            msg_priority: 2,
+            msg_random: 3,
+            msg_seq: 4,
+            msg_time_stamp: 5,
+            is_system_msg: 0,
+            cloud_custom_data: "c".into(),
+            support_message_extension: Some(1),
+            need_read_receipt: Some(1),
+            offline_push_info: Some(OfflinePushInfo {
+                push_flag: Some(1),
+                ..Default::default()
+            }),
+            send_msg_control: Some(vec!["NoLastMsg".into()]),
+            group_at_info: Some(vec![at_user()]),
+            to_account: Some(vec!["b".into()]),
+        }
+    }
+
+    #[test]
+    fn history_keys_are_tencents() {
+        assert_eq!(
+            json_of(&GroupMsgGetSimpleRequest {
+                group_id: "g".into(),
+                req_msg_number: 20,
+                req_msg_seq: Some(7),
+                with_recalled_msg: Some(1),
+            }),
+            json!({"GroupId": "g", "ReqMsgNumber": 20, "ReqMsgSeq": 7, "WithRecalledMsg": 1})
+        );
+        let msg = json!({"From_Account": "a", "IsPlaceMsg": 0, "MsgBody": text_json(),
+            "MsgPriority": 2, "MsgRandom": 3, "MsgSeq": 4, "MsgTimeStamp": 5, "IsSystemMsg": 0,
+            "CloudCustomData": "c", "SupportMessageExtension": 1, "NeedReadReceipt": 1,
+            "OfflinePushInfo": {"PushFlag": 1}, "SendMsgControl": ["NoLastMsg"],
+            "GroupAtInfo": [{"GroupAtAllFlag": 0, "GroupAt_Account": "b"}], "To_Account": ["b"]});
+        assert_eq!(json_of(&group_msg()), msg);
+        assert_eq!(
+            json_of(&GroupMsgGetSimpleResponse {
+                envelope: Envelope::ok(),
+                group_id: "g".into(),
+                is_finished: 1,
+                rsp_msg_list: vec![group_msg()],
+            }),
+            with_envelope(json!({"GroupId": "g", "IsFinished": 1, "RspMsgList": [msg]}))
+        );
+    }
+
+    #[test]
+    fn management_keys_are_tencents() {
+        let member = MemberAccount {
+            member_account: "m".into(),
+        };
+        let data = || {
+            Some(vec![AppDefinedData {
+                key: "k".into(),
+                value: "v".into(),
+            }])
+        };
+        assert_eq!(
+            json_of(&CreateGroupRequest {
+                owner_account: Some("o".into()),
+                kind: "Public".into(),
+                group_id: Some("g".into()),
+                name: "n".into(),
+                introduction: Some("i".into()),
+                notification: Some("no".into()),
+                face_url: Some("f".into()),
+                max_member_count: Some(100),
+                max_member_num: Some(200),
+                apply_join_option: Some("FreeAccess".into()),
+                invite_join_option: Some("DisableInvite".into()),
+                app_defined_data: data(),
+                support_topic: Some(0),
+                member_list: vec![NewGroupMember {
+                    member_account: "m".into(),
+                    role: Some("Admin".into()),
+                    app_member_defined_data: data(),
+                }],
+            }),
+            json!({"Owner_Account": "o", "Type": "Public", "GroupId": "g", "Name": "n",
+                "Introduction": "i", "Notification": "no", "FaceUrl": "f", "MaxMemberCount": 100,
+                "MaxMemberNum": 200, "ApplyJoinOption": "FreeAccess",
+                "InviteJoinOption": "DisableInvite", "AppDefinedData": [{"Key": "k", "Value": "v"}],
+                "SupportTopic": 0, "MemberList": [{"Member_Account": "m", "Role": "Admin",
+                    "AppMemberDefinedData": [{"Key": "k", "Value": "v"}]}]})
+        );
+        assert_eq!(
+            json_of(&CreateGroupRequest::default()),
+            json!({"Type": "", "Name": ""})
+        );
+        assert_eq!(
+            json_of(&CreateGroupResponse {
+                envelope: Envelope::ok(),
+                group_id: "g".into(),
+            }),
+            with_envelope(json!({"GroupId": "g"}))
+        );
+        assert_eq!(
+            json_of(&AddGroupMemberRequest {
+                group_id: "g".into(),
+                member_list: vec![member],
+                silence: Some(1),
+            }),
+            json!({"GroupId": "g", "MemberList": [{"Member_Account": "m"}], "Silence": 1})
+        );
+        assert_eq!(
+            json_of(&DestroyGroupRequest {
+                group_id: "g".into()
+            }),
+            json!({"GroupId": "g"})
+        );
+    }
+
+    /// Tencent's cloud adds fields over time: the answers the library reads must keep parsing.
+    #[test]
+    fn responses_accept_unknown_keys() {
+        let mut msg = json_of(&group_msg());
+        msg["NewField"] = json!(1);
+        msg["GroupAtInfo"][0]["NewField"] = json!(2);
+        let page: GroupMsgGetSimpleResponse = serde_json::from_value(
+            json!({"ErrorCode": 0, "GroupId": "g", "RspMsgList": [msg], "NewField": 3}),
+        )
+        .unwrap();
+        assert_eq!(page.rsp_msg_list, vec![group_msg()]);
+        let r: SendGroupMsgResponse =
+            serde_json::from_value(json!({"ErrorCode": 0, "MsgSeq": 1, "NewField": 1})).unwrap();
+        assert_eq!(r.msg_seq, 1);
+    }
 }

@@ -1,20 +1,15 @@
 //! The REST URL: `{base}/v4/{service}/{command}?sdkappid=&identifier=&usersig=&random=&contenttype=json`.
 
-/// Characters left as they are in a query value: RFC 3986 unreserved plus `*`, which every real
-/// client sends raw or as `%2A` (the server decodes both).
-fn push_query_value(out: &mut String, v: &str) {
-    for b in v.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'*' => {
-                out.push(b as char)
-            }
-            _ => {
-                out.push('%');
-                out.push_str(&format!("{b:02X}"));
-            }
-        }
-    }
-}
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+
+/// Bytes escaped in a query value: all but RFC 3986's unreserved characters and `*`, which every
+/// real client sends raw or as `%2A` (the server decodes both).
+const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~')
+    .remove(b'*');
 
 /// Builds the full request URL. `base` is e.g. `https://console.tim.qq.com` (a trailing `/` is fine).
 pub fn rest_url(
@@ -32,9 +27,9 @@ pub fn rest_url(
     u.push_str("?sdkappid=");
     u.push_str(&sdkappid.to_string());
     u.push_str("&identifier=");
-    push_query_value(&mut u, identifier);
+    u.extend(utf8_percent_encode(identifier, QUERY_VALUE));
     u.push_str("&usersig=");
-    push_query_value(&mut u, usersig);
+    u.extend(utf8_percent_encode(usersig, QUERY_VALUE));
     u.push_str("&random=");
     u.push_str(&random.to_string());
     u.push_str("&contenttype=json");
@@ -77,6 +72,12 @@ mod tests {
         assert_eq!(
             u,
             "http://127.0.0.1:1/v4/openim/sendmsg?sdkappid=1400000000&identifier=a%20b&usersig=x*y-z_&random=7&contenttype=json"
+        );
+        // Every byte outside RFC 3986's unreserved set and `*` is escaped, UTF-8 byte by byte.
+        let u = rest_url("http://h", "/p", 1, "a b/中~", "x*y-z_.+=", 0);
+        assert_eq!(
+            u,
+            "http://h/v4/p?sdkappid=1&identifier=a%20b%2F%E4%B8%AD~&usersig=x*y-z_.%2B%3D&random=0&contenttype=json"
         );
     }
 }

@@ -1,31 +1,36 @@
 //! `im_open_login_svc/account_import`, `multiaccount_import`, `account_check`.
 
-use v2im_wire::account::{AccountCheckResponse, CheckResult, MultiAccountImportResponse};
+use v2im_wire::account::{
+    AccountCheckRequest, AccountCheckResponse, AccountImportRequest, CheckResult,
+    MultiAccountImportRequest, MultiAccountImportResponse,
+};
 use v2im_wire::{codes, Envelope};
 
 use super::ok;
-use crate::error::{ApiError, ApiResult};
-use crate::fields::Fields;
+use crate::error::ApiResult;
+use crate::request::Body;
 use crate::store::jobs::{AccountIn, Job};
 use crate::store::read;
 use crate::App;
 
-const BAD: i32 = codes::INVALID_PARAMETER_70402;
 /// Accounts per multiaccount_import / account_check call (Tencent's limit).
 const MAX_ACCOUNTS: usize = 100;
 
-pub async fn import(app: &App, f: &Fields<'_>) -> ApiResult<Vec<u8>> {
-    // `Identifier` is the field's name in older clients.
-    let user_id = match f.opt_str("UserID", BAD)? {
-        Some(u) => u,
-        None => f
-            .str("Identifier", BAD)
-            .map_err(|_| ApiError::new(BAD, "UserID is missing (or legacy Identifier)"))?,
+/// An id that is not an account is refused by the writer, with this code too.
+impl Body for AccountImportRequest {
+    const DEFAULT_CODE: i32 = codes::INVALID_PARAMETER_70402;
+}
+
+pub(super) async fn import(app: &App, req: AccountImportRequest) -> ApiResult<Vec<u8>> {
+    let user_id = match (req.user_id, req.identifier) {
+        (u, _) if !u.is_empty() => u,
+        (_, Some(i)) if !i.is_empty() => i,
+        _ => return Err(AccountImportRequest::invalid("UserID", "missing")),
     };
     let account = AccountIn {
-        user_id: user_id.to_string(),
-        nick: f.opt_str("Nick", BAD)?.map(str::to_string),
-        face_url: f.opt_str("FaceUrl", BAD)?.map(str::to_string),
+        user_id,
+        nick: req.nick,
+        face_url: req.face_url,
     };
     let mut r = app
         .store
@@ -40,14 +45,17 @@ pub async fn import(app: &App, f: &Fields<'_>) -> ApiResult<Vec<u8>> {
     }
 }
 
-pub async fn multi_import(app: &App, f: &Fields<'_>) -> ApiResult<Vec<u8>> {
-    let ids = f
-        .opt_str_list("Accounts", BAD)?
-        .ok_or_else(|| ApiError::new(BAD, "Accounts is missing"))?;
+/// Ids that are not accounts are answered in `FailAccounts`.
+impl Body for MultiAccountImportRequest {
+    const DEFAULT_CODE: i32 = codes::INVALID_PARAMETER_70402;
+}
+
+pub(super) async fn multi_import(app: &App, req: MultiAccountImportRequest) -> ApiResult<Vec<u8>> {
+    let ids = req.accounts;
     if ids.is_empty() || ids.len() > MAX_ACCOUNTS {
-        return Err(ApiError::new(
-            BAD,
-            format!("Accounts must hold 1 to {MAX_ACCOUNTS} ids"),
+        return Err(MultiAccountImportRequest::invalid(
+            "Accounts",
+            format_args!("must hold 1 to {MAX_ACCOUNTS} ids"),
         ));
     }
     let accounts = ids
@@ -74,20 +82,22 @@ pub async fn multi_import(app: &App, f: &Fields<'_>) -> ApiResult<Vec<u8>> {
     })
 }
 
-pub async fn check(app: &App, f: &Fields<'_>) -> ApiResult<Vec<u8>> {
-    let items = f
-        .opt_obj_list("CheckItem", BAD)?
-        .ok_or_else(|| ApiError::new(BAD, "CheckItem is missing"))?;
+impl Body for AccountCheckRequest {
+    const DEFAULT_CODE: i32 = codes::INVALID_PARAMETER_70402;
+}
+
+pub(super) async fn check(app: &App, req: AccountCheckRequest) -> ApiResult<Vec<u8>> {
+    let items = req.check_item;
     if items.is_empty() || items.len() > MAX_ACCOUNTS {
-        return Err(ApiError::new(
-            BAD,
-            format!("CheckItem must hold 1 to {MAX_ACCOUNTS} items"),
+        return Err(AccountCheckRequest::invalid(
+            "CheckItem",
+            format_args!("must hold 1 to {MAX_ACCOUNTS} items"),
         ));
     }
-    let ids = items
-        .iter()
-        .map(|m| Fields::new(m).str("UserID", BAD).map(str::to_string))
-        .collect::<ApiResult<Vec<_>>>()?;
+    for (i, item) in items.iter().enumerate() {
+        AccountCheckRequest::non_empty(&format!("CheckItem[{i}].UserID"), &item.user_id)?;
+    }
+    let ids: Vec<String> = items.into_iter().map(|i| i.user_id).collect();
     let q = ids.clone();
     let found = app.store.read(move |c| read::accounts_exist(c, &q)).await?;
     let result_item = ids

@@ -1,14 +1,18 @@
 //! `openim/sendmsg`, `openim/batchsendmsg`, `openim/admin_getroammsg`.
 
-use v2im_wire::c2c::{BatchSendError, BatchSendMsgResponse, GetRoamMsgResponse, SendMsgResponse};
+use serde::Deserialize;
+use v2im_wire::c2c::{
+    BatchSendError, BatchSendMsgRequest, BatchSendMsgResponse, GetRoamMsgResponse, SendMsgRequest,
+    SendMsgResponse,
+};
 use v2im_wire::codes::{self, limits};
 use v2im_wire::Envelope;
 
-use super::msg::{parse_common, MsgCodes};
-use super::ok;
+use super::msg::{common, MsgFields, MsgRules};
+use super::{ok, sender};
 use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult};
-use crate::fields::{check_account, Fields};
+use crate::request::Body;
 use crate::store::jobs::{C2cIn, Job};
 use crate::store::read::{self, RoamQuery};
 use crate::App;
@@ -18,79 +22,109 @@ const MAX_ROAM_PAGE: i64 = 1000;
 /// `batchsendmsg` packet limit (Tencent: 8 KB, code 90055).
 const MAX_BATCH_BODY: usize = 8 * 1024;
 
-fn codes_for(max_bytes: usize, too_big: i32) -> MsgCodes {
-    MsgCodes {
-        body_invalid: codes::MSGBODY_INVALID,
-        body_not_array: codes::MSGBODY_NOT_ARRAY,
-        format: codes::MSG_FORMAT_INVALID,
-        too_big,
-        max_bytes,
-        push_info: codes::OFFLINE_PUSH_INFO_INVALID,
-        other: codes::JSON_PARSE_FAILED,
-        receipt_key: "IsNeedReadReceipt",
-    }
+/// Tencent's codes for the fields of sendmsg and batchsendmsg.
+const SEND_CODES: &[(&str, i32)] = &[
+    ("To_Account", codes::TO_ACCOUNT_INVALID),
+    ("From_Account", codes::FROM_ACCOUNT_INVALID),
+    ("SyncOtherMachine", codes::SYNC_OTHER_MACHINE_INVALID),
+    ("MsgLifeTime", codes::MSGLIFETIME_INVALID),
+    ("MsgSeq", codes::MSGSEQ_INVALID),
+    ("MsgRandom", codes::MSGRANDOM_INVALID),
+    ("MsgBody", codes::MSGBODY_NOT_ARRAY),
+    ("MsgBody[]", codes::MSGBODY_INVALID),
+    ("OfflinePushInfo", codes::OFFLINE_PUSH_INFO_INVALID),
+];
+
+/// In Tencent's older sendmsg samples only; the server sets the time.
+const SEND_IGNORED: &[&str] = &["MsgTimeStamp"];
+
+impl Body for SendMsgRequest {
+    const DEFAULT_CODE: i32 = codes::JSON_PARSE_FAILED;
+    const KEY_CODES: &'static [(&'static str, i32)] = SEND_CODES;
+    const IGNORED_KEYS: &'static [&'static str] = SEND_IGNORED;
 }
 
-/// The sender: `From_Account`, or the caller. A non-admin may only send as itself.
-fn sender(app: &App, who: &Principal, f: &Fields) -> ApiResult<String> {
-    let from = f.opt_str("From_Account", codes::FROM_ACCOUNT_INVALID)?;
-    match (who, from) {
-        (Principal::Admin, Some(from)) if !from.is_empty() => Ok(from.to_string()),
-        (Principal::Admin, _) => Ok(app.auth.admin().to_string()),
-        (Principal::User(me), None) => Ok(me.clone()),
-        (Principal::User(me), Some(from)) if from == me => Ok(me.clone()),
-        (Principal::User(me), Some(from)) => Err(ApiError::new(
-            codes::ADMIN_PERMISSION_REQUIRED,
-            format!("{me:?} may only send as itself, not as {from:?}"),
-        )),
-    }
+impl Body for BatchSendMsgRequest {
+    const DEFAULT_CODE: i32 = codes::JSON_PARSE_FAILED;
+    const KEY_CODES: &'static [(&'static str, i32)] = SEND_CODES;
+    const IGNORED_KEYS: &'static [&'static str] = SEND_IGNORED;
 }
 
-/// Everything but `To_Account`.
-fn parse_c2c(
+/// The fields of sendmsg and batchsendmsg but `To_Account`, where the two differ.
+struct C2cFields {
+    from_account: Option<String>,
+    sync_other_machine: Option<i64>,
+    msg_life_time: Option<i64>,
+    msg_seq: Option<u32>,
+    msg_random: u32,
+    msg: MsgFields,
+}
+
+macro_rules! c2c_fields {
+    ($req:expr) => {{
+        let r = $req;
+        C2cFields {
+            from_account: r.from_account,
+            sync_other_machine: r.sync_other_machine,
+            msg_life_time: r.msg_life_time,
+            msg_seq: r.msg_seq,
+            msg_random: r.msg_random,
+            msg: MsgFields {
+                msg_body: r.msg_body,
+                cloud_custom_data: r.cloud_custom_data,
+                offline_push_info: r.offline_push_info,
+                send_msg_control: r.send_msg_control,
+                forbid_callback_control: r.forbid_callback_control,
+                support_message_extension: r.support_message_extension,
+                read_receipt: ("IsNeedReadReceipt", r.is_need_read_receipt),
+            },
+        }
+    }};
+}
+
+/// Everything but `To_Account`, validated.
+fn parse_c2c<B: Body>(
     app: &App,
     who: &Principal,
-    f: &Fields,
+    f: C2cFields,
     to: Vec<String>,
     batch: bool,
 ) -> ApiResult<C2cIn> {
-    let from = sender(app, who, f)?;
-    let sync_other = f.opt_i64("SyncOtherMachine", codes::SYNC_OTHER_MACHINE_INVALID)?;
-    let life_time = f.opt_i64("MsgLifeTime", codes::MSGLIFETIME_INVALID)?;
+    let from = sender(app, who, f.from_account, codes::ADMIN_PERMISSION_REQUIRED)?;
+    let life_time = f.msg_life_time;
     if life_time.is_some_and(|t| t < 0) {
-        return Err(ApiError::new(
-            codes::MSGLIFETIME_INVALID,
-            "MsgLifeTime must not be negative",
-        ));
+        return Err(B::invalid("MsgLifeTime", "must not be negative"));
     }
     // Tencent clamps a longer lifetime to 7 days.
     let life_time = life_time.map(|t| t.min(limits::MAX_MSG_LIFETIME));
-    let seq = f.opt_u32("MsgSeq", codes::MSGSEQ_INVALID)?;
-    let random = f.u32("MsgRandom", codes::MSGRANDOM_INVALID)?;
-    let (max, too_big) = if batch {
+    let (max_bytes, too_big) = if batch {
         (MAX_BATCH_BODY, codes::BATCH_PACKET_TOO_LARGE)
     } else {
         (limits::MAX_BODY_BYTES, codes::JSON_PACKET_TOO_LARGE)
     };
-    let mut common = parse_common(f, &codes_for(max, too_big))?;
+    let rules = MsgRules {
+        format: codes::MSG_FORMAT_INVALID,
+        too_big,
+        max_bytes,
+    };
+    let mut common = common::<B>(f.msg, &rules)?;
     common.online_only = life_time == Some(0);
     Ok(C2cIn {
         from,
         to,
         batch,
-        seq,
-        random,
-        sync_other,
+        seq: f.msg_seq,
+        random: f.msg_random,
+        sync_other: f.sync_other_machine,
         life_time,
         common,
     })
 }
 
-pub async fn sendmsg(app: &App, who: &Principal, f: &Fields<'_>) -> ApiResult<Vec<u8>> {
-    let to = f
-        .account("To_Account", codes::TO_ACCOUNT_INVALID)?
-        .to_string();
-    let msg = parse_c2c(app, who, f, vec![to], false)?;
+pub(super) async fn sendmsg(app: &App, who: &Principal, req: SendMsgRequest) -> ApiResult<Vec<u8>> {
+    SendMsgRequest::account("To_Account", &req.to_account)?;
+    let to = vec![req.to_account.clone()];
+    let msg = parse_c2c::<SendMsgRequest>(app, who, c2c_fields!(req), to, false)?;
     let mut r = app.store.write(|reply| Job::SendC2c { msg, reply }).await?;
     let sent = r
         .pop()
@@ -102,27 +136,26 @@ pub async fn sendmsg(app: &App, who: &Principal, f: &Fields<'_>) -> ApiResult<Ve
     })
 }
 
-pub async fn batchsendmsg(app: &App, who: &Principal, f: &Fields<'_>) -> ApiResult<Vec<u8>> {
-    let to = f
-        .opt_str_list("To_Account", codes::TO_ACCOUNT_INVALID)?
-        .ok_or_else(|| ApiError::new(codes::TO_ACCOUNT_INVALID, "To_Account is missing"))?;
+pub(super) async fn batchsendmsg(
+    app: &App,
+    who: &Principal,
+    mut req: BatchSendMsgRequest,
+) -> ApiResult<Vec<u8>> {
+    let to = std::mem::take(&mut req.to_account);
     if to.is_empty() {
-        return Err(ApiError::new(
-            codes::TO_ACCOUNT_INVALID,
-            "To_Account is empty",
-        ));
+        return Err(BatchSendMsgRequest::invalid("To_Account", "empty"));
     }
     if to.len() > limits::MAX_BATCH_RECEIVERS {
         return Err(ApiError::new(
             codes::TOO_MANY_TARGETS,
             format!(
-                "To_Account has {} receivers; at most {} are allowed",
+                "To_Account: {} receivers; at most {} are allowed",
                 to.len(),
                 limits::MAX_BATCH_RECEIVERS
             ),
         ));
     }
-    let msg = parse_c2c(app, who, f, to.clone(), true)?;
+    let msg = parse_c2c::<BatchSendMsgRequest>(app, who, c2c_fields!(req), to.clone(), true)?;
     let results = app.store.write(|reply| Job::SendC2c { msg, reply }).await?;
     let mut msg_key = String::new();
     let mut error_list = Vec::new();
@@ -155,34 +188,43 @@ pub async fn batchsendmsg(app: &App, who: &Principal, f: &Fields<'_>) -> ApiResu
     })
 }
 
-pub async fn getroammsg(app: &App, who: &Principal, f: &Fields<'_>) -> ApiResult<Vec<u8>> {
-    // Current names first, then the legacy From_Account/To_Account.
-    let operator = match f.opt_str("Operator_Account", codes::FROM_ACCOUNT_INVALID)? {
-        Some(o) => o,
-        None => f
-            .str("From_Account", codes::FROM_ACCOUNT_INVALID)
-            .map_err(|_| {
-                ApiError::new(
-                    codes::FROM_ACCOUNT_INVALID,
-                    "Operator_Account (or legacy From_Account) is missing",
-                )
-            })?,
-    }
-    .to_string();
-    let peer = match f.opt_str("Peer_Account", codes::TO_ACCOUNT_INVALID)? {
-        Some(p) => p,
-        None => f
-            .str("To_Account", codes::TO_ACCOUNT_INVALID)
-            .map_err(|_| {
-                ApiError::new(
-                    codes::TO_ACCOUNT_INVALID,
-                    "Peer_Account (or legacy To_Account) is missing",
-                )
-            })?,
-    }
-    .to_string();
-    check_account("Operator_Account", &operator, codes::FROM_ACCOUNT_INVALID)?;
-    check_account("Peer_Account", &peer, codes::TO_ACCOUNT_INVALID)?;
+/// `openim/admin_getroammsg`, with the older names `From_Account`/`To_Account` of the two
+/// accounts (the current names win when both are sent).
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct GetRoamMsg {
+    #[serde(rename = "Operator_Account")]
+    operator_account: Option<String>,
+    #[serde(rename = "Peer_Account")]
+    peer_account: Option<String>,
+    #[serde(rename = "From_Account")]
+    from_account: Option<String>,
+    #[serde(rename = "To_Account")]
+    to_account: Option<String>,
+    max_cnt: i64,
+    min_time: Option<i64>,
+    max_time: Option<i64>,
+    last_msg_key: Option<String>,
+}
+
+impl Body for GetRoamMsg {
+    const DEFAULT_CODE: i32 = codes::JSON_PARSE_FAILED;
+    const KEY_CODES: &'static [(&'static str, i32)] = &[
+        ("Operator_Account", codes::FROM_ACCOUNT_INVALID),
+        ("From_Account", codes::FROM_ACCOUNT_INVALID),
+        ("Peer_Account", codes::TO_ACCOUNT_INVALID),
+        ("To_Account", codes::TO_ACCOUNT_INVALID),
+    ];
+}
+
+pub(super) async fn getroammsg(app: &App, who: &Principal, req: GetRoamMsg) -> ApiResult<Vec<u8>> {
+    let operator = GetRoamMsg::required(
+        "Operator_Account",
+        req.operator_account.or(req.from_account),
+    )?;
+    let peer = GetRoamMsg::required("Peer_Account", req.peer_account.or(req.to_account))?;
+    GetRoamMsg::account("Operator_Account", &operator)?;
+    GetRoamMsg::account("Peer_Account", &peer)?;
     if let Principal::User(me) = who {
         if *me != operator {
             return Err(ApiError::new(
@@ -191,17 +233,13 @@ pub async fn getroammsg(app: &App, who: &Principal, f: &Fields<'_>) -> ApiResult
             ));
         }
     }
-    let bad = codes::JSON_PARSE_FAILED;
-    let max_cnt = f
-        .opt_i64("MaxCnt", bad)?
-        .ok_or_else(|| ApiError::new(bad, "MaxCnt is missing"))?;
-    if max_cnt <= 0 {
-        return Err(ApiError::new(bad, "MaxCnt must be positive"));
+    if req.max_cnt <= 0 {
+        return Err(GetRoamMsg::invalid("MaxCnt", "must be positive"));
     }
-    let max_cnt = max_cnt.min(MAX_ROAM_PAGE);
-    let min_time = f.opt_i64("MinTime", bad)?.unwrap_or(0);
-    let max_time = f.opt_i64("MaxTime", bad)?.unwrap_or(i64::MAX);
-    let last_msg_key = f.opt_str("LastMsgKey", bad)?.map(str::to_string);
+    let max_cnt = req.max_cnt.min(MAX_ROAM_PAGE);
+    let min_time = req.min_time.unwrap_or(0);
+    let max_time = req.max_time.unwrap_or(i64::MAX);
+    let last_msg_key = req.last_msg_key;
     // A non-admin reads its own history only if it is an account (or could become one).
     let must_exist = matches!(who, Principal::User(_)) && !app.auto_import;
     let page = app

@@ -1,12 +1,15 @@
 //! Unread counts, read marks and the conversation list: `openim/get_c2c_unread_msg_num`,
 //! `openim/admin_set_msg_read`, `recentcontact/get_list`.
 
-use v2im_wire::c2c::{GetC2cUnreadResponse, GetRecentContactResponse};
+use v2im_wire::c2c::{
+    GetC2cUnreadRequest, GetC2cUnreadResponse, GetRecentContactRequest, GetRecentContactResponse,
+    SetMsgReadRequest,
+};
 use v2im_wire::{codes, Envelope};
 
 use super::ok;
 use crate::error::{ApiError, ApiResult};
-use crate::fields::Fields;
+use crate::request::Body;
 use crate::store::jobs::Job;
 use crate::store::read;
 use crate::App;
@@ -14,15 +17,18 @@ use crate::App;
 /// Peers per get_c2c_unread_msg_num call.
 const MAX_PEERS: usize = 100;
 
-pub async fn c2c_unread(app: &App, f: &Fields<'_>) -> ApiResult<Vec<u8>> {
-    let owner = f
-        .account("To_Account", codes::TO_ACCOUNT_INVALID)?
-        .to_string();
-    let peers = f.opt_str_list("Peer_Account", codes::JSON_PARSE_FAILED)?;
+impl Body for GetC2cUnreadRequest {
+    const DEFAULT_CODE: i32 = codes::JSON_PARSE_FAILED;
+    const KEY_CODES: &'static [(&'static str, i32)] = &[("To_Account", codes::TO_ACCOUNT_INVALID)];
+}
+
+pub(super) async fn c2c_unread(app: &App, req: GetC2cUnreadRequest) -> ApiResult<Vec<u8>> {
+    GetC2cUnreadRequest::account("To_Account", &req.to_account)?;
+    let (owner, peers) = (req.to_account, req.peer_account);
     if peers.as_ref().is_some_and(|p| p.len() > MAX_PEERS) {
         return Err(ApiError::new(
             codes::TOO_MANY_ACCOUNTS,
-            format!("Peer_Account holds more than {MAX_PEERS} accounts"),
+            format!("Peer_Account: more than {MAX_PEERS} accounts"),
         ));
     }
     let (total, list) = app
@@ -36,35 +42,32 @@ pub async fn c2c_unread(app: &App, f: &Fields<'_>) -> ApiResult<Vec<u8>> {
     })
 }
 
-pub async fn set_msg_read(app: &App, f: &Fields<'_>) -> ApiResult<Vec<u8>> {
-    let bad = codes::JSON_PARSE_FAILED;
-    let owner = f.account("Report_Account", bad)?.to_string();
-    let peer = f.account("Peer_Account", bad)?.to_string();
-    let read_time = f.opt_i64("MsgReadTime", bad)?;
+impl Body for SetMsgReadRequest {
+    const DEFAULT_CODE: i32 = codes::JSON_PARSE_FAILED;
+}
+
+pub(super) async fn set_msg_read(app: &App, req: SetMsgReadRequest) -> ApiResult<Vec<u8>> {
+    SetMsgReadRequest::account("Report_Account", &req.report_account)?;
+    SetMsgReadRequest::account("Peer_Account", &req.peer_account)?;
     app.store
         .write(|reply| Job::SetC2cRead {
-            owner,
-            peer,
-            read_time,
+            owner: req.report_account,
+            peer: req.peer_account,
+            read_time: req.msg_read_time,
             reply,
         })
         .await?;
     ok(&Envelope::ok())
 }
 
-pub async fn recent(app: &App, f: &Fields<'_>) -> ApiResult<Vec<u8>> {
-    let bad = codes::INVALID_PARAMETER_70402;
-    let user = f.account("From_Account", bad)?.to_string();
-    // Paging fields are read for their types only: the whole list comes in one page.
-    for k in [
-        "TimeStamp",
-        "StartIndex",
-        "TopTimeStamp",
-        "TopStartIndex",
-        "AssistFlags",
-    ] {
-        f.opt_i64(k, bad)?;
-    }
+/// The paging fields are type-checked only: the whole list comes in one page.
+impl Body for GetRecentContactRequest {
+    const DEFAULT_CODE: i32 = codes::INVALID_PARAMETER_70402;
+}
+
+pub(super) async fn recent(app: &App, req: GetRecentContactRequest) -> ApiResult<Vec<u8>> {
+    GetRecentContactRequest::account("From_Account", &req.from_account)?;
+    let user = req.from_account;
     let items = app.store.read(move |c| read::recent(c, &user)).await?;
     ok(&GetRecentContactResponse {
         envelope: Envelope::ok(),

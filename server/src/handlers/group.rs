@@ -1,23 +1,27 @@
 //! Groups: `create_group`, `add_group_member`, `get_group_info`, `destroy_group`,
 //! `send_group_msg`, `group_msg_get_simple`, and `set_unread_msg_num` (marks a group read).
 
+use serde::Deserialize;
 use serde_json::json;
 use v2im_wire::codes::{self, limits};
 use v2im_wire::group::{
-    CreateGroupResponse, GroupAtInfo, GroupMsgGetSimpleResponse, SendGroupMsgResponse,
+    AddGroupMemberRequest, CreateGroupRequest, CreateGroupResponse, DestroyGroupRequest,
+    GroupAtInfo, GroupMsgGetSimpleRequest, GroupMsgGetSimpleResponse, SendGroupMsgRequest,
+    SendGroupMsgResponse,
 };
 use v2im_wire::Envelope;
 
-use super::msg::{parse_common, MsgCodes};
-use super::ok;
+use super::msg::{common, MsgFields, MsgRules};
+use super::{ok, sender};
 use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult};
-use crate::fields::Fields;
+use crate::request::Body;
 use crate::store::jobs::{GroupIn, GroupMsgIn, Job};
 use crate::store::read;
 use crate::validate::{plausible_group_id, valid_custom_group_id};
 use crate::App;
 
+/// Every group command's invalid-parameter code, which Tencent uses for nearly every field.
 const BAD: i32 = codes::GROUP_INVALID_PARAMETERS;
 /// Group types Tencent accepts (Work = Private, Meeting = ChatRoom in the newer names).
 const GROUP_TYPES: [&str; 7] = [
@@ -36,87 +40,97 @@ const MAX_MEMBERS_PER_CALL: usize = 500;
 /// Largest page of `group_msg_get_simple` (Tencent: 20; see README).
 const MAX_HISTORY_PAGE: i64 = 1000;
 
-fn group_id<'a>(f: &Fields<'a>) -> ApiResult<&'a str> {
-    let id = f.str("GroupId", BAD)?;
-    if !plausible_group_id(id) {
+/// `GroupId` of a group that may exist: not empty, else `B`'s code; plausible, else 10015.
+fn group_id<B: Body>(id: String) -> ApiResult<String> {
+    B::non_empty("GroupId", &id)?;
+    if !plausible_group_id(&id) {
         return Err(ApiError::new(
             codes::GROUP_INVALID_GROUPID,
-            "GroupId is not a valid group id",
+            "GroupId: not a valid group id",
         ));
     }
     Ok(id)
 }
 
-fn member_list(f: &Fields, key: &str) -> ApiResult<Vec<(String, String)>> {
-    let items = f.opt_obj_list(key, BAD)?.unwrap_or_default();
-    if items.len() > MAX_MEMBERS_PER_CALL {
-        return Err(ApiError::new(
-            BAD,
-            format!("{key} holds more than {MAX_MEMBERS_PER_CALL} members"),
+/// At most [`MAX_MEMBERS_PER_CALL`] members, each with an id.
+fn check_members<B: Body>(ids: impl ExactSizeIterator<Item = impl AsRef<str>>) -> ApiResult<()> {
+    if ids.len() > MAX_MEMBERS_PER_CALL {
+        return Err(B::invalid(
+            "MemberList",
+            format_args!("more than {MAX_MEMBERS_PER_CALL} members"),
         ));
     }
-    items
-        .into_iter()
-        .map(|m| {
-            let m = Fields::new(m);
-            let id = m.str("Member_Account", BAD)?.to_string();
-            let role = match m.opt_str("Role", BAD)? {
-                None | Some("") | Some("Member") => "Member",
-                Some("Admin") => "Admin",
-                Some(r) => {
-                    return Err(ApiError::new(
-                        BAD,
-                        format!("Role must be Admin or Member, not {:?}", r),
-                    ))
-                }
-            };
-            Ok((id, role.to_string()))
-        })
-        .collect()
+    for (i, id) in ids.enumerate() {
+        B::non_empty(&format!("MemberList[{i}].Member_Account"), id.as_ref())?;
+    }
+    Ok(())
 }
 
-pub async fn create(app: &App, f: &Fields<'_>) -> ApiResult<Vec<u8>> {
-    let kind = f.str("Type", BAD)?;
-    if !GROUP_TYPES.contains(&kind) {
-        return Err(ApiError::new(
-            BAD,
-            format!("Type must be one of {GROUP_TYPES:?}"),
+/// `ApplyJoinOption`, `InviteJoinOption`, `AppDefinedData`, `SupportTopic` and the members'
+/// `AppMemberDefinedData` are accepted and not kept.
+impl Body for CreateGroupRequest {
+    const DEFAULT_CODE: i32 = BAD;
+}
+
+pub(super) async fn create(app: &App, req: CreateGroupRequest) -> ApiResult<Vec<u8>> {
+    type B = CreateGroupRequest;
+    if !GROUP_TYPES.contains(&req.kind.as_str()) {
+        return Err(B::invalid(
+            "Type",
+            format_args!("must be one of {GROUP_TYPES:?}"),
         ));
     }
-    let name = f.str("Name", BAD)?;
-    if name.len() > 100 {
-        return Err(ApiError::new(BAD, "Name is over 100 bytes"));
+    B::non_empty("Name", &req.name)?;
+    if req.name.len() > 100 {
+        return Err(B::invalid("Name", "over 100 bytes"));
     }
-    let group_id = match f.opt_str("GroupId", BAD)? {
-        None | Some("") => None,
-        Some(id) if valid_custom_group_id(id) => Some(id.to_string()),
+    let group_id = match req.group_id {
+        None => None,
+        Some(id) if id.is_empty() => None,
+        Some(id) if valid_custom_group_id(&id) => Some(id),
         Some(_) => {
             return Err(ApiError::new(
                 codes::GROUP_INVALID_GROUPID,
-                "GroupId must be 1 to 48 bytes of printable ASCII, not starting with @TGS#",
+                "GroupId: must be 1 to 48 bytes of printable ASCII, not starting with @TGS#",
             ))
         }
     };
-    let text = |k: &str| -> ApiResult<String> {
-        let s = f.opt_str(k, BAD)?.unwrap_or("");
+    let text = |k: &str, v: Option<String>| -> ApiResult<String> {
+        let s = v.unwrap_or_default();
         if s.len() > 1024 {
-            return Err(ApiError::new(BAD, format!("{k} is over 1024 bytes")));
+            return Err(B::invalid(k, "over 1024 bytes"));
         }
-        Ok(s.to_string())
+        Ok(s)
     };
+    check_members::<B>(req.member_list.iter().map(|m| &m.member_account))?;
+    let members = req
+        .member_list
+        .into_iter()
+        .enumerate()
+        .map(|(i, m)| {
+            let role = match m.role.as_deref() {
+                None | Some("" | "Member") => "Member",
+                Some("Admin") => "Admin",
+                Some(r) => {
+                    return Err(B::invalid(
+                        &format!("MemberList[{i}].Role"),
+                        format_args!("must be Admin or Member, not {r:?}"),
+                    ))
+                }
+            };
+            Ok((m.member_account, role.to_string()))
+        })
+        .collect::<ApiResult<Vec<_>>>()?;
     let group = GroupIn {
         group_id,
-        kind: kind.to_string(),
-        name: name.to_string(),
-        owner: f
-            .opt_str("Owner_Account", BAD)?
-            .filter(|s| !s.is_empty())
-            .map(str::to_string),
-        members: member_list(f, "MemberList")?,
-        introduction: text("Introduction")?,
-        notification: text("Notification")?,
-        face_url: text("FaceUrl")?,
-        max_member_num: f.opt_i64("MaxMemberNum", BAD)?.unwrap_or(0),
+        kind: req.kind,
+        name: req.name,
+        owner: req.owner_account.filter(|s| !s.is_empty()),
+        members,
+        introduction: text("Introduction", req.introduction)?,
+        notification: text("Notification", req.notification)?,
+        face_url: text("FaceUrl", req.face_url)?,
+        max_member_num: req.max_member_count.or(req.max_member_num).unwrap_or(0),
     };
     let id = app
         .store
@@ -128,16 +142,24 @@ pub async fn create(app: &App, f: &Fields<'_>) -> ApiResult<Vec<u8>> {
     })
 }
 
-pub async fn add_member(app: &App, f: &Fields<'_>) -> ApiResult<Vec<u8>> {
-    let group_id = group_id(f)?.to_string();
-    let members: Vec<String> = member_list(f, "MemberList")?
-        .into_iter()
-        .map(|(m, _)| m)
-        .collect();
-    if members.is_empty() {
-        return Err(ApiError::new(BAD, "MemberList is missing or empty"));
+/// `Silence` is accepted and has no effect (nothing is announced).
+impl Body for AddGroupMemberRequest {
+    const DEFAULT_CODE: i32 = BAD;
+}
+
+pub(super) async fn add_member(app: &App, req: AddGroupMemberRequest) -> ApiResult<Vec<u8>> {
+    type B = AddGroupMemberRequest;
+    let group_id = group_id::<B>(req.group_id)?;
+    if req.member_list.is_empty() {
+        return Err(B::invalid("MemberList", "empty"));
     }
-    f.opt_flag("Silence", BAD)?;
+    check_members::<B>(req.member_list.iter().map(|m| &m.member_account))?;
+    B::flag("Silence", req.silence)?;
+    let members = req
+        .member_list
+        .into_iter()
+        .map(|m| m.member_account)
+        .collect();
     let results = app
         .store
         .write(|reply| Job::AddMembers {
@@ -155,14 +177,37 @@ pub async fn add_member(app: &App, f: &Fields<'_>) -> ApiResult<Vec<u8>> {
     }))
 }
 
-pub async fn info(app: &App, f: &Fields<'_>) -> ApiResult<Vec<u8>> {
-    let ids = f
-        .opt_str_list("GroupIdList", BAD)?
-        .ok_or_else(|| ApiError::new(BAD, "GroupIdList is missing"))?;
+/// `get_group_info`. Every field is answered, so `ResponseFilter` is accepted and not applied.
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct GetGroupInfo {
+    group_id_list: Vec<String>,
+    #[allow(dead_code)]
+    response_filter: Option<ResponseFilter>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+#[allow(dead_code)]
+struct ResponseFilter {
+    group_base_info_filter: Option<Vec<String>>,
+    member_info_filter: Option<Vec<String>>,
+    #[serde(rename = "AppDefinedDataFilter_Group")]
+    app_defined_data_filter_group: Option<Vec<String>>,
+    #[serde(rename = "AppDefinedDataFilter_GroupMember")]
+    app_defined_data_filter_group_member: Option<Vec<String>>,
+}
+
+impl Body for GetGroupInfo {
+    const DEFAULT_CODE: i32 = BAD;
+}
+
+pub(super) async fn info(app: &App, req: GetGroupInfo) -> ApiResult<Vec<u8>> {
+    let ids = req.group_id_list;
     if ids.is_empty() || ids.len() > MAX_INFO_IDS {
-        return Err(ApiError::new(
-            BAD,
-            format!("GroupIdList must hold 1 to {MAX_INFO_IDS} ids"),
+        return Err(GetGroupInfo::invalid(
+            "GroupIdList",
+            format_args!("must hold 1 to {MAX_INFO_IDS} ids"),
         ));
     }
     let infos = app.store.read(move |c| read::group_info(c, &ids)).await?;
@@ -171,120 +216,112 @@ pub async fn info(app: &App, f: &Fields<'_>) -> ApiResult<Vec<u8>> {
     }))
 }
 
-pub async fn destroy(app: &App, f: &Fields<'_>) -> ApiResult<Vec<u8>> {
-    let group_id = group_id(f)?.to_string();
+impl Body for DestroyGroupRequest {
+    const DEFAULT_CODE: i32 = BAD;
+}
+
+pub(super) async fn destroy(app: &App, req: DestroyGroupRequest) -> ApiResult<Vec<u8>> {
+    let group_id = group_id::<DestroyGroupRequest>(req.group_id)?;
     app.store
         .write(|reply| Job::DestroyGroup { group_id, reply })
         .await?;
     ok(&Envelope::ok())
 }
 
-fn priority(f: &Fields) -> ApiResult<i64> {
-    match f.opt_str("MsgPriority", BAD)? {
+impl Body for SendGroupMsgRequest {
+    const DEFAULT_CODE: i32 = BAD;
+}
+
+/// History numbering of `MsgPriority`: 1 High, 2 Normal, 3 Low, 4 Lowest.
+fn priority(p: Option<&str>) -> ApiResult<i64> {
+    match p {
         None | Some("Normal") => Ok(2),
         Some("High") => Ok(1),
         Some("Low") => Ok(3),
         Some("Lowest") => Ok(4),
-        Some(p) => Err(ApiError::new(
-            BAD,
-            format!(
-                "MsgPriority must be \"High\", \"Normal\" or \"Low\" (case-sensitive), not {:?}",
+        Some(p) => Err(SendGroupMsgRequest::invalid(
+            "MsgPriority",
+            format_args!(
+                "must be \"High\", \"Normal\" or \"Low\" (case-sensitive), not {:?}",
                 p.chars().take(20).collect::<String>()
             ),
         )),
     }
 }
 
-fn at_info(f: &Fields) -> ApiResult<Option<Vec<GroupAtInfo>>> {
-    let Some(items) = f.opt_obj_list("GroupAtInfo", BAD)? else {
-        return Ok(None);
-    };
+/// At most [`limits::MAX_AT_USERS`] entries, each @all or naming an account.
+fn check_at_info(items: &[GroupAtInfo]) -> ApiResult<()> {
+    type B = SendGroupMsgRequest;
     if items.len() > limits::MAX_AT_USERS {
-        return Err(ApiError::new(
-            BAD,
-            format!(
-                "GroupAtInfo holds more than {} entries",
-                limits::MAX_AT_USERS
-            ),
+        return Err(B::invalid(
+            "GroupAtInfo",
+            format_args!("more than {} entries", limits::MAX_AT_USERS),
         ));
     }
-    items
-        .into_iter()
-        .enumerate()
-        .map(|(i, m)| {
-            let m = Fields::new(m);
-            let all = m.opt_flag("GroupAtAllFlag", BAD)?.unwrap_or(0);
-            let account = m.opt_str("GroupAt_Account", BAD)?.map(str::to_string);
-            if all == 0 && account.as_deref().is_none_or(str::is_empty) {
-                return Err(ApiError::new(
-                    BAD,
-                    format!(
-                        "GroupAtInfo[{i}]: GroupAt_Account is missing (or set GroupAtAllFlag 1)"
-                    ),
-                ));
-            }
-            Ok(GroupAtInfo {
-                group_at_all_flag: all,
-                group_at_account: account,
-            })
-        })
-        .collect::<ApiResult<Vec<_>>>()
-        .map(Some)
-}
-
-pub async fn send(app: &App, who: &Principal, f: &Fields<'_>) -> ApiResult<Vec<u8>> {
-    let group_id = group_id(f)?.to_string();
-    let random = f.u32("Random", BAD)?;
-    let priority = priority(f)?;
-    let from = match (who, f.opt_str("From_Account", BAD)?) {
-        (Principal::Admin, Some(from)) if !from.is_empty() => from.to_string(),
-        (Principal::Admin, _) => app.auth.admin().to_string(),
-        (Principal::User(me), None) => me.clone(),
-        (Principal::User(me), Some(from)) if from == me => me.clone(),
-        (Principal::User(me), Some(from)) => {
-            return Err(ApiError::new(
-                codes::GROUP_PERMISSION_DENY,
-                format!("{me:?} may only send as itself, not as {from:?}"),
-            ))
-        }
-    };
-    let to_accounts = f.opt_str_list("To_Account", BAD)?;
-    if let Some(t) = &to_accounts {
-        if t.is_empty() || t.len() > limits::MAX_TARGETED_MEMBERS {
-            return Err(ApiError::new(
-                BAD,
-                format!(
-                    "To_Account must hold 1 to {} members",
-                    limits::MAX_TARGETED_MEMBERS
-                ),
+    for (i, at) in items.iter().enumerate() {
+        let all = B::flag(
+            &format!("GroupAtInfo[{i}].GroupAtAllFlag"),
+            Some(at.group_at_all_flag),
+        )?;
+        if all == Some(0) && at.group_at_account.as_deref().is_none_or(str::is_empty) {
+            return Err(B::invalid(
+                &format!("GroupAtInfo[{i}].GroupAt_Account"),
+                "missing (or set GroupAtAllFlag 1)",
             ));
         }
     }
-    let at = at_info(f)?;
-    let online_only = f.opt_flag("OnlineOnlyFlag", BAD)? == Some(1);
-    let mut common = parse_common(
-        f,
-        &MsgCodes {
-            body_invalid: BAD,
-            body_not_array: BAD,
-            format: BAD,
-            too_big: codes::BODY_SIZE_LIMIT,
-            max_bytes: limits::MAX_BODY_BYTES,
-            push_info: BAD,
-            other: BAD,
-            receipt_key: "NeedReadReceipt",
-        },
-    )?;
+    Ok(())
+}
+
+pub(super) async fn send(
+    app: &App,
+    who: &Principal,
+    req: SendGroupMsgRequest,
+) -> ApiResult<Vec<u8>> {
+    type B = SendGroupMsgRequest;
+    let group_id = group_id::<B>(req.group_id)?;
+    let priority = priority(req.msg_priority.as_deref())?;
+    let from = sender(app, who, req.from_account, codes::GROUP_PERMISSION_DENY)?;
+    let to_accounts = req.to_account;
+    if let Some(t) = &to_accounts {
+        if t.is_empty() || t.len() > limits::MAX_TARGETED_MEMBERS {
+            return Err(B::invalid(
+                "To_Account",
+                format_args!("must hold 1 to {} members", limits::MAX_TARGETED_MEMBERS),
+            ));
+        }
+    }
+    if let Some(at) = &req.group_at_info {
+        check_at_info(at)?;
+    }
+    let online_only = B::flag("OnlineOnlyFlag", req.online_only_flag)? == Some(1);
+    let fields = MsgFields {
+        msg_body: req.msg_body,
+        cloud_custom_data: req.cloud_custom_data,
+        offline_push_info: req.offline_push_info,
+        send_msg_control: req.send_msg_control,
+        forbid_callback_control: req.forbid_callback_control,
+        support_message_extension: req.support_message_extension,
+        read_receipt: ("NeedReadReceipt", req.need_read_receipt),
+    };
+    let rules = MsgRules {
+        format: BAD,
+        too_big: codes::BODY_SIZE_LIMIT,
+        max_bytes: limits::MAX_BODY_BYTES,
+    };
+    let mut common = common::<B>(fields, &rules)?;
     common.online_only = online_only;
     let msg = GroupMsgIn {
         group_id,
         as_admin: from == app.auth.admin(),
         from,
-        random,
+        random: req.random,
         priority,
-        at_info: at.map(|a| serde_json::to_string(&a).unwrap_or_default()),
+        at_info: req
+            .group_at_info
+            .map(|a| serde_json::to_string(&a).unwrap_or_default()),
         to_accounts,
-        topic_id: f.opt_str("TopicId", BAD)?.map(str::to_string),
+        topic_id: req.topic_id,
         common,
     };
     let sent = app
@@ -299,21 +336,26 @@ pub async fn send(app: &App, who: &Principal, f: &Fields<'_>) -> ApiResult<Vec<u
     })
 }
 
-pub async fn history(app: &App, who: &Principal, f: &Fields<'_>) -> ApiResult<Vec<u8>> {
-    let gid = group_id(f)?.to_string();
-    let num = f
-        .opt_i64("ReqMsgNumber", BAD)?
-        .ok_or_else(|| ApiError::new(BAD, "ReqMsgNumber is missing"))?;
-    if num <= 0 {
-        return Err(ApiError::new(BAD, "ReqMsgNumber must be positive"));
+/// Nothing is recalled and there are no topics here, so `WithRecalledMsg` (a 0/1 flag) and
+/// `TopicId` change nothing.
+impl Body for GroupMsgGetSimpleRequest {
+    const DEFAULT_CODE: i32 = BAD;
+    const IGNORED_KEYS: &'static [&'static str] = &["TopicId"];
+}
+
+pub(super) async fn history(
+    app: &App,
+    who: &Principal,
+    req: GroupMsgGetSimpleRequest,
+) -> ApiResult<Vec<u8>> {
+    type B = GroupMsgGetSimpleRequest;
+    let gid = group_id::<B>(req.group_id)?;
+    if req.req_msg_number <= 0 {
+        return Err(B::invalid("ReqMsgNumber", "must be positive"));
     }
-    let num = num.min(MAX_HISTORY_PAGE);
-    let req_seq = match f.opt_i64("ReqMsgSeq", BAD)? {
-        None => None,
-        Some(s) if s >= 0 => Some(s as u64),
-        Some(_) => return Err(ApiError::new(BAD, "ReqMsgSeq must not be negative")),
-    };
-    f.opt_flag("WithRecalledMsg", BAD)?;
+    let num = req.req_msg_number.min(MAX_HISTORY_PAGE);
+    let req_seq = req.req_msg_seq;
+    B::flag("WithRecalledMsg", req.with_recalled_msg)?;
     let viewer = match who {
         Principal::Admin => None,
         Principal::User(me) => Some(me.clone()),
@@ -331,20 +373,32 @@ pub async fn history(app: &App, who: &Principal, f: &Fields<'_>) -> ApiResult<Ve
     })
 }
 
-pub async fn set_unread(app: &App, f: &Fields<'_>) -> ApiResult<Vec<u8>> {
-    let group_id = group_id(f)?.to_string();
-    let member = f.str("Member_Account", BAD)?.to_string();
-    let unread = f
-        .opt_i64("UnreadMsgNum", BAD)?
-        .ok_or_else(|| ApiError::new(BAD, "UnreadMsgNum is missing"))?;
-    if unread < 0 {
-        return Err(ApiError::new(BAD, "UnreadMsgNum must not be negative"));
+/// `set_unread_msg_num`: `UnreadMsgNum: 0` marks everything read.
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct SetUnreadMsgNum {
+    group_id: String,
+    #[serde(rename = "Member_Account")]
+    member_account: String,
+    unread_msg_num: i64,
+}
+
+impl Body for SetUnreadMsgNum {
+    const DEFAULT_CODE: i32 = BAD;
+}
+
+pub(super) async fn set_unread(app: &App, req: SetUnreadMsgNum) -> ApiResult<Vec<u8>> {
+    type B = SetUnreadMsgNum;
+    let group_id = group_id::<B>(req.group_id)?;
+    B::non_empty("Member_Account", &req.member_account)?;
+    if req.unread_msg_num < 0 {
+        return Err(B::invalid("UnreadMsgNum", "must not be negative"));
     }
     app.store
         .write(|reply| Job::SetGroupUnread {
             group_id,
-            member,
-            unread,
+            member: req.member_account,
+            unread: req.unread_msg_num,
             reply,
         })
         .await?;

@@ -1,10 +1,11 @@
-//! The REST commands: which exist, who may call them, and the code for a malformed body.
+//! The REST commands: which exist and who may call them. Each handler parses its own body type
+//! (see `crate::request`), which carries the command's codes.
 
-pub mod account;
-pub mod c2c;
-pub mod contact;
-pub mod group;
-pub mod msg;
+mod account;
+mod c2c;
+mod contact;
+mod group;
+mod msg;
 
 use std::sync::Arc;
 
@@ -15,95 +16,102 @@ use v2im_wire::url::paths;
 
 use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult};
-use crate::fields::{parse_body, Fields};
+use crate::request::parse;
 use crate::App;
 
 /// Path of Tencent's "set a member's unread count" command, used here to mark a group read.
-pub const SET_GROUP_UNREAD: &str = "group_open_http_svc/set_unread_msg_num";
+const SET_GROUP_UNREAD: &str = "group_open_http_svc/set_unread_msg_num";
 
 /// One REST command.
-pub struct Endpoint {
-    pub path: &'static str,
-    /// Code for a body that is not a JSON object or a field without a more specific code.
-    pub bad_request: i32,
+pub(crate) struct Endpoint {
+    path: &'static str,
     /// Whether a non-admin account may call it (as itself; the handler checks the rest).
-    pub user_ok: bool,
+    pub(crate) user_ok: bool,
     /// Code a non-admin gets when it may not call it.
-    pub denied_code: i32,
+    pub(crate) denied_code: i32,
 }
 
-const fn ep(path: &'static str, bad_request: i32, user_ok: bool, denied_code: i32) -> Endpoint {
+const fn ep(path: &'static str, user_ok: bool, denied_code: i32) -> Endpoint {
     Endpoint {
         path,
-        bad_request,
         user_ok,
         denied_code,
     }
 }
 
-const ACCOUNT: i32 = codes::INVALID_PARAMETER_70402;
-const OPENIM: i32 = codes::JSON_PARSE_FAILED;
-const GROUP: i32 = codes::GROUP_INVALID_PARAMETERS;
 const ADMIN: i32 = codes::ADMIN_REQUIRED_URL;
 const OPENIM_ADMIN: i32 = codes::ADMIN_PERMISSION_REQUIRED;
 
 static ENDPOINTS: &[Endpoint] = &[
-    ep(paths::ACCOUNT_IMPORT, ACCOUNT, false, ADMIN),
-    ep(paths::MULTIACCOUNT_IMPORT, ACCOUNT, false, ADMIN),
-    ep(paths::ACCOUNT_CHECK, ACCOUNT, false, ADMIN),
-    ep(paths::SENDMSG, OPENIM, true, OPENIM_ADMIN),
-    ep(paths::BATCHSENDMSG, OPENIM, false, OPENIM_ADMIN),
-    ep(paths::ADMIN_GETROAMMSG, OPENIM, true, OPENIM_ADMIN),
-    ep(paths::GET_C2C_UNREAD_MSG_NUM, OPENIM, false, OPENIM_ADMIN),
-    ep(paths::ADMIN_SET_MSG_READ, OPENIM, false, OPENIM_ADMIN),
-    ep(paths::RECENTCONTACT_GET_LIST, ACCOUNT, false, ADMIN),
-    ep(paths::CREATE_GROUP, GROUP, false, ADMIN),
-    ep(paths::ADD_GROUP_MEMBER, GROUP, false, ADMIN),
-    ep(paths::GET_GROUP_INFO, GROUP, false, ADMIN),
-    ep(paths::DESTROY_GROUP, GROUP, false, ADMIN),
-    ep(paths::SEND_GROUP_MSG, GROUP, true, ADMIN),
-    ep(paths::GROUP_MSG_GET_SIMPLE, GROUP, true, ADMIN),
-    ep(SET_GROUP_UNREAD, GROUP, false, ADMIN),
+    ep(paths::ACCOUNT_IMPORT, false, ADMIN),
+    ep(paths::MULTIACCOUNT_IMPORT, false, ADMIN),
+    ep(paths::ACCOUNT_CHECK, false, ADMIN),
+    ep(paths::SENDMSG, true, OPENIM_ADMIN),
+    ep(paths::BATCHSENDMSG, false, OPENIM_ADMIN),
+    ep(paths::ADMIN_GETROAMMSG, true, OPENIM_ADMIN),
+    ep(paths::GET_C2C_UNREAD_MSG_NUM, false, OPENIM_ADMIN),
+    ep(paths::ADMIN_SET_MSG_READ, false, OPENIM_ADMIN),
+    ep(paths::RECENTCONTACT_GET_LIST, false, ADMIN),
+    ep(paths::CREATE_GROUP, false, ADMIN),
+    ep(paths::ADD_GROUP_MEMBER, false, ADMIN),
+    ep(paths::GET_GROUP_INFO, false, ADMIN),
+    ep(paths::DESTROY_GROUP, false, ADMIN),
+    ep(paths::SEND_GROUP_MSG, true, ADMIN),
+    ep(paths::GROUP_MSG_GET_SIMPLE, true, ADMIN),
+    ep(SET_GROUP_UNREAD, false, ADMIN),
 ];
 
 /// The command at `service/command`, if it exists.
-pub fn endpoint(path: &str) -> Option<&'static Endpoint> {
+pub(crate) fn endpoint(path: &str) -> Option<&'static Endpoint> {
     ENDPOINTS.iter().find(|e| e.path == path)
 }
 
 /// Serialises a successful answer.
-pub fn ok<T: Serialize>(v: &T) -> ApiResult<Vec<u8>> {
+fn ok<T: Serialize>(v: &T) -> ApiResult<Vec<u8>> {
     serde_json::to_vec(v)
         .map_err(|e| ApiError::new(codes::INTERNAL_70500, format!("cannot encode answer: {e}")))
 }
 
 /// Runs one REST command.
-pub async fn dispatch(
+pub(crate) async fn dispatch(
     app: Arc<App>,
     ep: &'static Endpoint,
     who: Principal,
     body: Bytes,
 ) -> ApiResult<Vec<u8>> {
-    let map = parse_body(&body, ep.bad_request)?;
-    drop(body);
-    let f = Fields::new(&map);
+    let app = &app;
     match ep.path {
-        paths::ACCOUNT_IMPORT => account::import(&app, &f).await,
-        paths::MULTIACCOUNT_IMPORT => account::multi_import(&app, &f).await,
-        paths::ACCOUNT_CHECK => account::check(&app, &f).await,
-        paths::SENDMSG => c2c::sendmsg(&app, &who, &f).await,
-        paths::BATCHSENDMSG => c2c::batchsendmsg(&app, &who, &f).await,
-        paths::ADMIN_GETROAMMSG => c2c::getroammsg(&app, &who, &f).await,
-        paths::GET_C2C_UNREAD_MSG_NUM => contact::c2c_unread(&app, &f).await,
-        paths::ADMIN_SET_MSG_READ => contact::set_msg_read(&app, &f).await,
-        paths::RECENTCONTACT_GET_LIST => contact::recent(&app, &f).await,
-        paths::CREATE_GROUP => group::create(&app, &f).await,
-        paths::ADD_GROUP_MEMBER => group::add_member(&app, &f).await,
-        paths::GET_GROUP_INFO => group::info(&app, &f).await,
-        paths::DESTROY_GROUP => group::destroy(&app, &f).await,
-        paths::SEND_GROUP_MSG => group::send(&app, &who, &f).await,
-        paths::GROUP_MSG_GET_SIMPLE => group::history(&app, &who, &f).await,
-        SET_GROUP_UNREAD => group::set_unread(&app, &f).await,
+        paths::ACCOUNT_IMPORT => account::import(app, parse(body)?).await,
+        paths::MULTIACCOUNT_IMPORT => account::multi_import(app, parse(body)?).await,
+        paths::ACCOUNT_CHECK => account::check(app, parse(body)?).await,
+        paths::SENDMSG => c2c::sendmsg(app, &who, parse(body)?).await,
+        paths::BATCHSENDMSG => c2c::batchsendmsg(app, &who, parse(body)?).await,
+        paths::ADMIN_GETROAMMSG => c2c::getroammsg(app, &who, parse(body)?).await,
+        paths::GET_C2C_UNREAD_MSG_NUM => contact::c2c_unread(app, parse(body)?).await,
+        paths::ADMIN_SET_MSG_READ => contact::set_msg_read(app, parse(body)?).await,
+        paths::RECENTCONTACT_GET_LIST => contact::recent(app, parse(body)?).await,
+        paths::CREATE_GROUP => group::create(app, parse(body)?).await,
+        paths::ADD_GROUP_MEMBER => group::add_member(app, parse(body)?).await,
+        paths::GET_GROUP_INFO => group::info(app, parse(body)?).await,
+        paths::DESTROY_GROUP => group::destroy(app, parse(body)?).await,
+        paths::SEND_GROUP_MSG => group::send(app, &who, parse(body)?).await,
+        paths::GROUP_MSG_GET_SIMPLE => group::history(app, &who, parse(body)?).await,
+        SET_GROUP_UNREAD => group::set_unread(app, parse(body)?).await,
         _ => Err(ApiError::new(codes::BAD_RESOURCE, "unknown command")),
+    }
+}
+
+/// The sender of a message: `From_Account`, or the caller. The admin may send as anyone (an
+/// empty `From_Account` means itself); an account only as itself, else `denied`.
+fn sender(app: &App, who: &Principal, from: Option<String>, denied: i32) -> ApiResult<String> {
+    match (who, from) {
+        (Principal::Admin, Some(from)) if !from.is_empty() => Ok(from),
+        (Principal::Admin, _) => Ok(app.auth.admin().to_string()),
+        (Principal::User(me), None) => Ok(me.clone()),
+        (Principal::User(me), Some(from)) if from == *me => Ok(from),
+        (Principal::User(me), Some(from)) => Err(ApiError::new(
+            denied,
+            format!("From_Account: {me:?} may only send as itself, not as {from:?}"),
+        )),
     }
 }

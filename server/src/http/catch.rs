@@ -8,10 +8,10 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 /// Wraps a future; resolves to `Err(())` if polling it panicked.
-pub struct CatchPanic<F>(Pin<Box<F>>);
+pub(super) struct CatchPanic<F>(Pin<Box<F>>);
 
 impl<F: Future> CatchPanic<F> {
-    pub fn new(f: F) -> Self {
+    pub(super) fn new(f: F) -> Self {
         CatchPanic(Box::pin(f))
     }
 }

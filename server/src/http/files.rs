@@ -28,11 +28,11 @@ use super::{error_body, json_response, status_json};
 use crate::App;
 
 /// Largest stored file: Tencent's limit for video and file messages (100 MB).
-pub const MAX_FILE_BYTES: u64 = 100 * 1024 * 1024;
+pub(crate) const MAX_FILE_BYTES: u64 = 100 * 1024 * 1024;
 /// Shorter side of a thumb rendition (Tencent's).
-pub const THUMB_SIDE: u32 = 198;
+pub(crate) const THUMB_SIDE: u32 = 198;
 /// Shorter side of a large rendition (Tencent's).
-pub const LARGE_SIDE: u32 = 720;
+pub(crate) const LARGE_SIDE: u32 = 720;
 /// Decoding budget for renditions: a bigger image is stored but keeps its original as renditions.
 const MAX_DECODE_BYTES: u64 = 256 << 20;
 
@@ -49,7 +49,7 @@ const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
     .remove(b'*');
 
 /// The uuid segment: 1 to 128 of `[A-Za-z0-9_-]` (no dot, so never `.` or `..`).
-pub fn valid_uuid(s: &str) -> bool {
+pub(crate) fn valid_uuid(s: &str) -> bool {
     (1..=128).contains(&s.len())
         && s.bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-'))
@@ -58,7 +58,7 @@ pub fn valid_uuid(s: &str) -> bool {
 /// The (percent-decoded) name segment: 1 to 200 bytes, no `/`, `\`, NUL or other control
 /// character, not starting with a dot (so never `.`, `..` or a rendition folder), no `:` (a
 /// drive or stream on Windows).
-pub fn valid_name(s: &str) -> bool {
+pub(crate) fn valid_name(s: &str) -> bool {
     (1..=200).contains(&s.len())
         && !s.starts_with('.')
         && !s
@@ -74,7 +74,7 @@ fn parse_path(path: &str) -> Option<(String, String)> {
     (valid_uuid(uuid) && valid_name(&name)).then(|| (uuid.to_owned(), name))
 }
 
-pub async fn files(State(app): State<Arc<App>>, req: Request) -> Response {
+pub(crate) async fn files(State(app): State<Arc<App>>, req: Request) -> Response {
     let Some(dir) = app.files_dir.clone() else {
         super::drain(req.into_body()).await;
         return status_json(

@@ -3,8 +3,8 @@
 //! included, as Tencent does.
 
 mod catch;
-pub mod files;
-pub mod query;
+pub(crate) mod files;
+pub(crate) mod query;
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -23,9 +23,9 @@ use crate::App;
 use query::RestQuery;
 
 /// Largest request body read; anything above is refused before parsing.
-pub const MAX_REQUEST_BYTES: usize = 1024 * 1024;
+pub(crate) const MAX_REQUEST_BYTES: usize = 1024 * 1024;
 
-pub fn router(app: Arc<App>) -> Router {
+pub(crate) fn router(app: Arc<App>) -> Router {
     Router::new()
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/v4/{*path}", any(rest))
@@ -35,12 +35,12 @@ pub fn router(app: Arc<App>) -> Router {
 }
 
 /// A JSON answer with status 200.
-pub fn json_response(body: Vec<u8>) -> Response {
+pub(crate) fn json_response(body: Vec<u8>) -> Response {
     ([(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
 /// The JSON of a failed REST call.
-pub fn error_body(e: &ApiError) -> Vec<u8> {
+pub(crate) fn error_body(e: &ApiError) -> Vec<u8> {
     serde_json::to_vec(&e.envelope()).unwrap_or_else(|_| {
         br#"{"ActionStatus":"FAIL","ErrorCode":70500,"ErrorInfo":"internal error"}"#.to_vec()
     })
@@ -153,13 +153,13 @@ async fn rest(State(app): State<Arc<App>>, req: Request) -> Response {
 }
 
 /// Reads and drops a request body (bounded), so the connection stays usable.
-pub async fn drain(body: axum::body::Body) {
+pub(crate) async fn drain(body: axum::body::Body) {
     let _ = http_body_util::BodyExt::collect(http_body_util::Limited::new(body, MAX_REQUEST_BYTES))
         .await;
 }
 
 /// A non-REST answer with a status code (files endpoints).
-pub fn status_json(status: StatusCode, code: i32, info: impl Into<String>) -> Response {
+pub(crate) fn status_json(status: StatusCode, code: i32, info: impl Into<String>) -> Response {
     let mut r = fail(code, info);
     *r.status_mut() = status;
     r

@@ -6,7 +6,7 @@ use percent_encoding::percent_decode_str;
 
 /// The parameters of a REST call, decoded. Absent ones are `None`; repeated ones keep the first.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct RestQuery {
+pub(crate) struct RestQuery {
     pub sdkappid: Option<String>,
     pub identifier: Option<String>,
     pub usersig: Option<String>,
@@ -15,7 +15,7 @@ pub struct RestQuery {
 }
 
 impl RestQuery {
-    pub fn parse(query: Option<&str>) -> Self {
+    pub(crate) fn parse(query: Option<&str>) -> Self {
         let mut q = RestQuery::default();
         for pair in query.unwrap_or("").split('&') {
             if pair.is_empty() {

@@ -7,7 +7,7 @@ use std::hash::Hash;
 
 use v2im_wire::codes::limits::DEDUP_WINDOW_SECS;
 
-pub struct Dedup<K, V> {
+pub(crate) struct Dedup<K, V> {
     map: HashMap<K, (i64, V)>,
     order: VecDeque<(i64, K)>,
 }
@@ -22,25 +22,25 @@ impl<K, V> Default for Dedup<K, V> {
 }
 
 impl<K: Hash + Eq + Clone, V: Clone> Dedup<K, V> {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self::default()
     }
 
     /// The first answer for `key` if it was seen within the window.
-    pub fn get(&self, key: &K, now: i64) -> Option<&V> {
+    pub(crate) fn get(&self, key: &K, now: i64) -> Option<&V> {
         self.map
             .get(key)
             .filter(|(t, _)| *t >= now - DEDUP_WINDOW_SECS)
             .map(|(_, v)| v)
     }
 
-    pub fn insert(&mut self, key: K, time: i64, value: V) {
+    pub(crate) fn insert(&mut self, key: K, time: i64, value: V) {
         self.order.push_back((time, key.clone()));
         self.map.insert(key, (time, value));
     }
 
     /// Forgets keys older than the window (keys are inserted in time order).
-    pub fn prune(&mut self, now: i64) {
+    pub(crate) fn prune(&mut self, now: i64) {
         let oldest = now - DEDUP_WINDOW_SECS;
         while let Some((t, _)) = self.order.front() {
             if *t >= oldest {
@@ -52,14 +52,6 @@ impl<K: Hash + Eq + Clone, V: Clone> Dedup<K, V> {
                 self.map.remove(&k);
             }
         }
-    }
-
-    pub fn len(&self) -> usize {
-        self.map.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.map.is_empty()
     }
 }
 
@@ -77,6 +69,6 @@ mod tests {
         d.prune(701);
         assert_eq!(d.get(&"a", 701), Some(&2));
         d.prune(702);
-        assert_eq!(d.len(), 0);
+        assert!(d.map.is_empty());
     }
 }

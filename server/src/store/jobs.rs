@@ -7,11 +7,11 @@ use tokio::sync::oneshot;
 use crate::error::ApiResult;
 
 /// Where a job's answer goes.
-pub type Reply<T> = oneshot::Sender<ApiResult<T>>;
+pub(crate) type Reply<T> = oneshot::Sender<ApiResult<T>>;
 
 /// One account of an import.
 #[derive(Debug, Clone)]
-pub struct AccountIn {
+pub(crate) struct AccountIn {
     pub user_id: String,
     pub nick: Option<String>,
     pub face_url: Option<String>,
@@ -20,7 +20,7 @@ pub struct AccountIn {
 /// The stored form of what C2C and group messages share. JSON columns hold the canonical
 /// serialisation of the wire types.
 #[derive(Debug, Clone, Default)]
-pub struct MsgCommon {
+pub(crate) struct MsgCommon {
     pub body: String,
     pub cloud_custom_data: String,
     pub support_ext: Option<i64>,
@@ -35,7 +35,7 @@ pub struct MsgCommon {
 
 /// A C2C message to one (`sendmsg`) or several (`batchsendmsg`) receivers.
 #[derive(Debug, Clone)]
-pub struct C2cIn {
+pub(crate) struct C2cIn {
     pub from: String,
     pub to: Vec<String>,
     pub batch: bool,
@@ -49,7 +49,7 @@ pub struct C2cIn {
 
 /// The answer for one receiver of a C2C message (a duplicate gets the original's).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct C2cSent {
+pub(crate) struct C2cSent {
     pub msg_time: i64,
     pub msg_seq: u32,
     pub msg_key: String,
@@ -57,7 +57,7 @@ pub struct C2cSent {
 
 /// A group message.
 #[derive(Debug, Clone)]
-pub struct GroupMsgIn {
+pub(crate) struct GroupMsgIn {
     pub group_id: String,
     pub from: String,
     /// Sent as the admin: no membership needed.
@@ -73,7 +73,7 @@ pub struct GroupMsgIn {
 
 /// The answer of `send_group_msg` (a duplicate gets the original's).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct GroupSent {
+pub(crate) struct GroupSent {
     pub msg_time: i64,
     pub msg_seq: u64,
     /// "" or "MsgFreqCtrl".
@@ -82,7 +82,7 @@ pub struct GroupSent {
 
 /// `create_group`, validated.
 #[derive(Debug, Clone, Default)]
-pub struct GroupIn {
+pub(crate) struct GroupIn {
     pub group_id: Option<String>,
     pub kind: String,
     pub name: String,
@@ -96,7 +96,7 @@ pub struct GroupIn {
 }
 
 /// Everything the writer thread does.
-pub enum Job {
+pub(crate) enum Job {
     /// Per account: `None` imported, `Some(err)` refused.
     ImportAccounts {
         accounts: Vec<AccountIn>,

@@ -1,11 +1,11 @@
 //! Storage: one writer thread (all writes, batched into shared transactions) and a small pool of
 //! read-only connections used from blocking tasks.
 
-pub mod dedup;
-pub mod jobs;
-pub mod read;
-pub mod schema;
-pub mod writer;
+pub(crate) mod dedup;
+pub(crate) mod jobs;
+pub(crate) mod read;
+pub(crate) mod schema;
+pub(crate) mod writer;
 
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
@@ -45,7 +45,7 @@ impl ReadPool {
 }
 
 /// Handle to the storage of one server. Shared by all request handlers.
-pub struct Store {
+pub(crate) struct Store {
     tx: mpsc::Sender<Job>,
     readers: Arc<ReadPool>,
     writer: Mutex<Option<JoinHandle<()>>>,
@@ -60,7 +60,7 @@ fn unavailable() -> ApiError {
 
 impl Store {
     /// Opens (creating or migrating) the database and starts the writer thread.
-    pub fn open(path: &Path, cfg: WriterConfig) -> std::io::Result<Store> {
+    pub(crate) fn open(path: &Path, cfg: WriterConfig) -> std::io::Result<Store> {
         let conn = schema::open_writer(path)?;
         let writer = Writer::new(conn, cfg).map_err(schema::io_err)?;
         let (tx, rx) = mpsc::channel();
@@ -78,14 +78,14 @@ impl Store {
     }
 
     /// Queues a write job and waits until it is committed and answered.
-    pub async fn write<T>(&self, make: impl FnOnce(Reply<T>) -> Job) -> ApiResult<T> {
+    pub(crate) async fn write<T>(&self, make: impl FnOnce(Reply<T>) -> Job) -> ApiResult<T> {
         let (tx, rx) = oneshot::channel();
         self.tx.send(make(tx)).map_err(|_| unavailable())?;
         rx.await.map_err(|_| unavailable())?
     }
 
     /// Runs a read on a pooled read-only connection, off the async workers.
-    pub async fn read<T: Send + 'static>(
+    pub(crate) async fn read<T: Send + 'static>(
         &self,
         f: impl FnOnce(&mut Connection) -> ApiResult<T> + Send + 'static,
     ) -> ApiResult<T> {
@@ -97,7 +97,7 @@ impl Store {
 
     /// Lets the writer finish every queued job, checkpoints the WAL and joins the thread.
     /// Blocking; idempotent.
-    pub fn shutdown(&self) {
+    pub(crate) fn shutdown(&self) {
         let _ = self.tx.send(Job::Shutdown);
         let handle = self.writer.lock().unwrap_or_else(|p| p.into_inner()).take();
         if let Some(h) = handle {

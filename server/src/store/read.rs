@@ -13,7 +13,7 @@ use crate::error::{ApiError, ApiResult};
 
 /// Messages that count as unread for the member bound to `?2` (besides the seq condition and
 /// "not its own"): stored, not NoUnread, and untargeted or targeted at it.
-pub const UNREAD_FILTER: &str = "online_only = 0 AND no_unread = 0 AND (to_accounts IS NULL OR EXISTS (SELECT 1 FROM json_each(group_msgs.to_accounts) WHERE value = ?2))";
+pub(crate) const UNREAD_FILTER: &str = "online_only = 0 AND no_unread = 0 AND (to_accounts IS NULL OR EXISTS (SELECT 1 FROM json_each(group_msgs.to_accounts) WHERE value = ?2))";
 
 /// Messages `?2` may see in a group's history: stored, untargeted, sent by it, or targeted at it.
 const VISIBLE_FILTER: &str = "online_only = 0 AND (?2 IS NULL OR to_accounts IS NULL OR from_acc = ?2 OR EXISTS (SELECT 1 FROM json_each(group_msgs.to_accounts) WHERE value = ?2))";
@@ -33,24 +33,24 @@ fn body_col(s: String) -> Vec<MsgElement> {
     serde_json::from_str(&s).unwrap_or_default()
 }
 
-pub fn account_exists(conn: &Connection, id: &str) -> ApiResult<bool> {
+pub(crate) fn account_exists(conn: &Connection, id: &str) -> ApiResult<bool> {
     Ok(conn
         .prepare_cached("SELECT 1 FROM accounts WHERE user_id = ?1")?
         .exists([id])?)
 }
 
 /// `account_check`: whether each id is imported.
-pub fn accounts_exist(conn: &Connection, ids: &[String]) -> ApiResult<Vec<bool>> {
+pub(crate) fn accounts_exist(conn: &Connection, ids: &[String]) -> ApiResult<Vec<bool>> {
     ids.iter().map(|id| account_exists(conn, id)).collect()
 }
 
 /// The answer of `admin_getroammsg`: newest first.
-pub struct RoamPage {
+pub(crate) struct RoamPage {
     pub msgs: Vec<RoamMsg>,
     pub complete: bool,
 }
 
-pub struct RoamQuery<'a> {
+pub(crate) struct RoamQuery<'a> {
     pub operator: &'a str,
     pub peer: &'a str,
     pub max_cnt: i64,
@@ -67,7 +67,7 @@ fn read_id(conn: &Connection, owner: &str, peer: &str) -> ApiResult<i64> {
         .unwrap_or(0))
 }
 
-pub fn roam(conn: &mut Connection, q: &RoamQuery) -> ApiResult<RoamPage> {
+pub(crate) fn roam(conn: &mut Connection, q: &RoamQuery) -> ApiResult<RoamPage> {
     let tx = conn.transaction()?;
     let (lo, hi) = conv_key(q.operator, q.peer);
     let mut before = i64::MAX;
@@ -155,7 +155,7 @@ fn c2c_peers(conn: &Connection, user: &str) -> ApiResult<Vec<String>> {
 
 /// `get_c2c_unread_msg_num`: the total over every conversation, and per peer (the given peers,
 /// or every peer with unread messages).
-pub fn c2c_unread(
+pub(crate) fn c2c_unread(
     conn: &mut Connection,
     owner: &str,
     peers: Option<&[String]>,
@@ -192,7 +192,7 @@ pub fn c2c_unread(
 }
 
 /// `recentcontact/get_list`: every conversation of `user` with a last message, newest first.
-pub fn recent(conn: &mut Connection, user: &str) -> ApiResult<Vec<SessionItem>> {
+pub(crate) fn recent(conn: &mut Connection, user: &str) -> ApiResult<Vec<SessionItem>> {
     let tx = conn.transaction()?;
     let mut items = Vec::new();
     for peer in c2c_peers(&tx, user)? {
@@ -262,7 +262,7 @@ fn is_member(conn: &Connection, gid: &str, user: &str) -> ApiResult<bool> {
 }
 
 /// `group_msg_get_simple`: newest first, seq ≤ `req_seq`, as seen by `viewer` (`None` = admin).
-pub fn group_history(
+pub(crate) fn group_history(
     conn: &mut Connection,
     gid: &str,
     viewer: Option<&str>,
@@ -325,7 +325,7 @@ fn group_msg(r: &Row) -> rusqlite::Result<GroupMsg> {
 }
 
 /// `get_group_info`: one JSON object per requested id (with its own ErrorCode, as Tencent does).
-pub fn group_info(conn: &mut Connection, ids: &[String]) -> ApiResult<Vec<Value>> {
+pub(crate) fn group_info(conn: &mut Connection, ids: &[String]) -> ApiResult<Vec<Value>> {
     let tx = conn.transaction()?;
     let mut out = Vec::with_capacity(ids.len());
     for gid in ids {

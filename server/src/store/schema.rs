@@ -9,7 +9,7 @@
 use rusqlite::Connection;
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 1;
+pub(crate) const SCHEMA_VERSION: i64 = 1;
 
 const V1: &str = r#"
 CREATE TABLE accounts(
@@ -110,14 +110,14 @@ CREATE TABLE group_msgs(
 "#;
 
 /// Settings every connection gets.
-pub fn configure(conn: &Connection) -> rusqlite::Result<()> {
+pub(crate) fn configure(conn: &Connection) -> rusqlite::Result<()> {
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
     conn.pragma_update(None, "foreign_keys", "OFF")?;
     Ok(())
 }
 
 /// Opens the write connection: WAL, synchronous=NORMAL, schema created or migrated.
-pub fn open_writer(path: &std::path::Path) -> std::io::Result<Connection> {
+pub(crate) fn open_writer(path: &std::path::Path) -> std::io::Result<Connection> {
     let conn = Connection::open(path).map_err(io_err)?;
     configure(&conn).map_err(io_err)?;
     let mode: String = conn
@@ -136,7 +136,7 @@ pub fn open_writer(path: &std::path::Path) -> std::io::Result<Connection> {
 }
 
 /// Opens a read connection (no writes possible through it).
-pub fn open_reader(path: &std::path::Path) -> rusqlite::Result<Connection> {
+pub(crate) fn open_reader(path: &std::path::Path) -> rusqlite::Result<Connection> {
     let conn = Connection::open(path)?;
     configure(&conn)?;
     conn.pragma_update(None, "query_only", "ON")?;
@@ -144,7 +144,7 @@ pub fn open_reader(path: &std::path::Path) -> rusqlite::Result<Connection> {
 }
 
 /// Brings the schema to [`SCHEMA_VERSION`], refusing a database from a newer build.
-pub fn migrate(conn: &Connection) -> rusqlite::Result<()> {
+pub(crate) fn migrate(conn: &Connection) -> rusqlite::Result<()> {
     let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
     if version > SCHEMA_VERSION {
         return Err(rusqlite::Error::InvalidParameterName(format!(
@@ -158,7 +158,7 @@ pub fn migrate(conn: &Connection) -> rusqlite::Result<()> {
     Ok(())
 }
 
-pub fn io_err(e: rusqlite::Error) -> std::io::Error {
+pub(crate) fn io_err(e: rusqlite::Error) -> std::io::Error {
     std::io::Error::other(e)
 }
 

@@ -47,7 +47,7 @@ struct GroupState {
 }
 
 /// Settings the writer needs.
-pub struct WriterConfig {
+pub(crate) struct WriterConfig {
     pub clock: Clock,
     pub auto_import: bool,
     pub group_rate: u32,
@@ -56,7 +56,7 @@ pub struct WriterConfig {
     pub inflight: Arc<AtomicUsize>,
 }
 
-pub struct Writer {
+pub(crate) struct Writer {
     conn: Connection,
     cfg: WriterConfig,
     accounts: HashSet<String>,
@@ -113,7 +113,7 @@ fn gather(rx: &Receiver<Job>, first: Job, inflight: &AtomicUsize) -> Vec<Job> {
 }
 
 /// Sorted pair: the key of a C2C conversation.
-pub fn conv_key(a: &str, b: &str) -> (String, String) {
+pub(crate) fn conv_key(a: &str, b: &str) -> (String, String) {
     if a <= b {
         (a.to_string(), b.to_string())
     } else {
@@ -123,7 +123,7 @@ pub fn conv_key(a: &str, b: &str) -> (String, String) {
 
 impl Writer {
     /// Loads the in-memory state from the database.
-    pub fn new(conn: Connection, cfg: WriterConfig) -> rusqlite::Result<Self> {
+    pub(crate) fn new(conn: Connection, cfg: WriterConfig) -> rusqlite::Result<Self> {
         let mut w = Writer {
             conn,
             cfg,
@@ -237,7 +237,7 @@ impl Writer {
     }
 
     /// Runs until a [`Job::Shutdown`] arrives or every sender is gone, then checkpoints.
-    pub fn run(mut self, rx: Receiver<Job>) {
+    pub(crate) fn run(mut self, rx: Receiver<Job>) {
         let mut stop = false;
         while !stop {
             let first = match rx.recv() {
@@ -849,7 +849,7 @@ fn group_not_found(id: &str) -> ApiError {
 
 /// Storage failures are answered with a "retry" code: the transaction was rolled back, so a
 /// retry with the same random is safe.
-pub fn storage_error(e: &rusqlite::Error) -> ApiError {
+pub(crate) fn storage_error(e: &rusqlite::Error) -> ApiError {
     ApiError::new(codes::INTERNAL_91000, format!("storage error, retry: {e}"))
 }
 

@@ -1,9 +1,7 @@
 //! Groups: create / add member / info / destroy, send_group_msg with every option, history,
 //! targeted and @ messages, unread counts, rate control by priority.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::{json, Value};
 
 #[test]

@@ -2,9 +2,7 @@
 //! clients): no Content-Type, `*` sent as `%2A`, query parameters in another order, a constant or
 //! non-numeric `random`, `\uXXXX` escapes next to raw UTF-8, legacy field names.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::{json, Value};
 
 // Vector V3 (Python generator): its sig contains `*`, its identifier is not ASCII.

@@ -2,9 +2,7 @@
 //! times, the expired / wrong-key / wrong-identifier / wrong-sdkappid codes, sigs made by
 //! v2im-wire, and the admin-only rule with its documented extension.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::json;
 use v2im_wire::usersig::gen_usersig_at;
 
@@ -12,7 +10,7 @@ const K1: &str = "5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b
 const K2: &str = "deadbeefcafebabe0123456789abcdef0123456789abcdef0123456789abcdef";
 const K3: &str = "test-secret-key";
 
-// From shared/reference/usersig-and-rest-clients.md: Python (V), npm (N) and Go (G) generators.
+// Sigs made by Tencent's official UserSig generators: Python (V), npm (N) and Go (G).
 const V1: &str = "eJyrVgrxCdYrSy1SslJQMtIzUNJRAItkpqTmlWSmZUIkKjIT87NK82CSxSnZiQUFmSlAKUMTAyiAyqVWFGQWpYJkTE1NjRDiJZm5YFFzNPXFmekgG3zKHM1T9D3LzdODi-OKs8vCqpxcAvydnV2SSv2cy03cPcpDnA2SMgu0nUxslWoBHdYzUg__";
 const V2: &str = "eJyrVgrxCdYrSy1SslJQMtIzUNJRAItkpqTmlWSmZUIkElNyM-Myi0uKEkvyi2BKilOyEwsKMlOACgxNDAwMjYxNTM2gcqkVBZlFqUAZYwMDqFBJZi5IwNDMAApgxmSmg6yo1DZOdi4tyNL2CAkoykwNDPOITIwsqvDVDkr2CA3OKSgtc0nPNct1Ksn1tFWqBQD6ETXW";
 const V3: &str = "eJyrVgrxCdYrSy1SslJQMtIzUNJRAItkpqTmlWSmZUIkSotTi*JjSk1SjVJiSs1MLcx1DWEKi1OyEwsKMlOAyowMwMAQKpNaUZBZlAoUtzAzMTCACpZk5oKEDI2MTUzNzC0sYeLFmekgiypNPA2CjT1cPCvMvfQ9QkMtvJN8nfMSPaIMkjLyzErNE-MtS8rDIzK9A4ptlWoBj201ZQ__";

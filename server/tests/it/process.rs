@@ -1,12 +1,10 @@
 //! The server as a process and a service: restart on the same database, the real binary with
 //! SIGTERM, HTTPS through a self-signed CA, media files, robustness against hostile input.
 
-mod common;
-
 use std::io::BufRead;
 use std::sync::Arc;
 
-use common::*;
+use crate::common::*;
 use serde_json::{json, Value};
 
 #[test]

@@ -1,9 +1,7 @@
 //! One-to-one messages: sendmsg, batchsendmsg, admin_getroammsg, unread counts, read marks and
 //! the conversation list, read back through the REST read endpoints.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::{json, Value};
 
 fn all_elements() -> Value {

@@ -1,0 +1,11 @@
+//! v2im-server's integration tests, in one binary (one link of the server): each module runs a
+//! server on port 0 with a temporary database and talks to it over real HTTP.
+
+mod common;
+
+mod auth;
+mod bodies;
+mod c2c;
+mod compat;
+mod group;
+mod process;
