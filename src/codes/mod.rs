@@ -13,7 +13,8 @@ pub(crate) fn text(code: i32) -> &'static CStr {
         .iter()
         .find(|c| c.value == code)
         .map(|c| c.text)
-        .unwrap_or(c"server or unknown error code (see Tencent's error code list)")
+        .or_else(|| v2im_wire::codes::text(code))
+        .unwrap_or(c"unknown error code (see Tencent's error code list)")
 }
 
 /// A failure on its way to a callback: `{"code": code, "desc": desc, ...}`.

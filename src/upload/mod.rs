@@ -21,6 +21,7 @@ use crate::config::Config;
 use crate::model::{Elem, Image, ImageKind};
 use parking_lot::Mutex;
 use std::collections::HashMap;
+use v2im_wire::url::push_query_value;
 
 pub use put::Uploaded;
 
@@ -136,9 +137,9 @@ impl Uploader {
     fn target(&self, uuid: &str, name: &str) -> String {
         let mut u = format!("{}/{uuid}/{name}?sdkappid={}", self.base, self.sdk_app_id);
         u.push_str("&identifier=");
-        put::push_query_value(&mut u, &self.identifier);
+        push_query_value(&mut u, &self.identifier);
         u.push_str("&usersig=");
-        put::push_query_value(&mut u, &self.user_sig);
+        push_query_value(&mut u, &self.user_sig);
         u.push_str(&format!("&random={}", fastrand::u32(..)));
         u
     }

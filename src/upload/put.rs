@@ -77,17 +77,6 @@ pub fn content_uuid(path: &str) -> Result<String> {
     Ok(digest[..16].iter().map(|b| format!("{b:02x}")).collect())
 }
 
-/// Query value encoding: RFC 3986 unreserved and `*` as they are (as the REST URL has them).
-pub fn push_query_value(out: &mut String, v: &str) {
-    for b in v.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b'*') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-}
-
 /// A reader that tells `report` how many bytes have been taken so far; `report` returning false
 /// ends the upload with an error (shutdown).
 struct Counting<'a, R> {

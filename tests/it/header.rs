@@ -94,6 +94,29 @@ fn every_code_has_a_macro_and_a_text() {
     assert!(!unsafe { CStr::from_ptr(v2im::ffi::v2im_error_str(-12345)) }.is_empty());
 }
 
+/// Every code v2im-server can answer with (Tencent's REST codes, declared in v2im-wire) has a
+/// text of its own, not the text of an unknown code.
+#[test]
+fn server_codes_have_their_own_text() {
+    let text = |code| {
+        unsafe { CStr::from_ptr(v2im::ffi::v2im_error_str(code)) }
+            .to_str()
+            .unwrap()
+            .to_owned()
+    };
+    let unknown = text(-12345);
+    for (code, want) in v2im_wire::codes::TEXTS {
+        let got = text(*code);
+        assert_ne!(got, unknown, "{code}");
+        if v2im::codes::TABLE.iter().all(|c| c.value != *code) {
+            assert_eq!(got, want.to_str().unwrap(), "{code}");
+        }
+    }
+    assert!(text(90003).contains("To_Account"));
+    assert!(text(10010).contains("group"));
+    assert!(text(70009).contains("UserSig"));
+}
+
 #[test]
 fn header_declares_exactly_the_six_functions() {
     let h = generated();

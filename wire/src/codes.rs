@@ -1,75 +1,102 @@
 //! Tencent's REST error codes (its general, UserSig, message and group tables) used by
-//! v2im-server and understood by the library. Values are Tencent's; names follow its
-//! documentation.
+//! v2im-server and understood by the library, each declared once with its text. Values are
+//! Tencent's; names follow its documentation.
 
-pub const OK: i32 = 0;
+/// `text` as a `&'static CStr` at compile time.
+macro_rules! c_text {
+    ($text:literal) => {
+        match core::ffi::CStr::from_bytes_with_nul(concat!($text, "\0").as_bytes()) {
+            Ok(c) => c,
+            Err(_) => panic!("a code's text contains a NUL"),
+        }
+    };
+}
 
-// General (600xx).
-pub const HTTP_PARSE_ERROR: i32 = 60002;
-pub const REQUEST_JSON_PARSE_ERROR: i32 = 60003;
-pub const ACCOUNT_OR_SIG_IN_URL: i32 = 60004;
-pub const INVALID_SDKAPPID: i32 = 60006;
-pub const BAD_RESOURCE: i32 = 60009;
-pub const ADMIN_REQUIRED_URL: i32 = 60010;
-pub const SDKAPPID_MISSING: i32 = 60012;
-pub const ACCOUNT_NOT_STRING: i32 = 60015;
+/// Declares each code once: its constant and its text (what `v2im_error_str` gives for it).
+macro_rules! codes {
+    ($( $name:ident = $value:literal, $text:literal; )*) => {
+        $( pub const $name: i32 = $value; )*
 
-// UserSig (700xx).
-pub const SIG_EXPIRED: i32 = 70001;
-pub const SIG_EMPTY: i32 = 70002;
-pub const SIG_INVALID: i32 = 70003;
-pub const SIG_WRONG_KEY: i32 = 70009;
-pub const SIG_IDENTIFIER_MISMATCH: i32 = 70013;
-pub const SIG_SDKAPPID_MISMATCH: i32 = 70014;
-pub const USER_NOT_FOUND: i32 = 70107;
-pub const SERVER_TIMEOUT_70169: i32 = 70169;
-pub const SERVER_TIMEOUT_70202: i32 = 70202;
-pub const INVALID_PARAMETER_70402: i32 = 70402;
-pub const ADMIN_REQUIRED: i32 = 70403;
-pub const INTERNAL_70500: i32 = 70500;
+        /// Every code with its text.
+        pub const TEXTS: &[(i32, &core::ffi::CStr)] = &[ $( ($value, c_text!($text)), )* ];
+    };
+}
 
-// C2C messages (2000x, 900xx).
-pub const MSG_PKG_PARSE_FAILED: i32 = 20001;
-pub const MSG_INVALID_ID: i32 = 20003;
-pub const MSG_NETWORK_ERROR: i32 = 20004;
-pub const MSG_INTERNAL_ERROR: i32 = 20005;
-pub const JSON_PARSE_FAILED: i32 = 90001;
-pub const MSGBODY_INVALID: i32 = 90002;
-pub const TO_ACCOUNT_INVALID: i32 = 90003;
-pub const MSGSEQ_INVALID: i32 = 90004;
-pub const MSGRANDOM_INVALID: i32 = 90005;
-pub const MSGTIMESTAMP_INVALID: i32 = 90006;
-pub const MSGBODY_NOT_ARRAY: i32 = 90007;
-pub const FROM_ACCOUNT_INVALID: i32 = 90008;
-pub const ADMIN_PERMISSION_REQUIRED: i32 = 90009;
-pub const MSG_FORMAT_INVALID: i32 = 90010;
-pub const TOO_MANY_TARGETS: i32 = 90011;
-pub const TO_ACCOUNT_NOT_REGISTERED: i32 = 90012;
-pub const TOO_MANY_ACCOUNTS: i32 = 90018;
-pub const LIFETIME_TOO_LONG: i32 = 90026;
-pub const SYNC_OTHER_MACHINE_INVALID: i32 = 90031;
-pub const OFFLINE_PUSH_INFO_INVALID: i32 = 90043;
-pub const MSGLIFETIME_INVALID: i32 = 90044;
-pub const ACCOUNT_NOT_EXIST: i32 = 90048;
-pub const BATCH_PACKET_TOO_LARGE: i32 = 90055;
-pub const INTERNAL_90992: i32 = 90992;
-pub const INTERNAL_90994: i32 = 90994;
-pub const INTERNAL_90995: i32 = 90995;
-pub const INTERNAL_91000: i32 = 91000;
-pub const JSON_PACKET_TOO_LARGE: i32 = 93000;
+codes! {
+    OK = 0, "success";
 
-// Content (800xx).
-pub const BODY_SIZE_LIMIT: i32 = 80002;
+    // General (600xx).
+    HTTP_PARSE_ERROR = 60002, "server: HTTP request could not be parsed";
+    REQUEST_JSON_PARSE_ERROR = 60003, "server: request JSON could not be parsed";
+    ACCOUNT_OR_SIG_IN_URL = 60004, "server: identifier or usersig missing or wrong in the URL";
+    INVALID_SDKAPPID = 60006, "server: SDKAppID invalid or disabled";
+    BAD_RESOURCE = 60009, "server: no such REST command";
+    ADMIN_REQUIRED_URL = 60010, "server: only the app admin may call this command";
+    SDKAPPID_MISSING = 60012, "server: sdkappid missing from the URL";
+    ACCOUNT_NOT_STRING = 60015, "server: an account must be a string";
 
-// Groups (100xx).
-pub const GROUP_INTERNAL_ERROR: i32 = 10002;
-pub const GROUP_BAD_COMMAND: i32 = 10003;
-pub const GROUP_INVALID_PARAMETERS: i32 = 10004;
-pub const GROUP_PERMISSION_DENY: i32 = 10007;
-pub const GROUP_NOT_FOUND: i32 = 10010;
-pub const GROUP_INVALID_GROUPID: i32 = 10015;
-pub const GROUP_ID_IN_USE: i32 = 10021;
-pub const GROUP_SEND_MSG_FREQ_LIMIT: i32 = 10023;
+    // UserSig (700xx).
+    SIG_EXPIRED = 70001, "server: UserSig expired";
+    SIG_EMPTY = 70002, "server: UserSig empty";
+    SIG_INVALID = 70003, "server: UserSig invalid";
+    SIG_WRONG_KEY = 70009, "server: UserSig not made with this app's key";
+    SIG_IDENTIFIER_MISMATCH = 70013, "server: UserSig made for another identifier";
+    SIG_SDKAPPID_MISMATCH = 70014, "server: UserSig made for another SDKAppID";
+    USER_NOT_FOUND = 70107, "server: account does not exist";
+    SERVER_TIMEOUT_70169 = 70169, "server: internal timeout, retry";
+    SERVER_TIMEOUT_70202 = 70202, "server: internal timeout, retry";
+    INVALID_PARAMETER_70402 = 70402, "server: invalid parameter";
+    ADMIN_REQUIRED = 70403, "server: only the app admin may do this";
+    INTERNAL_70500 = 70500, "server: internal error";
+
+    // C2C messages (2000x, 900xx).
+    MSG_PKG_PARSE_FAILED = 20001, "server: message package could not be parsed";
+    MSG_INVALID_ID = 20003, "server: sender or receiver account invalid or not imported";
+    MSG_NETWORK_ERROR = 20004, "server: network error, retry";
+    MSG_INTERNAL_ERROR = 20005, "server: internal error, retry";
+    JSON_PARSE_FAILED = 90001, "server: request JSON could not be parsed";
+    MSGBODY_INVALID = 90002, "server: MsgBody invalid";
+    TO_ACCOUNT_INVALID = 90003, "server: To_Account invalid or not imported";
+    MSGSEQ_INVALID = 90004, "server: MsgSeq invalid";
+    MSGRANDOM_INVALID = 90005, "server: MsgRandom invalid";
+    MSGTIMESTAMP_INVALID = 90006, "server: MsgTimeStamp invalid";
+    MSGBODY_NOT_ARRAY = 90007, "server: MsgBody is not an array";
+    FROM_ACCOUNT_INVALID = 90008, "server: From_Account invalid or not imported";
+    ADMIN_PERMISSION_REQUIRED = 90009, "server: only the app admin may send as another account";
+    MSG_FORMAT_INVALID = 90010, "server: message format invalid";
+    TOO_MANY_TARGETS = 90011, "server: too many receivers";
+    TO_ACCOUNT_NOT_REGISTERED = 90012, "server: receiver account not imported";
+    TOO_MANY_ACCOUNTS = 90018, "server: too many accounts in one request";
+    LIFETIME_TOO_LONG = 90026, "server: MsgLifeTime longer than allowed";
+    SYNC_OTHER_MACHINE_INVALID = 90031, "server: SyncOtherMachine invalid";
+    OFFLINE_PUSH_INFO_INVALID = 90043, "server: OfflinePushInfo invalid";
+    MSGLIFETIME_INVALID = 90044, "server: MsgLifeTime invalid";
+    ACCOUNT_NOT_EXIST = 90048, "server: account does not exist";
+    BATCH_PACKET_TOO_LARGE = 90055, "server: batch request too large";
+    INTERNAL_90992 = 90992, "server: internal error, retry";
+    INTERNAL_90994 = 90994, "server: internal error, retry";
+    INTERNAL_90995 = 90995, "server: internal error, retry";
+    INTERNAL_91000 = 91000, "server: internal error, retry";
+    JSON_PACKET_TOO_LARGE = 93000, "server: request JSON too large";
+
+    // Content (800xx).
+    BODY_SIZE_LIMIT = 80002, "server: message body larger than 12 KB";
+
+    // Groups (100xx).
+    GROUP_INTERNAL_ERROR = 10002, "server: group service internal error, retry";
+    GROUP_BAD_COMMAND = 10003, "server: invalid group command";
+    GROUP_INVALID_PARAMETERS = 10004, "server: invalid group parameters";
+    GROUP_PERMISSION_DENY = 10007, "server: no permission in this group";
+    GROUP_NOT_FOUND = 10010, "server: group does not exist";
+    GROUP_INVALID_GROUPID = 10015, "server: invalid group id";
+    GROUP_ID_IN_USE = 10021, "server: group id already in use";
+    GROUP_SEND_MSG_FREQ_LIMIT = 10023, "server: group message rate limit";
+}
+
+/// The text of a code of this table.
+pub fn text(code: i32) -> Option<&'static core::ffi::CStr> {
+    TEXTS.iter().find(|(c, _)| *c == code).map(|(_, t)| *t)
+}
 
 /// Codes Tencent documents as temporary ("retry"): a client may resend the same request with the
 /// same random, and the server's duplicate check makes the retry safe.
@@ -106,4 +133,21 @@ pub mod limits {
     pub const MAX_MSG_LIFETIME: i64 = 604_800;
     /// Duplicate window in seconds.
     pub const DEDUP_WINDOW_SECS: i64 = 300;
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn codes_are_unique_and_have_texts() {
+        let mut seen = std::collections::HashSet::new();
+        for (c, t) in super::TEXTS {
+            assert!(seen.insert(*c), "duplicate {c}");
+            assert!(!t.is_empty());
+        }
+        assert_eq!(
+            super::text(90003).unwrap().to_str().unwrap(),
+            "server: To_Account invalid or not imported"
+        );
+        assert!(super::text(12345).is_none());
+    }
 }

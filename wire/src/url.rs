@@ -11,6 +11,11 @@ const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'~')
     .remove(b'*');
 
+/// Appends `v` to `out` escaped as a query value (the REST URL's rule).
+pub fn push_query_value(out: &mut String, v: &str) {
+    out.extend(utf8_percent_encode(v, QUERY_VALUE));
+}
+
 /// Builds the full request URL. `base` is e.g. `https://console.tim.qq.com` (a trailing `/` is fine).
 pub fn rest_url(
     base: &str,
