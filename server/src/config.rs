@@ -35,11 +35,29 @@ pub struct ServerConfig {
     pub tls_cert: Option<PathBuf>,
     /// PEM private key (PKCS#8, PKCS#1 or SEC1).
     pub tls_key: Option<PathBuf>,
+    /// Live channels: a `Ping` at least this often (seconds, at least 1).
+    pub heartbeat_secs: u64,
+    /// Live channels one account may have open at once.
+    pub channels_per_account: usize,
+    /// Live channels the server keeps open at once.
+    pub channels_total: usize,
+    /// Inbox events (what a reconnecting channel can still get) are kept this many days; 0 keeps
+    /// them for ever.
+    pub inbox_retention_days: u32,
+}
+
+/// Defaults of the live channel's settings (the binary's flags too).
+pub mod defaults {
+    pub const HEARTBEAT_SECS: u64 = 15;
+    pub const CHANNELS_PER_ACCOUNT: usize = 10;
+    pub const CHANNELS_TOTAL: usize = 10_000;
+    /// Tencent's offline retention, the longest `MsgLifeTime`.
+    pub const INBOX_RETENTION_DAYS: u32 = 7;
 }
 
 impl ServerConfig {
     /// 127.0.0.1:0, sdkappid 1400000000, secret key [`TEST_SECRET_KEY`], admin "administrator",
-    /// auto_import true, group_rate 0, no files dir, no TLS.
+    /// auto_import true, group_rate 0, no files dir, no TLS, and the channel [`defaults`].
     pub fn for_test(db: PathBuf) -> Self {
         ServerConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
@@ -52,6 +70,10 @@ impl ServerConfig {
             files_dir: None,
             tls_cert: None,
             tls_key: None,
+            heartbeat_secs: defaults::HEARTBEAT_SECS,
+            channels_per_account: defaults::CHANNELS_PER_ACCOUNT,
+            channels_total: defaults::CHANNELS_TOTAL,
+            inbox_retention_days: defaults::INBOX_RETENTION_DAYS,
         }
     }
 }

@@ -9,6 +9,7 @@
 #![warn(unreachable_pub)]
 
 mod auth;
+mod channel;
 mod clock;
 mod config;
 mod error;
@@ -21,7 +22,7 @@ mod tls;
 mod validate;
 
 pub use clock::Clock;
-pub use config::{ServerConfig, TEST_SDKAPPID, TEST_SECRET_KEY};
+pub use config::{defaults, ServerConfig, TEST_SDKAPPID, TEST_SECRET_KEY};
 #[doc(hidden)]
 pub use serve::start_with_clock;
 pub use serve::{start, RunningServer};
@@ -37,4 +38,10 @@ struct App {
     /// REST requests in progress; the writer uses it to judge whether waiting briefly for more
     /// jobs pays off.
     inflight: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    /// The open live channels.
+    hub: std::sync::Arc<channel::hub::Hub>,
+    /// Becomes true when the server stops (live channels end then).
+    stop: tokio::sync::watch::Receiver<bool>,
+    /// The live channel's heartbeat.
+    heartbeat: std::time::Duration,
 }

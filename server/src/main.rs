@@ -5,7 +5,7 @@ use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::PathBuf;
 
 use clap::Parser;
-use v2im_server::ServerConfig;
+use v2im_server::{defaults, ServerConfig};
 
 /// A Tencent-Cloud-IM-REST-compatible server with SQLite storage.
 #[derive(Parser, Debug)]
@@ -41,6 +41,19 @@ struct Cli {
     /// PEM private key for --tls-cert.
     #[arg(long, env = "V2IM_SERVER_TLS_KEY", requires = "tls_cert")]
     tls_key: Option<PathBuf>,
+    /// Live channels: seconds between heartbeats (Ping lines) at most.
+    #[arg(long, env = "V2IM_SERVER_HEARTBEAT_SECS", default_value_t = defaults::HEARTBEAT_SECS,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    heartbeat_secs: u64,
+    /// Live channels one account may have open at once.
+    #[arg(long, env = "V2IM_SERVER_CHANNELS_PER_ACCOUNT", default_value_t = defaults::CHANNELS_PER_ACCOUNT)]
+    channels_per_account: usize,
+    /// Live channels the server keeps open at once.
+    #[arg(long, env = "V2IM_SERVER_CHANNELS_TOTAL", default_value_t = defaults::CHANNELS_TOTAL)]
+    channels_total: usize,
+    /// Days inbox events are kept for reconnecting channels (0 = for ever).
+    #[arg(long, env = "V2IM_SERVER_INBOX_RETENTION_DAYS", default_value_t = defaults::INBOX_RETENTION_DAYS)]
+    inbox_retention_days: u32,
 }
 
 fn resolve(listen: &str) -> std::io::Result<SocketAddr> {
@@ -111,6 +124,10 @@ fn main() {
         files_dir: Some(files_dir),
         tls_cert: cli.tls_cert,
         tls_key: cli.tls_key,
+        heartbeat_secs: cli.heartbeat_secs,
+        channels_per_account: cli.channels_per_account,
+        channels_total: cli.channels_total,
+        inbox_retention_days: cli.inbox_retention_days,
     };
     let server = match v2im_server::start(config) {
         Ok(s) => s,

@@ -1,9 +1,10 @@
 //! Binding, the accept loop (plain or TLS), and graceful shutdown.
 //!
 //! The server runs on its own thread with its own tokio runtime, so it can be embedded in tests
-//! and programs that are not async. Shutdown: stop accepting, ask every connection to finish its
-//! in-flight request and close, wait for them (bounded), then stop the writer after it has
-//! committed everything queued.
+//! and programs that are not async. Shutdown: stop accepting, end the live channels, ask every
+//! connection to finish its in-flight request and close, wait for them (bounded), then stop the
+//! writer after it has committed everything queued. Every connection's writes are guarded: one
+//! whose peer stops reading is closed (see `http::stall`).
 
 use std::net::SocketAddr;
 use std::sync::atomic::AtomicUsize;
@@ -19,8 +20,10 @@ use tokio::sync::watch;
 use tokio_rustls::TlsAcceptor;
 
 use crate::auth::Auth;
+use crate::channel::hub::Hub;
 use crate::clock::Clock;
 use crate::config::ServerConfig;
+use crate::http::stall::{StallGuard, WRITE_STALL_TIMEOUT};
 use crate::store::writer::WriterConfig;
 use crate::store::Store;
 use crate::App;
@@ -112,6 +115,7 @@ pub fn start_with_clock(config: ServerConfig, clock: Clock) -> std::io::Result<R
     listener.set_nonblocking(true)?;
     let addr = listener.local_addr()?;
     let inflight = Arc::new(AtomicUsize::new(0));
+    let hub = Arc::new(Hub::new(config.channels_per_account, config.channels_total));
     let store = Store::open(
         &config.db,
         WriterConfig {
@@ -120,8 +124,11 @@ pub fn start_with_clock(config: ServerConfig, clock: Clock) -> std::io::Result<R
             group_rate: config.group_rate,
             admin: config.admin.clone(),
             inflight: inflight.clone(),
+            hub: hub.clone(),
+            inbox_retention_secs: i64::from(config.inbox_retention_days) * 86_400,
         },
     )?;
+    let (stop, stop_rx) = watch::channel(false);
     let app = Arc::new(App {
         auth: Auth::new(
             config.sdkappid,
@@ -134,6 +141,9 @@ pub fn start_with_clock(config: ServerConfig, clock: Clock) -> std::io::Result<R
         files_dir: config.files_dir.clone(),
         scheme: if tls.is_some() { "https" } else { "http" },
         inflight,
+        hub,
+        stop: stop_rx.clone(),
+        heartbeat: Duration::from_secs(config.heartbeat_secs.max(1)),
     });
     // HTTP work spreads over the cores; the writer thread is extra and mostly waits.
     let workers = std::thread::available_parallelism()
@@ -153,7 +163,6 @@ pub fn start_with_clock(config: ServerConfig, clock: Clock) -> std::io::Result<R
             return Err(e);
         }
     };
-    let (stop, stop_rx) = watch::channel(false);
     let router = crate::http::router(app.clone());
     let scheme = app.scheme;
     let thread = std::thread::Builder::new()
@@ -247,6 +256,7 @@ async fn serve_io<I>(io: I, router: Router, mut stop: watch::Receiver<bool>)
 where
     I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
 {
+    let io = StallGuard::new(io, WRITE_STALL_TIMEOUT);
     let conn = hyper::server::conn::http1::Builder::new()
         .serve_connection(io, TowerToHyperService::new(router));
     tokio::pin!(conn);

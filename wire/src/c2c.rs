@@ -226,7 +226,7 @@ pub struct GetRecentContactRequest {
 }
 
 /// One conversation. `Type` 1 is C2C (`To_Account` set), 2 is group (`GroupId` set).
-/// `UnreadMsgNum` is a v2im extension (see README).
+/// `UnreadMsgNum`, `C2cLastMsg` and `GroupLastMsg` are v2im extensions (see README).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct SessionItem {
@@ -242,6 +242,55 @@ pub struct SessionItem {
     pub top_flag: i64,
     #[serde(default)]
     pub unread_msg_num: i64,
+    /// The last message of a C2C conversation, as `admin_getroammsg` gives it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub c2c_last_msg: Option<RoamMsg>,
+    /// The last message of a group conversation, as `group_msg_get_simple` gives it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group_last_msg: Option<crate::group::GroupMsg>,
+}
+
+/// `openim/c2c_msg_read_receipt`: `Operator_Account` has read the messages `Peer_Account` sent
+/// it, named in `C2CMsgInfo` (each `From_Account` is the peer, each `To_Account` the operator).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct C2cMsgReadReceiptRequest {
+    #[serde(rename = "Operator_Account")]
+    pub operator_account: String,
+    #[serde(rename = "Peer_Account")]
+    pub peer_account: String,
+    #[serde(rename = "C2CMsgInfo")]
+    pub c2c_msg_info: Vec<C2cMsgInfo>,
+}
+
+/// One message of `c2c_msg_read_receipt`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct C2cMsgInfo {
+    #[serde(rename = "From_Account")]
+    pub from_account: String,
+    #[serde(rename = "To_Account")]
+    pub to_account: String,
+    pub msg_key: String,
+}
+
+/// A message of `c2c_msg_read_receipt` that got no receipt (v2im extension).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct MsgKeyError {
+    pub msg_key: String,
+    pub error_code: i32,
+}
+
+/// `openim/c2c_msg_read_receipt`'s answer: Tencent's is the envelope only; `ErrorList` (v2im)
+/// names the messages that got no receipt.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct C2cMsgReadReceiptResponse {
+    #[serde(flatten)]
+    pub envelope: Envelope,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub error_list: Vec<MsgKeyError>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -495,6 +544,8 @@ mod tests {
             msg_time: 7,
             top_flag: 0,
             unread_msg_num: 1,
+            c2c_last_msg: None,
+            group_last_msg: None,
         };
         let group = SessionItem {
             kind: 2,
@@ -516,6 +567,45 @@ mod tests {
                 "TopTimeStamp": 4, "TopStartIndex": 5, "SessionItem": [
                     {"Type": 1, "To_Account": "b", "MsgTime": 7, "TopFlag": 0, "UnreadMsgNum": 1},
                     {"Type": 2, "GroupId": "g", "MsgTime": 7, "TopFlag": 0, "UnreadMsgNum": 1}]}))
+        );
+    }
+
+    #[test]
+    fn last_messages_and_receipts() {
+        let item = SessionItem {
+            kind: 1,
+            to_account: Some("b".into()),
+            msg_time: 3,
+            c2c_last_msg: Some(roam_msg()),
+            ..Default::default()
+        };
+        let v = json_of(&item);
+        assert_eq!(v["C2cLastMsg"], json_of(&roam_msg()));
+        assert!(v.get("GroupLastMsg").is_none());
+        assert_eq!(serde_json::from_value::<SessionItem>(v).unwrap(), item);
+        let req = C2cMsgReadReceiptRequest {
+            operator_account: "b".into(),
+            peer_account: "a".into(),
+            c2c_msg_info: vec![C2cMsgInfo {
+                from_account: "a".into(),
+                to_account: "b".into(),
+                msg_key: "1_2_3".into(),
+            }],
+        };
+        assert_eq!(
+            json_of(&req),
+            json!({"Operator_Account": "b", "Peer_Account": "a", "C2CMsgInfo": [
+                {"From_Account": "a", "To_Account": "b", "MsgKey": "1_2_3"}]})
+        );
+        assert_eq!(
+            json_of(&C2cMsgReadReceiptResponse {
+                envelope: Envelope::ok(),
+                error_list: vec![MsgKeyError {
+                    msg_key: "k".into(),
+                    error_code: 10062
+                }],
+            }),
+            with_envelope(json!({"ErrorList": [{"MsgKey": "k", "ErrorCode": 10062}]}))
         );
     }
 

@@ -91,6 +91,12 @@ codes! {
     GROUP_INVALID_GROUPID = 10015, "server: invalid group id";
     GROUP_ID_IN_USE = 10021, "server: group id already in use";
     GROUP_SEND_MSG_FREQ_LIMIT = 10023, "server: group message rate limit";
+    GROUP_RECEIPT_NOT_FOUND = 10062, "server: no read receipt information for this message";
+
+    // v2im-server's own (the live channel, which Tencent does not have): 110001 upwards, append
+    // only, apart from the library's own block (100001 upwards).
+    CHANNEL_CURSOR_GONE = 110001, "server: channel cursor no longer kept (or never issued): resync from history";
+    CHANNEL_LIMIT = 110002, "server: too many live channels (for this account or in all)";
 }
 
 /// The text of a code of this table.

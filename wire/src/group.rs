@@ -215,6 +215,207 @@ pub struct DestroyGroupRequest {
     pub group_id: String,
 }
 
+/// `set_unread_msg_num`: sets `Member_Account`'s unread count in the group; `0` marks it read.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct SetUnreadMsgNumRequest {
+    pub group_id: String,
+    #[serde(rename = "Member_Account")]
+    pub member_account: String,
+    pub unread_msg_num: i64,
+}
+
+/// One message of a receipt request: `{"MsgSeq": n}`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct MsgSeqItem {
+    pub msg_seq: u64,
+}
+
+/// `group_msg_receipt`: member `From_Account` has read these messages (at most 50).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct GroupMsgReceiptRequest {
+    pub group_id: String,
+    #[serde(rename = "From_Account")]
+    pub from_account: String,
+    pub msg_seq_list: Vec<MsgSeqItem>,
+}
+
+/// `get_group_msg_receipt`: read counts of these messages.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct GetGroupMsgReceiptRequest {
+    pub group_id: String,
+    pub msg_seq_list: Vec<MsgSeqItem>,
+}
+
+/// The read counts of one message. `Code` is the item's own error (0, or e.g. 10062: no receipt
+/// information for that message).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct GroupMsgReceipt {
+    #[serde(default)]
+    pub code: i32,
+    pub msg_seq: u64,
+    #[serde(default)]
+    pub read_num: i64,
+    #[serde(default)]
+    pub unread_num: i64,
+}
+
+/// The answer of `get_group_msg_receipt`, and of `group_msg_receipt` (there a v2im extension:
+/// the counts after the receipt).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct GroupMsgReceiptResponse {
+    #[serde(flatten)]
+    pub envelope: Envelope,
+    #[serde(default)]
+    pub group_msg_receipt_list: Vec<GroupMsgReceipt>,
+}
+
+/// `get_group_msg_receipt_detail`: who has (`Filter` 0) or has not (1) read a message, a page of
+/// at most `Count` (≤ 200) accounts after `Cursor` ("" for the first page).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct GetGroupMsgReceiptDetailRequest {
+    pub group_id: String,
+    pub msg_seq: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub filter: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub count: Option<i64>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ReadAccount {
+    #[serde(rename = "Read_Account")]
+    pub read_account: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UnreadAccount {
+    #[serde(rename = "Unread_Account")]
+    pub unread_account: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct GetGroupMsgReceiptDetailResponse {
+    #[serde(flatten)]
+    pub envelope: Envelope,
+    /// 1 when this page is the last.
+    #[serde(default)]
+    pub is_finished: i64,
+    #[serde(default)]
+    pub msg_seq: u64,
+    #[serde(default)]
+    pub read_list: Vec<ReadAccount>,
+    #[serde(default)]
+    pub unread_list: Vec<UnreadAccount>,
+    /// Where the next page starts.
+    #[serde(default)]
+    pub cursor: String,
+}
+
+/// `get_joined_group_list`: the groups `Member_Account` is in.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct GetJoinedGroupListRequest {
+    #[serde(rename = "Member_Account")]
+    pub member_account: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limit: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub offset: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group_type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub with_huge_groups: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub with_no_active_groups: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub response_filter: Option<JoinedGroupFilter>,
+}
+
+/// Which group fields (`Type`, `Name`, ...) and which of the member's own (`Role`, `JoinTime`,
+/// `MsgFlag`, `UnreadMsgNum`, `MsgSeq`) to answer.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct JoinedGroupFilter {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group_base_info_filter: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub self_info_filter: Option<Vec<String>>,
+}
+
+/// The member's own state in a group (only the fields asked for are set).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct SelfInfo {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub join_time: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub msg_flag: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unread_msg_num: Option<i64>,
+    /// The member's read seq.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub msg_seq: Option<u64>,
+}
+
+/// One group of `get_joined_group_list` (only the fields asked for are set).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct JoinedGroup {
+    pub group_id: String,
+    #[serde(rename = "Type", default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub introduction: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notification: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub face_url: Option<String>,
+    #[serde(
+        rename = "Owner_Account",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub owner_account: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub create_time: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_msg_time: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_msg_seq: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member_num: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_member_num: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub self_info: Option<SelfInfo>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct GetJoinedGroupListResponse {
+    #[serde(flatten)]
+    pub envelope: Envelope,
+    /// Groups matching `GroupType`, before `Limit`/`Offset`.
+    #[serde(default)]
+    pub total_count: i64,
+    #[serde(default)]
+    pub group_id_list: Vec<JoinedGroup>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -415,6 +616,111 @@ mod tests {
                 group_id: "g".into()
             }),
             json!({"GroupId": "g"})
+        );
+    }
+
+    #[test]
+    fn receipt_and_joined_list_keys_are_tencents() {
+        let seqs = vec![MsgSeqItem { msg_seq: 1 }];
+        assert_eq!(
+            json_of(&GroupMsgReceiptRequest {
+                group_id: "g".into(),
+                from_account: "a".into(),
+                msg_seq_list: seqs.clone(),
+            }),
+            json!({"GroupId": "g", "From_Account": "a", "MsgSeqList": [{"MsgSeq": 1}]})
+        );
+        assert_eq!(
+            json_of(&GetGroupMsgReceiptRequest {
+                group_id: "g".into(),
+                msg_seq_list: seqs,
+            }),
+            json!({"GroupId": "g", "MsgSeqList": [{"MsgSeq": 1}]})
+        );
+        assert_eq!(
+            json_of(&GroupMsgReceiptResponse {
+                envelope: Envelope::ok(),
+                group_msg_receipt_list: vec![GroupMsgReceipt {
+                    code: 0,
+                    msg_seq: 1,
+                    read_num: 1,
+                    unread_num: 6,
+                }],
+            }),
+            with_envelope(json!({"GroupMsgReceiptList": [
+                {"Code": 0, "MsgSeq": 1, "ReadNum": 1, "UnreadNum": 6}]}))
+        );
+        assert_eq!(
+            json_of(&GetGroupMsgReceiptDetailRequest {
+                group_id: "g".into(),
+                msg_seq: 1,
+                filter: Some(0),
+                cursor: Some(String::new()),
+                count: Some(200),
+            }),
+            json!({"GroupId": "g", "MsgSeq": 1, "Filter": 0, "Cursor": "", "Count": 200})
+        );
+        assert_eq!(
+            json_of(&GetGroupMsgReceiptDetailResponse {
+                envelope: Envelope::ok(),
+                is_finished: 1,
+                msg_seq: 1,
+                read_list: vec![ReadAccount {
+                    read_account: "b".into()
+                }],
+                unread_list: vec![UnreadAccount {
+                    unread_account: "c".into()
+                }],
+                cursor: "x".into(),
+            }),
+            with_envelope(json!({"IsFinished": 1, "MsgSeq": 1,
+                "ReadList": [{"Read_Account": "b"}], "UnreadList": [{"Unread_Account": "c"}],
+                "Cursor": "x"}))
+        );
+        assert_eq!(
+            json_of(&GetJoinedGroupListRequest {
+                member_account: "a".into(),
+                limit: Some(10),
+                offset: Some(0),
+                group_type: Some("Public".into()),
+                with_huge_groups: Some(0),
+                with_no_active_groups: Some(0),
+                response_filter: Some(JoinedGroupFilter {
+                    group_base_info_filter: Some(vec!["Type".into()]),
+                    self_info_filter: Some(vec!["UnreadMsgNum".into()]),
+                }),
+            }),
+            json!({"Member_Account": "a", "Limit": 10, "Offset": 0, "GroupType": "Public",
+                "WithHugeGroups": 0, "WithNoActiveGroups": 0, "ResponseFilter": {
+                    "GroupBaseInfoFilter": ["Type"], "SelfInfoFilter": ["UnreadMsgNum"]}})
+        );
+        assert_eq!(
+            json_of(&GetJoinedGroupListResponse {
+                envelope: Envelope::ok(),
+                total_count: 1,
+                group_id_list: vec![JoinedGroup {
+                    group_id: "g".into(),
+                    kind: Some("Public".into()),
+                    owner_account: Some("o".into()),
+                    self_info: Some(SelfInfo {
+                        role: Some("Owner".into()),
+                        unread_msg_num: Some(2),
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                }],
+            }),
+            with_envelope(json!({"TotalCount": 1, "GroupIdList": [{"GroupId": "g",
+                "Type": "Public", "Owner_Account": "o",
+                "SelfInfo": {"Role": "Owner", "UnreadMsgNum": 2}}]}))
+        );
+        assert_eq!(
+            json_of(&SetUnreadMsgNumRequest {
+                group_id: "g".into(),
+                member_account: "m".into(),
+                unread_msg_num: 0,
+            }),
+            json!({"GroupId": "g", "Member_Account": "m", "UnreadMsgNum": 0})
         );
     }
 

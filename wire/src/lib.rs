@@ -9,6 +9,7 @@
 
 pub mod account;
 pub mod c2c;
+pub mod channel;
 pub mod codes;
 pub mod elem;
 pub mod envelope;

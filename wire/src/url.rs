@@ -51,6 +51,7 @@ pub mod paths {
     pub const ADMIN_GETROAMMSG: &str = "openim/admin_getroammsg";
     pub const GET_C2C_UNREAD_MSG_NUM: &str = "openim/get_c2c_unread_msg_num";
     pub const ADMIN_SET_MSG_READ: &str = "openim/admin_set_msg_read";
+    pub const C2C_MSG_READ_RECEIPT: &str = "openim/c2c_msg_read_receipt";
     pub const RECENTCONTACT_GET_LIST: &str = "recentcontact/get_list";
     pub const CREATE_GROUP: &str = "group_open_http_svc/create_group";
     pub const ADD_GROUP_MEMBER: &str = "group_open_http_svc/add_group_member";
@@ -58,6 +59,14 @@ pub mod paths {
     pub const DESTROY_GROUP: &str = "group_open_http_svc/destroy_group";
     pub const SEND_GROUP_MSG: &str = "group_open_http_svc/send_group_msg";
     pub const GROUP_MSG_GET_SIMPLE: &str = "group_open_http_svc/group_msg_get_simple";
+    pub const SET_UNREAD_MSG_NUM: &str = "group_open_http_svc/set_unread_msg_num";
+    pub const GROUP_MSG_RECEIPT: &str = "group_open_http_svc/group_msg_receipt";
+    pub const GET_GROUP_MSG_RECEIPT: &str = "group_open_http_svc/get_group_msg_receipt";
+    pub const GET_GROUP_MSG_RECEIPT_DETAIL: &str =
+        "group_open_http_svc/get_group_msg_receipt_detail";
+    pub const GET_JOINED_GROUP_LIST: &str = "group_open_http_svc/get_joined_group_list";
+    /// v2im's live channel (`GET`; see [`crate::channel`]).
+    pub const CHANNEL: &str = crate::channel::PATH;
 }
 
 #[cfg(test)]

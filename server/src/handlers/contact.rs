@@ -11,7 +11,7 @@ use super::ok;
 use crate::error::{ApiError, ApiResult};
 use crate::request::Body;
 use crate::store::jobs::Job;
-use crate::store::read;
+use crate::store::{conv, read};
 use crate::App;
 
 /// Peers per get_c2c_unread_msg_num call.
@@ -60,22 +60,34 @@ pub(super) async fn set_msg_read(app: &App, req: SetMsgReadRequest) -> ApiResult
     ok(&Envelope::ok())
 }
 
-/// The paging fields are type-checked only: the whole list comes in one page.
+/// `TimeStamp`/`StartIndex` page the list; there are no pinned conversations, so the `Top`
+/// cursors are echoed and `AssistFlags` changes nothing.
 impl Body for GetRecentContactRequest {
     const DEFAULT_CODE: i32 = codes::INVALID_PARAMETER_70402;
 }
 
 pub(super) async fn recent(app: &App, req: GetRecentContactRequest) -> ApiResult<Vec<u8>> {
-    GetRecentContactRequest::account("From_Account", &req.from_account)?;
+    type B = GetRecentContactRequest;
+    B::account("From_Account", &req.from_account)?;
+    if req.time_stamp < 0 || req.start_index < 0 {
+        return Err(B::invalid(
+            "StartIndex",
+            "TimeStamp and StartIndex must not be negative",
+        ));
+    }
     let user = req.from_account;
-    let items = app.store.read(move |c| read::recent(c, &user)).await?;
+    let cursor = (req.time_stamp, req.start_index);
+    let page = app
+        .store
+        .read(move |c| conv::list(c, &user, cursor, conv::LIST_PAGE))
+        .await?;
     ok(&GetRecentContactResponse {
         envelope: Envelope::ok(),
-        complete_flag: 1,
-        time_stamp: 0,
-        start_index: 0,
-        top_time_stamp: 0,
-        top_start_index: 0,
-        session_item: items,
+        complete_flag: i64::from(page.complete),
+        time_stamp: page.next.0,
+        start_index: page.next.1,
+        top_time_stamp: req.top_time_stamp,
+        top_start_index: req.top_start_index,
+        session_item: page.items,
     })
 }

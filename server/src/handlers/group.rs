@@ -7,7 +7,7 @@ use v2im_wire::codes::{self, limits};
 use v2im_wire::group::{
     AddGroupMemberRequest, CreateGroupRequest, CreateGroupResponse, DestroyGroupRequest,
     GroupAtInfo, GroupMsgGetSimpleRequest, GroupMsgGetSimpleResponse, SendGroupMsgRequest,
-    SendGroupMsgResponse,
+    SendGroupMsgResponse, SetUnreadMsgNumRequest,
 };
 use v2im_wire::Envelope;
 
@@ -41,7 +41,7 @@ const MAX_MEMBERS_PER_CALL: usize = 500;
 const MAX_HISTORY_PAGE: i64 = 1000;
 
 /// `GroupId` of a group that may exist: not empty, else `B`'s code; plausible, else 10015.
-fn group_id<B: Body>(id: String) -> ApiResult<String> {
+pub(super) fn group_id<B: Body>(id: String) -> ApiResult<String> {
     B::non_empty("GroupId", &id)?;
     if !plausible_group_id(&id) {
         return Err(ApiError::new(
@@ -374,21 +374,12 @@ pub(super) async fn history(
 }
 
 /// `set_unread_msg_num`: `UnreadMsgNum: 0` marks everything read.
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub(super) struct SetUnreadMsgNum {
-    group_id: String,
-    #[serde(rename = "Member_Account")]
-    member_account: String,
-    unread_msg_num: i64,
-}
-
-impl Body for SetUnreadMsgNum {
+impl Body for SetUnreadMsgNumRequest {
     const DEFAULT_CODE: i32 = BAD;
 }
 
-pub(super) async fn set_unread(app: &App, req: SetUnreadMsgNum) -> ApiResult<Vec<u8>> {
-    type B = SetUnreadMsgNum;
+pub(super) async fn set_unread(app: &App, req: SetUnreadMsgNumRequest) -> ApiResult<Vec<u8>> {
+    type B = SetUnreadMsgNumRequest;
     let group_id = group_id::<B>(req.group_id)?;
     B::non_empty("Member_Account", &req.member_account)?;
     if req.unread_msg_num < 0 {

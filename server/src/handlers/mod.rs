@@ -5,7 +5,9 @@ mod account;
 mod c2c;
 mod contact;
 mod group;
+mod joined;
 mod msg;
+mod receipt;
 
 use std::sync::Arc;
 
@@ -19,9 +21,6 @@ use crate::error::{ApiError, ApiResult};
 use crate::request::parse;
 use crate::App;
 
-/// Path of Tencent's "set a member's unread count" command, used here to mark a group read.
-const SET_GROUP_UNREAD: &str = "group_open_http_svc/set_unread_msg_num";
-
 /// One REST command.
 pub(crate) struct Endpoint {
     path: &'static str,
@@ -29,6 +28,8 @@ pub(crate) struct Endpoint {
     pub(crate) user_ok: bool,
     /// Code a non-admin gets when it may not call it.
     pub(crate) denied_code: i32,
+    /// The body key that names whose data it is: a non-admin must name itself there.
+    self_key: Option<&'static str>,
 }
 
 const fn ep(path: &'static str, user_ok: bool, denied_code: i32) -> Endpoint {
@@ -36,11 +37,23 @@ const fn ep(path: &'static str, user_ok: bool, denied_code: i32) -> Endpoint {
         path,
         user_ok,
         denied_code,
+        self_key: None,
+    }
+}
+
+/// A command a non-admin may call about itself only: `key` in the body must be its own id.
+const fn own(path: &'static str, key: &'static str, denied_code: i32) -> Endpoint {
+    Endpoint {
+        path,
+        user_ok: true,
+        denied_code,
+        self_key: Some(key),
     }
 }
 
 const ADMIN: i32 = codes::ADMIN_REQUIRED_URL;
 const OPENIM_ADMIN: i32 = codes::ADMIN_PERMISSION_REQUIRED;
+const GROUP_DENY: i32 = codes::GROUP_PERMISSION_DENY;
 
 static ENDPOINTS: &[Endpoint] = &[
     ep(paths::ACCOUNT_IMPORT, false, ADMIN),
@@ -49,17 +62,44 @@ static ENDPOINTS: &[Endpoint] = &[
     ep(paths::SENDMSG, true, OPENIM_ADMIN),
     ep(paths::BATCHSENDMSG, false, OPENIM_ADMIN),
     ep(paths::ADMIN_GETROAMMSG, true, OPENIM_ADMIN),
-    ep(paths::GET_C2C_UNREAD_MSG_NUM, false, OPENIM_ADMIN),
-    ep(paths::ADMIN_SET_MSG_READ, false, OPENIM_ADMIN),
-    ep(paths::RECENTCONTACT_GET_LIST, false, ADMIN),
+    own(paths::GET_C2C_UNREAD_MSG_NUM, "To_Account", OPENIM_ADMIN),
+    own(paths::ADMIN_SET_MSG_READ, "Report_Account", OPENIM_ADMIN),
+    own(
+        paths::C2C_MSG_READ_RECEIPT,
+        "Operator_Account",
+        OPENIM_ADMIN,
+    ),
+    own(paths::RECENTCONTACT_GET_LIST, "From_Account", ADMIN),
     ep(paths::CREATE_GROUP, false, ADMIN),
     ep(paths::ADD_GROUP_MEMBER, false, ADMIN),
     ep(paths::GET_GROUP_INFO, false, ADMIN),
     ep(paths::DESTROY_GROUP, false, ADMIN),
     ep(paths::SEND_GROUP_MSG, true, ADMIN),
     ep(paths::GROUP_MSG_GET_SIMPLE, true, ADMIN),
-    ep(SET_GROUP_UNREAD, false, ADMIN),
+    own(paths::SET_UNREAD_MSG_NUM, "Member_Account", GROUP_DENY),
+    own(paths::GROUP_MSG_RECEIPT, "From_Account", GROUP_DENY),
+    ep(paths::GET_GROUP_MSG_RECEIPT, true, ADMIN),
+    ep(paths::GET_GROUP_MSG_RECEIPT_DETAIL, true, ADMIN),
+    own(paths::GET_JOINED_GROUP_LIST, "Member_Account", GROUP_DENY),
 ];
+
+/// A non-admin calling a command about an account must name itself (checked before the body is
+/// parsed, so that nothing about another account's data, not even a parse error, is answered).
+fn check_self(ep: &Endpoint, who: &Principal, body: &[u8]) -> ApiResult<()> {
+    let (Principal::User(me), Some(key)) = (who, ep.self_key) else {
+        return Ok(());
+    };
+    let named = serde_json::from_slice::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| v.get(key)?.as_str().map(str::to_owned));
+    if named.as_deref() == Some(me.as_str()) {
+        return Ok(());
+    }
+    Err(ApiError::new(
+        ep.denied_code,
+        format!("{key}: {me:?} may only name itself here (the app admin may name anyone)"),
+    ))
+}
 
 /// The command at `service/command`, if it exists.
 pub(crate) fn endpoint(path: &str) -> Option<&'static Endpoint> {
@@ -80,6 +120,7 @@ pub(crate) async fn dispatch(
     body: Bytes,
 ) -> ApiResult<Vec<u8>> {
     let app = &app;
+    check_self(ep, &who, &body)?;
     match ep.path {
         paths::ACCOUNT_IMPORT => account::import(app, parse(body)?).await,
         paths::MULTIACCOUNT_IMPORT => account::multi_import(app, parse(body)?).await,
@@ -90,13 +131,18 @@ pub(crate) async fn dispatch(
         paths::GET_C2C_UNREAD_MSG_NUM => contact::c2c_unread(app, parse(body)?).await,
         paths::ADMIN_SET_MSG_READ => contact::set_msg_read(app, parse(body)?).await,
         paths::RECENTCONTACT_GET_LIST => contact::recent(app, parse(body)?).await,
+        paths::C2C_MSG_READ_RECEIPT => receipt::c2c(app, parse(body)?).await,
+        paths::GROUP_MSG_RECEIPT => receipt::group(app, parse(body)?).await,
+        paths::GET_GROUP_MSG_RECEIPT => receipt::counts(app, &who, parse(body)?).await,
+        paths::GET_GROUP_MSG_RECEIPT_DETAIL => receipt::detail(app, &who, parse(body)?).await,
+        paths::GET_JOINED_GROUP_LIST => joined::list(app, parse(body)?).await,
         paths::CREATE_GROUP => group::create(app, parse(body)?).await,
         paths::ADD_GROUP_MEMBER => group::add_member(app, parse(body)?).await,
         paths::GET_GROUP_INFO => group::info(app, parse(body)?).await,
         paths::DESTROY_GROUP => group::destroy(app, parse(body)?).await,
         paths::SEND_GROUP_MSG => group::send(app, &who, parse(body)?).await,
         paths::GROUP_MSG_GET_SIMPLE => group::history(app, &who, parse(body)?).await,
-        SET_GROUP_UNREAD => group::set_unread(app, parse(body)?).await,
+        paths::SET_UNREAD_MSG_NUM => group::set_unread(app, parse(body)?).await,
         _ => Err(ApiError::new(codes::BAD_RESOURCE, "unknown command")),
     }
 }

@@ -5,6 +5,7 @@
 mod catch;
 pub(crate) mod files;
 pub(crate) mod query;
+pub(crate) mod stall;
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -28,6 +29,10 @@ pub(crate) const MAX_REQUEST_BYTES: usize = 1024 * 1024;
 pub(crate) fn router(app: Arc<App>) -> Router {
     Router::new()
         .route("/healthz", get(|| async { "ok\n" }))
+        .route(
+            &format!("/v4/{}", v2im_wire::channel::PATH),
+            any(crate::channel::open),
+        )
         .route("/v4/{*path}", any(rest))
         .route("/files/{*name}", any(files::files))
         .fallback(unknown)

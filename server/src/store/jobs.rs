@@ -137,6 +137,20 @@ pub(crate) enum Job {
         unread: i64,
         reply: Reply<()>,
     },
+    /// `group_msg_receipt`: the counts of each message after the reader's receipt.
+    GroupMsgReceipt {
+        group_id: String,
+        reader: String,
+        seqs: Vec<u64>,
+        reply: Reply<Vec<v2im_wire::group::GroupMsgReceipt>>,
+    },
+    /// `c2c_msg_read_receipt`: the keys that got no receipt.
+    C2cReceipt {
+        operator: String,
+        peer: String,
+        keys: Vec<String>,
+        reply: Reply<Vec<v2im_wire::c2c::MsgKeyError>>,
+    },
     /// Finish what is queued, checkpoint the WAL and stop.
     Shutdown,
 }

@@ -1,9 +1,13 @@
 //! Storage: one writer thread (all writes, batched into shared transactions) and a small pool of
 //! read-only connections used from blocking tasks.
 
+pub(crate) mod conv;
 pub(crate) mod dedup;
+pub(crate) mod events;
 pub(crate) mod jobs;
+pub(crate) mod joined;
 pub(crate) mod read;
+pub(crate) mod receipts;
 pub(crate) mod schema;
 pub(crate) mod writer;
 
@@ -20,8 +24,9 @@ use crate::error::{ApiError, ApiResult};
 use jobs::{Job, Reply};
 use writer::{Writer, WriterConfig};
 
-/// Read connections kept open between requests.
-const READ_POOL: usize = 4;
+/// Read connections kept open between requests: as many as reads can run at once (the blocking
+/// threads), so that a burst of channel wake-ups does not open and close connections.
+const READ_POOL: usize = 16;
 
 struct ReadPool {
     path: PathBuf,

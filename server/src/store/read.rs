@@ -4,7 +4,7 @@
 
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde_json::{json, Value};
-use v2im_wire::c2c::{C2cUnreadItem, RoamMsg, SessionItem};
+use v2im_wire::c2c::{C2cUnreadItem, RoamMsg};
 use v2im_wire::group::{GroupAtInfo, GroupMsg};
 use v2im_wire::{codes, MsgElement, OfflinePushInfo};
 
@@ -16,7 +16,7 @@ use crate::error::{ApiError, ApiResult};
 pub(crate) const UNREAD_FILTER: &str = "online_only = 0 AND no_unread = 0 AND (to_accounts IS NULL OR EXISTS (SELECT 1 FROM json_each(group_msgs.to_accounts) WHERE value = ?2))";
 
 /// Messages `?2` may see in a group's history: stored, untargeted, sent by it, or targeted at it.
-const VISIBLE_FILTER: &str = "online_only = 0 AND (?2 IS NULL OR to_accounts IS NULL OR from_acc = ?2 OR EXISTS (SELECT 1 FROM json_each(group_msgs.to_accounts) WHERE value = ?2))";
+pub(crate) const VISIBLE_FILTER: &str = "online_only = 0 AND (?2 IS NULL OR to_accounts IS NULL OR from_acc = ?2 OR EXISTS (SELECT 1 FROM json_each(group_msgs.to_accounts) WHERE value = ?2))";
 
 impl From<rusqlite::Error> for ApiError {
     fn from(e: rusqlite::Error) -> Self {
@@ -24,11 +24,11 @@ impl From<rusqlite::Error> for ApiError {
     }
 }
 
-fn json_col<T: serde::de::DeserializeOwned>(s: Option<String>) -> Option<T> {
+pub(crate) fn json_col<T: serde::de::DeserializeOwned>(s: Option<String>) -> Option<T> {
     s.and_then(|s| serde_json::from_str(&s).ok())
 }
 
-fn body_col(s: String) -> Vec<MsgElement> {
+pub(crate) fn body_col(s: String) -> Vec<MsgElement> {
     // Stored bodies are the server's own serialisation of validated elements.
     serde_json::from_str(&s).unwrap_or_default()
 }
@@ -59,7 +59,8 @@ pub(crate) struct RoamQuery<'a> {
     pub last_msg_key: Option<&'a str>,
 }
 
-fn read_id(conn: &Connection, owner: &str, peer: &str) -> ApiResult<i64> {
+/// `owner` has read every message of `peer` with an id up to this.
+pub(crate) fn read_id(conn: &Connection, owner: &str, peer: &str) -> rusqlite::Result<i64> {
     Ok(conn
         .prepare_cached("SELECT read_id FROM c2c_read WHERE owner = ?1 AND peer = ?2")?
         .query_row([owner, peer], |r| r.get(0))
@@ -85,14 +86,13 @@ pub(crate) fn roam(conn: &mut Connection, q: &RoamQuery) -> ApiResult<RoamPage> 
     let peer_read = read_id(&tx, q.peer, q.operator)?;
     let mut msgs = Vec::new();
     {
-        let mut st = tx.prepare_cached(
-            "SELECT id, from_acc, to_acc, msg_seq, msg_random, msg_time, msg_key, body, cloud_custom_data,
-                    support_ext, need_receipt, push_info, send_control
+        let mut st = tx.prepare_cached(&format!(
+            "SELECT {ROAM_COLS}
              FROM c2c_msgs
              WHERE lo = ?1 AND hi = ?2 AND online_only = 0 AND msg_time >= ?3 AND msg_time <= ?4 AND id < ?5
                AND NOT (from_acc = ?6 AND sync_other IS 2)
-             ORDER BY id DESC LIMIT ?7",
-        )?;
+             ORDER BY id DESC LIMIT ?7"
+        ))?;
         let mut rows = st.query(params![
             lo,
             hi,
@@ -103,29 +103,7 @@ pub(crate) fn roam(conn: &mut Connection, q: &RoamQuery) -> ApiResult<RoamPage> 
             q.max_cnt.saturating_add(1)
         ])?;
         while let Some(r) = rows.next()? {
-            let id: i64 = r.get(0)?;
-            let from: String = r.get(1)?;
-            let read = if from == q.operator {
-                peer_read
-            } else {
-                op_read
-            };
-            msgs.push(RoamMsg {
-                from_account: from,
-                to_account: r.get(2)?,
-                msg_seq: r.get(3)?,
-                msg_random: r.get(4)?,
-                msg_time_stamp: r.get(5)?,
-                msg_flag_bits: 0,
-                is_peer_read: i64::from(id <= read),
-                msg_key: r.get(6)?,
-                msg_body: body_col(r.get(7)?),
-                cloud_custom_data: r.get(8)?,
-                support_message_extension: r.get(9)?,
-                is_need_read_receipt: r.get(10)?,
-                offline_push_info: json_col::<OfflinePushInfo>(r.get(11)?),
-                send_msg_control: json_col(r.get(12)?),
-            });
+            msgs.push(roam_msg(r, q.operator, (op_read, peer_read))?);
         }
     }
     let complete = msgs.len() as i64 <= q.max_cnt;
@@ -133,17 +111,48 @@ pub(crate) fn roam(conn: &mut Connection, q: &RoamQuery) -> ApiResult<RoamPage> 
     Ok(RoamPage { msgs, complete })
 }
 
-fn c2c_unread_one(conn: &Connection, owner: &str, peer: &str) -> ApiResult<i64> {
-    let (lo, hi) = conv_key(owner, peer);
-    let read = read_id(conn, owner, peer)?;
-    Ok(conn
-        .prepare_cached(
-            "SELECT COUNT(*) FROM c2c_msgs WHERE lo = ?1 AND hi = ?2 AND id > ?3 AND from_acc = ?4 AND online_only = 0 AND no_unread = 0",
-        )?
-        .query_row(params![lo, hi, read, peer], |r| r.get(0))?)
+/// The columns [`roam_msg`] reads, from `c2c_msgs`.
+pub(crate) const ROAM_COLS: &str =
+    "id, from_acc, to_acc, msg_seq, msg_random, msg_time, msg_key, body, cloud_custom_data,
+    support_ext, need_receipt, push_info, send_control, receipt_time";
+
+/// A history item of [`ROAM_COLS`] as `viewer` sees it, with `reads` = (what `viewer` has read of
+/// the peer, what the peer has read of `viewer`): `IsPeerRead` is 1 when the receiver's read mark
+/// covers the message or it sent a receipt for it.
+pub(crate) fn roam_msg(r: &Row, viewer: &str, reads: (i64, i64)) -> rusqlite::Result<RoamMsg> {
+    let id: i64 = r.get(0)?;
+    let from: String = r.get(1)?;
+    let read = if from == viewer { reads.1 } else { reads.0 };
+    let receipt: Option<i64> = r.get(13)?;
+    Ok(RoamMsg {
+        from_account: from,
+        to_account: r.get(2)?,
+        msg_seq: r.get(3)?,
+        msg_random: r.get(4)?,
+        msg_time_stamp: r.get(5)?,
+        msg_flag_bits: 0,
+        is_peer_read: i64::from(id <= read || receipt.is_some()),
+        msg_key: r.get(6)?,
+        msg_body: body_col(r.get(7)?),
+        cloud_custom_data: r.get(8)?,
+        support_message_extension: r.get(9)?,
+        is_need_read_receipt: r.get(10)?,
+        offline_push_info: json_col::<OfflinePushInfo>(r.get(11)?),
+        send_msg_control: json_col(r.get(12)?),
+    })
 }
 
-fn c2c_peers(conn: &Connection, user: &str) -> ApiResult<Vec<String>> {
+/// `owner`'s unread messages from `peer` (kept by the writer).
+pub(crate) fn c2c_unread_one(conn: &Connection, owner: &str, peer: &str) -> ApiResult<i64> {
+    Ok(conn
+        .prepare_cached("SELECT unread FROM c2c_read WHERE owner = ?1 AND peer = ?2")?
+        .query_row([owner, peer], |r| r.get(0))
+        .optional()?
+        .unwrap_or(0))
+}
+
+/// Every account `user` has a C2C conversation with.
+pub(crate) fn c2c_peers(conn: &Connection, user: &str) -> ApiResult<Vec<String>> {
     let mut st = conn.prepare_cached(
         "SELECT hi FROM c2c_convs WHERE lo = ?1 UNION SELECT lo FROM c2c_convs WHERE hi = ?1",
     )?;
@@ -191,71 +200,27 @@ pub(crate) fn c2c_unread(
     Ok((total, list))
 }
 
-/// `recentcontact/get_list`: every conversation of `user` with a last message, newest first.
-pub(crate) fn recent(conn: &mut Connection, user: &str) -> ApiResult<Vec<SessionItem>> {
-    let tx = conn.transaction()?;
-    let mut items = Vec::new();
-    for peer in c2c_peers(&tx, user)? {
-        let (lo, hi) = conv_key(user, &peer);
-        let last: Option<i64> = tx
-            .prepare_cached(
-                "SELECT msg_time FROM c2c_msgs WHERE lo = ?1 AND hi = ?2 AND online_only = 0 AND no_last = 0
-                   AND NOT (from_acc = ?3 AND sync_other IS 2)
-                 ORDER BY id DESC LIMIT 1",
-            )?
-            .query_row(params![lo, hi, user], |r| r.get(0))
-            .optional()?;
-        let Some(t) = last else { continue };
-        items.push(SessionItem {
-            kind: 1,
-            to_account: Some(peer.clone()),
-            group_id: None,
-            msg_time: t,
-            top_flag: 0,
-            unread_msg_num: c2c_unread_one(&tx, user, &peer)?,
-        });
-    }
-    let groups: Vec<(String, i64)> = tx
-        .prepare_cached("SELECT group_id, read_seq FROM group_members WHERE user_id = ?1")?
-        .query_map([user], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<rusqlite::Result<_>>()?;
-    for (gid, read_seq) in groups {
-        let last: Option<i64> = tx
-            .prepare_cached(&format!(
-                "SELECT msg_time FROM group_msgs WHERE group_id = ?1 AND no_last = 0 AND {VISIBLE_FILTER} ORDER BY seq DESC LIMIT 1"
-            ))?
-            .query_row(params![gid, user], |r| r.get(0))
-            .optional()?;
-        let Some(t) = last else { continue };
-        let unread = group_unread(&tx, &gid, user, read_seq)?;
-        items.push(SessionItem {
-            kind: 2,
-            to_account: None,
-            group_id: Some(gid),
-            msg_time: t,
-            top_flag: 0,
-            unread_msg_num: unread,
-        });
-    }
-    items.sort_by_key(|i| std::cmp::Reverse(i.msg_time));
-    Ok(items)
+/// `member`'s unread messages in the group: those with a seq after `read_seq`, not its own,
+/// that count as unread for it (what the writer keeps in `group_members.unread`).
+pub(crate) fn count_group_unread(
+    conn: &Connection,
+    gid: &str,
+    member: &str,
+    read_seq: i64,
+) -> rusqlite::Result<i64> {
+    conn.prepare_cached(&format!(
+        "SELECT COUNT(*) FROM group_msgs WHERE group_id = ?1 AND seq > ?3 AND from_acc <> ?2 AND {UNREAD_FILTER}"
+    ))?
+    .query_row(params![gid, member, read_seq], |r| r.get(0))
 }
 
-fn group_unread(conn: &Connection, gid: &str, member: &str, read_seq: i64) -> ApiResult<i64> {
-    Ok(conn
-        .prepare_cached(&format!(
-            "SELECT COUNT(*) FROM group_msgs WHERE group_id = ?1 AND seq > ?3 AND from_acc <> ?2 AND {UNREAD_FILTER}"
-        ))?
-        .query_row(params![gid, member, read_seq], |r| r.get(0))?)
-}
-
-fn group_exists(conn: &Connection, gid: &str) -> ApiResult<bool> {
+pub(crate) fn group_exists(conn: &Connection, gid: &str) -> ApiResult<bool> {
     Ok(conn
         .prepare_cached("SELECT 1 FROM groups WHERE group_id = ?1")?
         .exists([gid])?)
 }
 
-fn is_member(conn: &Connection, gid: &str, user: &str) -> ApiResult<bool> {
+pub(crate) fn is_member(conn: &Connection, gid: &str, user: &str) -> ApiResult<bool> {
     Ok(conn
         .prepare_cached("SELECT 1 FROM group_members WHERE group_id = ?1 AND user_id = ?2")?
         .exists([gid, user])?)
@@ -288,8 +253,7 @@ pub(crate) fn group_history(
     let mut msgs = Vec::new();
     {
         let mut st = tx.prepare_cached(&format!(
-            "SELECT seq, from_acc, random, msg_time, priority, body, cloud_custom_data, support_ext, need_receipt,
-                    push_info, send_control, at_info, to_accounts
+            "SELECT {GROUP_COLS}
              FROM group_msgs WHERE group_id = ?1 AND seq <= ?3 AND {VISIBLE_FILTER}
              ORDER BY seq DESC LIMIT ?4"
         ))?;
@@ -303,7 +267,13 @@ pub(crate) fn group_history(
     Ok((msgs, finished))
 }
 
-fn group_msg(r: &Row) -> rusqlite::Result<GroupMsg> {
+/// The columns [`group_msg`] reads, from `group_msgs`.
+pub(crate) const GROUP_COLS: &str =
+    "seq, from_acc, random, msg_time, priority, body, cloud_custom_data, support_ext,
+    need_receipt, push_info, send_control, at_info, to_accounts";
+
+/// A history item of [`GROUP_COLS`].
+pub(crate) fn group_msg(r: &Row) -> rusqlite::Result<GroupMsg> {
     let seq: i64 = r.get(0)?;
     Ok(GroupMsg {
         from_account: r.get(1)?,

@@ -9,7 +9,7 @@
 use rusqlite::Connection;
 
 /// The schema version this build writes.
-pub(crate) const SCHEMA_VERSION: i64 = 1;
+pub(crate) const SCHEMA_VERSION: i64 = 2;
 
 const V1: &str = r#"
 CREATE TABLE accounts(
@@ -109,6 +109,63 @@ CREATE TABLE group_msgs(
 );
 "#;
 
+/// Version 2: what the live channel delivers, read receipts, and message ids that are never
+/// reused (an inbox row names its message by id).
+const V2: &str = r#"
+-- Every account's inbox: the events its live channels deliver, in order. id is the event's
+-- cursor, assigned by the writer in commit order and never reused (retention leaves the newest
+-- removed id of each account in inbox_floor). Messages are referenced (ref_id), not copied;
+-- other events keep their JSON line in data.
+CREATE TABLE inbox(
+    id INTEGER PRIMARY KEY,
+    account TEXT NOT NULL,
+    kind INTEGER NOT NULL,
+    ref_id INTEGER,
+    data TEXT,
+    time INTEGER NOT NULL
+);
+CREATE INDEX inbox_account ON inbox(account, id);
+
+-- floor: the newest event of the account removed by retention; a cursor below it has lost
+-- events.
+CREATE TABLE inbox_floor(account TEXT PRIMARY KEY, floor INTEGER NOT NULL) WITHOUT ROWID;
+
+-- Counters that must survive the deletion of the rows they numbered.
+CREATE TABLE meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+
+-- Unread counts kept by the writer (counting them on every read grows with the unread messages):
+-- c2c_read now has a row for every (receiver, sender) pair with messages, and group_members the
+-- member's count. Both are the counts the queries of version 1 gave.
+ALTER TABLE c2c_read ADD COLUMN unread INTEGER NOT NULL DEFAULT 0;
+INSERT OR IGNORE INTO c2c_read(owner, peer, read_id)
+    SELECT DISTINCT to_acc, from_acc, 0 FROM c2c_msgs WHERE online_only = 0 AND no_unread = 0;
+UPDATE c2c_read SET unread = (SELECT COUNT(*) FROM c2c_msgs m
+    WHERE m.to_acc = c2c_read.owner AND m.from_acc = c2c_read.peer AND m.id > c2c_read.read_id
+      AND m.online_only = 0 AND m.no_unread = 0);
+ALTER TABLE group_members ADD COLUMN unread INTEGER NOT NULL DEFAULT 0;
+UPDATE group_members SET unread = (SELECT COUNT(*) FROM group_msgs m
+    WHERE m.group_id = group_members.group_id AND m.seq > group_members.read_seq
+      AND m.from_acc <> group_members.user_id AND m.online_only = 0 AND m.no_unread = 0
+      AND (m.to_accounts IS NULL OR EXISTS (SELECT 1 FROM json_each(m.to_accounts) WHERE value = group_members.user_id)));
+
+-- c2c_msg_read_receipt: when the receiver sent a receipt for the message.
+ALTER TABLE c2c_msgs ADD COLUMN receipt_time INTEGER;
+-- c2c_msg_read_receipt names messages by MsgKey.
+CREATE INDEX c2c_msgs_key ON c2c_msgs(lo, hi, msg_key);
+
+-- NeedReadReceipt messages: how many members could read it when it was sent (the sender and
+-- non-targets excluded).
+ALTER TABLE group_msgs ADD COLUMN receipt_total INTEGER;
+-- The group's last seq when the member joined: it may send receipts for later messages only.
+ALTER TABLE group_members ADD COLUMN join_seq INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE group_receipts(
+    msg_id INTEGER NOT NULL,
+    reader TEXT NOT NULL,
+    time INTEGER NOT NULL,
+    PRIMARY KEY(msg_id, reader)
+) WITHOUT ROWID;
+"#;
+
 /// Settings every connection gets.
 pub(crate) fn configure(conn: &Connection) -> rusqlite::Result<()> {
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
@@ -154,7 +211,10 @@ pub(crate) fn migrate(conn: &Connection) -> rusqlite::Result<()> {
     if version < 1 {
         conn.execute_batch(&format!("BEGIN;{V1}PRAGMA user_version = 1;COMMIT;"))?;
     }
-    // Later versions: `if version < 2 { ... }`, each in its own transaction.
+    if version < 2 {
+        conn.execute_batch(&format!("BEGIN;{V2}PRAGMA user_version = 2;COMMIT;"))?;
+    }
+    // Later versions: `if version < 3 { ... }`, each in its own transaction.
     Ok(())
 }
 
@@ -177,5 +237,47 @@ mod tests {
         migrate(&conn).unwrap(); // idempotent
         conn.pragma_update(None, "user_version", 99).unwrap();
         assert!(migrate(&conn).is_err());
+    }
+
+    #[test]
+    fn version_1_databases_keep_their_data() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(&format!("{V1}PRAGMA user_version = 1;"))
+            .unwrap();
+        conn.execute_batch(
+            "INSERT INTO group_members(group_id, user_id, role, join_time, read_seq) VALUES ('g', 'a', 'Owner', 1, 0);
+             INSERT INTO c2c_msgs(lo, hi, from_acc, to_acc, msg_seq, seq_given, msg_random, msg_time, msg_key, body,
+                cloud_custom_data, online_only, no_unread, no_last) VALUES ('a', 'b', 'a', 'b', 1, 1, 2, 3, '1_2_3', '[]', '', 0, 0, 0);",
+        )
+        .unwrap();
+        migrate(&conn).unwrap();
+        let v: i64 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, 2);
+        let (key, receipt): (String, Option<i64>) = conn
+            .query_row("SELECT msg_key, receipt_time FROM c2c_msgs", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .unwrap();
+        assert_eq!((key.as_str(), receipt), ("1_2_3", None));
+        let (join_seq, unread): (i64, i64) = conn
+            .query_row("SELECT join_seq, unread FROM group_members", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .unwrap();
+        assert_eq!((join_seq, unread), (0, 0));
+        let unread: i64 = conn
+            .query_row(
+                "SELECT unread FROM c2c_read WHERE owner = 'b' AND peer = 'a'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(unread, 1);
+        let inbox: i64 = conn
+            .query_row("SELECT COUNT(*) FROM inbox", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(inbox, 0);
     }
 }

@@ -16,9 +16,15 @@ use v2im_wire::codes;
 
 use super::dedup::Dedup;
 use super::jobs::*;
+use crate::channel::hub::Hub;
 use crate::clock::Clock;
 use crate::error::{ApiError, ApiResult};
 use crate::validate::valid_user_id;
+
+mod inbox;
+mod receipts;
+
+pub(crate) use inbox::line;
 
 /// More jobs than this in one transaction only delays the first answers.
 const MAX_BATCH: usize = 2048;
@@ -54,6 +60,10 @@ pub(crate) struct WriterConfig {
     pub admin: String,
     /// REST requests in progress (maintained by the HTTP layer).
     pub inflight: Arc<AtomicUsize>,
+    /// The open live channels, woken after each commit.
+    pub hub: Arc<Hub>,
+    /// Inbox events older than this many seconds are removed; 0 keeps them.
+    pub inbox_retention_secs: i64,
 }
 
 pub(crate) struct Writer {
@@ -68,6 +78,16 @@ pub(crate) struct Writer {
     /// Jobs and transactions so far: their ratio is how many jobs share a commit.
     jobs: u64,
     transactions: u64,
+    /// The next inbox event id (cursor) and group message id: assigned here, never reused.
+    next_event: u64,
+    next_group_msg: i64,
+    /// Inbox events of the open transaction, announced to the hub once it has committed.
+    notes: Vec<(String, u64)>,
+    /// Online-only lines of the open transaction and their receivers, queued once it has
+    /// committed.
+    online: Vec<(Vec<String>, axum::body::Bytes)>,
+    /// When the inbox is next trimmed to its retention.
+    next_prune: i64,
 }
 
 /// A job's answer, held until its transaction has committed. Called with the commit's error,
@@ -134,6 +154,11 @@ impl Writer {
             group_dedup: Dedup::new(),
             jobs: 0,
             transactions: 0,
+            next_event: 1,
+            next_group_msg: 1,
+            notes: Vec::new(),
+            online: Vec::new(),
+            next_prune: 0,
         };
         w.reload()?;
         Ok(w)
@@ -183,6 +208,10 @@ impl Writer {
             }
         }
         self.groups = groups;
+        self.notes.clear();
+        self.online.clear();
+        self.next_event = inbox::next_event_id(conn)?;
+        self.next_group_msg = inbox::next_group_msg_id(conn)?;
 
         // The duplicate windows, from the messages of the last five minutes (newest first, so
         // the scan stops at the first older one; ids grow with time).
@@ -246,6 +275,7 @@ impl Writer {
             };
             let batch = gather(&rx, first, &self.cfg.inflight);
             stop = self.run_batch(batch);
+            self.maybe_prune();
         }
         // Drain what raced with the shutdown request so no caller waits forever.
         let late: Vec<Job> = rx.try_iter().collect();
@@ -309,7 +339,15 @@ impl Writer {
             if let Err(e) = self.reload() {
                 tracing::error!("reloading state after a failed transaction: {e}");
             }
+        } else {
+            // Channels start reading while the answers go out.
+            self.cfg.hub.committed(&self.notes);
+            for (accounts, line) in &self.online {
+                self.cfg.hub.push_online(accounts, line);
+            }
         }
+        self.notes.clear();
+        self.online.clear();
         for a in answers {
             a(failed.as_ref());
         }
@@ -337,7 +375,7 @@ impl Writer {
                 peer,
                 read_time,
                 reply,
-            } => run!(reply, self.set_c2c_read(&owner, &peer, read_time)),
+            } => run!(reply, self.set_c2c_read(&owner, &peer, read_time, now)),
             Job::CreateGroup { group, reply } => run!(reply, self.create_group(group, now)),
             Job::AddMembers {
                 group_id,
@@ -351,7 +389,25 @@ impl Writer {
                 member,
                 unread,
                 reply,
-            } => run!(reply, self.set_group_unread(&group_id, &member, unread)),
+            } => run!(
+                reply,
+                self.set_group_unread(&group_id, &member, unread, now)
+            ),
+            Job::GroupMsgReceipt {
+                group_id,
+                reader,
+                seqs,
+                reply,
+            } => run!(
+                reply,
+                self.group_msg_receipt(&group_id, &reader, &seqs, now)
+            ),
+            Job::C2cReceipt {
+                operator,
+                peer,
+                keys,
+                reply,
+            } => run!(reply, self.c2c_receipt(&operator, &peer, keys, now)),
             Job::Shutdown => Ok(Box::new(|_| {})),
         }
     }
@@ -468,14 +524,23 @@ impl Writer {
                     c.no_unread,
                     c.no_last,
                 ])?;
+            let id = self.conn.last_insert_rowid();
+            if !c.online_only && !c.no_unread {
+                self.conn
+                    .prepare_cached(
+                        "INSERT INTO c2c_read(owner, peer, read_id, unread) VALUES (?1, ?2, 0, 1)
+                         ON CONFLICT(owner, peer) DO UPDATE SET unread = unread + 1",
+                    )?
+                    .execute(params![to, m.from])?;
+            }
             if !c.online_only && !self.convs.contains(&(lo.clone(), hi.clone())) {
                 self.conn
                     .prepare_cached("INSERT OR IGNORE INTO c2c_convs(lo, hi) VALUES (?1, ?2)")?
                     .execute(params![lo, hi])?;
                 self.convs.insert((lo, hi));
             }
-            self.c2c_dedup
-                .insert(key, now, self.conn.last_insert_rowid());
+            self.c2c_dedup.insert(key, now, id);
+            self.deliver_c2c(&m, to, id, &sent, now)?;
             out.push(Ok(sent));
         }
         Ok(Ok(out))
@@ -497,6 +562,7 @@ impl Writer {
         owner: &str,
         peer: &str,
         read_time: Option<i64>,
+        now: i64,
     ) -> rusqlite::Result<ApiResult<()>> {
         for a in [owner, peer] {
             if !self.accounts.contains(a) {
@@ -516,13 +582,28 @@ impl Writer {
                 params![lo, hi, peer, read_time.unwrap_or(i64::MAX)],
                 |r| r.get(0),
             )?;
-        if let Some(id) = max {
+        let old: i64 = self
+            .conn
+            .prepare_cached("SELECT read_id FROM c2c_read WHERE owner = ?1 AND peer = ?2")?
+            .query_row([owner, peer], |r| r.get(0))
+            .optional()?
+            .unwrap_or(0);
+        if let Some(id) = max.filter(|id| *id > old) {
+            let newly_read: i64 = self
+                .conn
+                .prepare_cached(
+                    "SELECT COUNT(*) FROM c2c_msgs WHERE lo = ?1 AND hi = ?2 AND from_acc = ?3 AND id > ?4 AND id <= ?5
+                       AND online_only = 0 AND no_unread = 0",
+                )?
+                .query_row(params![lo, hi, peer, old, id], |r| r.get(0))?;
             self.conn
                 .prepare_cached(
-                    "INSERT INTO c2c_read(owner, peer, read_id) VALUES (?1, ?2, ?3)
-                     ON CONFLICT(owner, peer) DO UPDATE SET read_id = MAX(read_id, ?3)",
+                    "INSERT INTO c2c_read(owner, peer, read_id, unread) VALUES (?1, ?2, ?3, 0)
+                     ON CONFLICT(owner, peer) DO UPDATE SET read_id = MAX(read_id, ?3), unread = MAX(unread - ?4, 0)",
                 )?
-                .execute(params![owner, peer, id])?;
+                .execute(params![owner, peer, id, newly_read])?;
+            // Only a mark that moved is news: the peer's receipt, the owner's other clients.
+            self.c2c_read_events(owner, peer, read_time.unwrap_or(now), now)?;
         }
         Ok(Ok(()))
     }
@@ -622,7 +703,7 @@ impl Writer {
             // A new member has nothing unread from before it joined.
             self.conn
                 .prepare_cached(
-                    "INSERT INTO group_members(group_id, user_id, role, join_time, read_seq) VALUES (?1, ?2, 'Member', ?3, ?4)",
+                    "INSERT INTO group_members(group_id, user_id, role, join_time, read_seq, join_seq) VALUES (?1, ?2, 'Member', ?3, ?4, ?4)",
                 )?
                 .execute(params![group_id, m, now, g.last_seq as i64])?;
             g.members.insert(m.clone());
@@ -635,6 +716,9 @@ impl Writer {
         if self.groups.remove(group_id).is_none() {
             return Ok(Err(group_not_found(group_id)));
         }
+        // Inbox rows still name these messages by id: ids are never given out again (see
+        // `next_group_msg`), so those rows are skipped, never delivered as another message.
+        inbox::retire_group_msgs(&self.conn, group_id)?;
         for sql in [
             "DELETE FROM group_msgs WHERE group_id = ?1",
             "DELETE FROM group_members WHERE group_id = ?1",
@@ -698,12 +782,25 @@ impl Writer {
             .to_accounts
             .as_ref()
             .map(|t| serde_json::to_string(t).unwrap_or_default());
+        // Who gets it: the members (or the targets), and the sender's other clients.
+        let mut receivers: Vec<String> = match &m.to_accounts {
+            Some(t) => t.clone(),
+            None => g.members.iter().cloned().collect(),
+        };
+        if !receivers.contains(&m.from) {
+            receivers.push(m.from.clone());
+        }
+        receivers.sort_unstable();
+        receivers.dedup();
+        let receipt_total = (c.need_receipt == Some(1))
+            .then(|| receivers.iter().filter(|r| **r != m.from).count() as i64);
+        let id = self.next_group_msg;
         self.conn
             .prepare_cached(
                 "INSERT INTO group_msgs(group_id, seq, from_acc, random, msg_time, priority, body, cloud_custom_data,
                     support_ext, need_receipt, push_info, send_control, forbid_callback, at_info, to_accounts, topic_id,
-                    online_only, no_unread, no_last)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+                    online_only, no_unread, no_last, receipt_total, id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)",
             )?
             .execute(params![
                 m.group_id,
@@ -725,15 +822,39 @@ impl Writer {
                 c.online_only,
                 c.no_unread,
                 c.no_last,
+                receipt_total,
+                id,
             ])?;
         g.last_seq = seq;
+        self.next_group_msg += 1;
+        if !c.online_only && !c.no_unread {
+            // Unread for every receiver but the sender.
+            match &m.to_accounts {
+                None => {
+                    self.conn
+                        .prepare_cached(
+                            "UPDATE group_members SET unread = unread + 1 WHERE group_id = ?1 AND user_id <> ?2",
+                        )?
+                        .execute(params![m.group_id, m.from])?;
+                }
+                Some(_) => {
+                    for r in receivers.iter().filter(|r| **r != m.from) {
+                        self.conn
+                            .prepare_cached(
+                                "UPDATE group_members SET unread = unread + 1 WHERE group_id = ?1 AND user_id = ?2",
+                            )?
+                            .execute(params![m.group_id, r])?;
+                    }
+                }
+            }
+        }
         let sent = GroupSent {
             msg_time: now,
             msg_seq: seq,
             drop_reason: "",
         };
-        self.group_dedup
-            .insert(key, now, self.conn.last_insert_rowid());
+        self.group_dedup.insert(key, now, id);
+        self.deliver_group(&m, receivers, id, seq, now)?;
         Ok(Ok(sent))
     }
 
@@ -742,6 +863,7 @@ impl Writer {
         group_id: &str,
         member: &str,
         unread: i64,
+        now: i64,
     ) -> rusqlite::Result<ApiResult<()>> {
         let Some(g) = self.groups.get(group_id) else {
             return Ok(Err(group_not_found(group_id)));
@@ -766,11 +888,21 @@ impl Writer {
                 .optional()?;
             nth.map(|s| s - 1).unwrap_or(0)
         };
-        self.conn
+        let changed = self
+            .conn
             .prepare_cached(
-                "UPDATE group_members SET read_seq = ?3 WHERE group_id = ?1 AND user_id = ?2",
+                "UPDATE group_members SET read_seq = ?3 WHERE group_id = ?1 AND user_id = ?2 AND read_seq <> ?3",
             )?
             .execute(params![group_id, member, read_seq])?;
+        if changed > 0 {
+            let unread = super::read::count_group_unread(&self.conn, group_id, member, read_seq)?;
+            self.conn
+                .prepare_cached(
+                    "UPDATE group_members SET unread = ?3 WHERE group_id = ?1 AND user_id = ?2",
+                )?
+                .execute(params![group_id, member, unread])?;
+            self.group_read_event(group_id, member, read_seq, now)?;
+        }
         Ok(Ok(()))
     }
 }
@@ -867,6 +999,8 @@ fn refuse(job: Job) -> Pending {
         Job::DestroyGroup { reply, .. } => p(reply),
         Job::SendGroup { reply, .. } => p(reply),
         Job::SetGroupUnread { reply, .. } => p(reply),
+        Job::GroupMsgReceipt { reply, .. } => p(reply),
+        Job::C2cReceipt { reply, .. } => p(reply),
         Job::Shutdown => Box::new(|_| {}),
     }
 }

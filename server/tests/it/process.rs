@@ -427,6 +427,11 @@ fn hostile_input_gets_codes_never_errors() {
         "group_open_http_svc/send_group_msg",
         "group_open_http_svc/group_msg_get_simple",
         "group_open_http_svc/set_unread_msg_num",
+        "openim/c2c_msg_read_receipt",
+        "group_open_http_svc/group_msg_receipt",
+        "group_open_http_svc/get_group_msg_receipt",
+        "group_open_http_svc/get_group_msg_receipt_detail",
+        "group_open_http_svc/get_joined_group_list",
     ];
     let long = "z".repeat(5000);
     let bodies = [

@@ -2,6 +2,8 @@
 //! manual clock, and short ways to call its REST API.
 #![allow(dead_code)]
 
+pub mod channel;
+
 use std::io::{Read, Write};
 
 use serde_json::{json, Value};
@@ -199,11 +201,162 @@ impl TestServer {
             .unwrap()
     }
 
+    /// The query of a channel of `user_id` opened by `identifier`, after `cursor`, plus `extra`
+    /// (`&k=v...`).
+    pub fn channel_path(
+        &self,
+        identifier: &str,
+        user_id: &str,
+        cursor: Option<u64>,
+        extra: &str,
+    ) -> String {
+        let mut p = format!(
+            "/v4/v2im/channel?sdkappid={}&identifier={identifier}&usersig={}&random=1&contenttype=json&userID={user_id}",
+            self.config.sdkappid,
+            self.sig(identifier)
+        );
+        if let Some(c) = cursor {
+            p.push_str(&format!("&cursor={c}"));
+        }
+        p.push_str(extra);
+        p
+    }
+
+    /// `user`'s own channel after `cursor` (absent: from now on), with its `Hello` read.
+    pub fn channel(&self, user: &str, cursor: Option<u64>) -> (channel::Channel, Value) {
+        let path = self.channel_path(user, user, cursor, "");
+        let mut ch = channel::Channel::request(self.server.as_ref().unwrap().addr, "GET", &path)
+            .unwrap_or_else(|r| panic!("channel refused: {r:?}"));
+        let hello = ch.event(std::time::Duration::from_secs(10));
+        assert_eq!(hello["Event"], "Hello", "{hello}");
+        (ch, hello)
+    }
+
+    /// A channel request that must be refused: its REST error body.
+    pub fn channel_refused(&self, path: &str) -> Value {
+        match channel::Channel::request(self.server.as_ref().unwrap().addr, "GET", path) {
+            Ok(_) => panic!("channel opened: {path}"),
+            Err(r) => {
+                assert!(r.status.contains(" 200 "), "{r:?}");
+                assert_eq!(r.content_type, "application/json", "{r:?}");
+                r.body
+            }
+        }
+    }
+
     /// Sends raw bytes over a fresh TCP connection and returns (status line, headers, body).
     pub fn raw(&self, request: &[u8]) -> (String, String, String) {
         let addr = self.server.as_ref().unwrap().addr;
         raw_http(addr, request)
     }
+}
+
+/// A `v2im-server` process, killed when dropped (so that a failing test leaves none behind).
+pub struct Binary(pub std::process::Child);
+
+impl Drop for Binary {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The `v2im-server` binary on `db` (port 0, auto-import, the test key) with `extra` flags, and
+/// its URL from its first stdout line.
+pub fn spawn_binary(db: &std::path::Path, extra: &[&str]) -> (Binary, String) {
+    use std::io::BufRead;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_v2im-server"))
+        .args(["--listen", "127.0.0.1:0", "--db"])
+        .arg(db)
+        .args([
+            "--secret-key",
+            v2im_server::TEST_SECRET_KEY,
+            "--auto-import",
+        ])
+        .args(extra)
+        .env("V2IM_SERVER_SDKAPPID", TEST_SDKAPPID_STR)
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn v2im-server");
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .trim_end()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("first line: {line:?}"))
+        .to_string();
+    (Binary(child), url)
+}
+
+const TEST_SDKAPPID_STR: &str = "1400000000";
+
+/// A sig of `user` for a server started with the test key, valid for a day from now.
+pub fn live_sig(user: &str) -> String {
+    v2im_wire::usersig::gen_usersig(
+        v2im_server::TEST_SDKAPPID,
+        v2im_server::TEST_SECRET_KEY,
+        user,
+        86_400,
+    )
+}
+
+/// A REST call as `user` to the server at `url`.
+pub fn call_url(
+    agent: &ureq::Agent,
+    url: &str,
+    user: &str,
+    path: &str,
+    body: &Value,
+) -> Result<Value, String> {
+    let u = v2im_wire::url::rest_url(
+        url,
+        path,
+        v2im_server::TEST_SDKAPPID,
+        user,
+        &live_sig(user),
+        fastrand::u32(..),
+    );
+    agent
+        .post(&u)
+        .send_string(&body.to_string())
+        .map_err(|e| e.to_string())?
+        .into_json()
+        .map_err(|e| e.to_string())
+}
+
+/// The channel path of `user` for a server started with the test key.
+pub fn live_channel_path(user: &str, cursor: Option<u64>) -> String {
+    let mut p = format!(
+        "/v4/v2im/channel?sdkappid={}&identifier={user}&usersig={}&random=1&userID={user}",
+        v2im_server::TEST_SDKAPPID,
+        live_sig(user)
+    );
+    if let Some(c) = cursor {
+        p.push_str(&format!("&cursor={c}"));
+    }
+    p
+}
+
+/// `host:port` of a server URL.
+pub fn url_addr(url: &str) -> std::net::SocketAddr {
+    url.trim_start_matches("http://")
+        .parse()
+        .expect("http://IP:PORT")
+}
+
+/// Resident memory of process `pid`, in bytes (Linux).
+pub fn rss_bytes(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("/proc status");
+    let kb: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmRSS");
+    kb * 1024
 }
 
 pub fn raw_http(addr: std::net::SocketAddr, request: &[u8]) -> (String, String, String) {

@@ -1,0 +1,338 @@
+//! The writer's side of the inbox: every stored message and read event gets a row in the inbox
+//! of each account it is for, in the transaction that stores it; online-only messages go to the
+//! open channels after the commit instead; old rows are trimmed to the retention.
+
+use axum::body::Bytes;
+use rusqlite::{params, Connection};
+use v2im_wire::c2c::RoamMsg;
+use v2im_wire::channel::Event;
+use v2im_wire::group::GroupMsg;
+
+use super::Writer;
+use crate::store::events::kind;
+use crate::store::jobs::{C2cIn, C2cSent, GroupMsgIn};
+use crate::store::read::{body_col, json_col};
+
+/// Rows removed per trimming transaction, so that one never holds the writer long.
+const PRUNE_BATCH: usize = 10_000;
+/// Seconds between trims once the inbox is within its retention.
+const PRUNE_EVERY: i64 = 60;
+/// `meta` key: the largest id of a deleted group message.
+const GROUP_MSGS_GONE: &str = "group_msgs_gone";
+
+/// The next event id: above every id ever given, the removed ones included.
+pub(super) fn next_event_id(conn: &Connection) -> rusqlite::Result<u64> {
+    let last: i64 = conn.query_row(
+        "SELECT MAX(COALESCE((SELECT MAX(id) FROM inbox), 0), COALESCE((SELECT MAX(floor) FROM inbox_floor), 0))",
+        [],
+        |r| r.get(0),
+    )?;
+    Ok(last as u64 + 1)
+}
+
+/// The next group message id: above every id ever given, those of destroyed groups included.
+pub(super) fn next_group_msg_id(conn: &Connection) -> rusqlite::Result<i64> {
+    let last: i64 = conn.query_row(
+        "SELECT MAX(COALESCE((SELECT MAX(id) FROM group_msgs), 0), COALESCE((SELECT value FROM meta WHERE key = ?1), 0))",
+        [GROUP_MSGS_GONE],
+        |r| r.get(0),
+    )?;
+    Ok(last + 1)
+}
+
+/// Before a group's messages are deleted: remembers their largest id (never to be reused) and
+/// drops their receipts.
+pub(super) fn retire_group_msgs(conn: &Connection, group_id: &str) -> rusqlite::Result<()> {
+    let last: Option<i64> = conn
+        .prepare_cached("SELECT MAX(id) FROM group_msgs WHERE group_id = ?1")?
+        .query_row([group_id], |r| r.get(0))?;
+    if let Some(last) = last {
+        conn.prepare_cached(
+            "INSERT INTO meta(key, value) VALUES (?1, ?2)
+             ON CONFLICT(key) DO UPDATE SET value = MAX(value, excluded.value)",
+        )?
+        .execute(params![GROUP_MSGS_GONE, last])?;
+    }
+    conn.prepare_cached(
+        "DELETE FROM group_receipts WHERE msg_id IN (SELECT id FROM group_msgs WHERE group_id = ?1)",
+    )?
+    .execute([group_id])?;
+    Ok(())
+}
+
+/// A line of the stream: the event's JSON and a newline.
+pub(crate) fn line(event: &Event) -> Bytes {
+    let mut v = serde_json::to_vec(event).unwrap_or_default();
+    v.push(b'\n');
+    Bytes::from(v)
+}
+
+impl Writer {
+    /// Adds an event to `account`'s inbox; returns its cursor.
+    fn append(
+        &mut self,
+        account: &str,
+        kind: i64,
+        ref_id: Option<i64>,
+        data: Option<&str>,
+        now: i64,
+    ) -> rusqlite::Result<u64> {
+        let id = self.next_event;
+        self.conn
+            .prepare_cached(
+                "INSERT INTO inbox(id, account, kind, ref_id, data, time) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute(params![id as i64, account, kind, ref_id, data, now])?;
+        self.next_event += 1;
+        self.notes.push((account.to_string(), id));
+        Ok(id)
+    }
+
+    /// Adds an event that is not a message: its line is kept as it will be delivered.
+    fn append_event(
+        &mut self,
+        account: &str,
+        kind: i64,
+        now: i64,
+        event: impl FnOnce(u64) -> Event,
+    ) -> rusqlite::Result<()> {
+        let line = serde_json::to_string(&event(self.next_event)).unwrap_or_default();
+        self.append(account, kind, None, Some(&line), now)?;
+        Ok(())
+    }
+
+    /// A stored C2C message (row `id`) to its receiver, and to the sender's other clients when
+    /// it asked for that (`SyncOtherMachine: 1`); an online-only one to their open channels.
+    pub(super) fn deliver_c2c(
+        &mut self,
+        m: &C2cIn,
+        to: &str,
+        id: i64,
+        sent: &C2cSent,
+        now: i64,
+    ) -> rusqlite::Result<()> {
+        let mut receivers = vec![to.to_string()];
+        if m.sync_other == Some(1) && m.from != to {
+            receivers.push(m.from.clone());
+        }
+        if !m.common.online_only {
+            for r in &receivers {
+                self.append(r, kind::C2C_MSG, Some(id), None, now)?;
+            }
+            return Ok(());
+        }
+        if !self.cfg.hub.any_open(receivers.iter().map(String::as_str)) {
+            return Ok(());
+        }
+        let c = &m.common;
+        let msg = RoamMsg {
+            from_account: m.from.clone(),
+            to_account: to.to_string(),
+            msg_seq: sent.msg_seq,
+            msg_random: m.random,
+            msg_time_stamp: sent.msg_time,
+            msg_flag_bits: 0,
+            is_peer_read: 0,
+            msg_key: sent.msg_key.clone(),
+            msg_body: body_col(c.body.clone()),
+            cloud_custom_data: c.cloud_custom_data.clone(),
+            support_message_extension: c.support_ext,
+            is_need_read_receipt: c.need_receipt,
+            offline_push_info: json_col(c.push_info.clone()),
+            send_msg_control: json_col(c.send_control.clone()),
+        };
+        let event = Event::C2cMsg {
+            cursor: None,
+            online_only_flag: 1,
+            msg,
+        };
+        self.online.push((receivers, line(&event)));
+        Ok(())
+    }
+
+    /// A stored group message (row `id`) to every receiver; an online-only one to their open
+    /// channels.
+    pub(super) fn deliver_group(
+        &mut self,
+        m: &GroupMsgIn,
+        receivers: Vec<String>,
+        id: i64,
+        seq: u64,
+        now: i64,
+    ) -> rusqlite::Result<()> {
+        if !m.common.online_only {
+            for r in &receivers {
+                self.append(r, kind::GROUP_MSG, Some(id), None, now)?;
+            }
+            return Ok(());
+        }
+        if !self.cfg.hub.any_open(receivers.iter().map(String::as_str)) {
+            return Ok(());
+        }
+        let c = &m.common;
+        let msg = GroupMsg {
+            from_account: m.from.clone(),
+            is_place_msg: 0,
+            msg_body: body_col(c.body.clone()),
+            msg_priority: m.priority,
+            msg_random: m.random,
+            msg_seq: seq,
+            msg_time_stamp: now,
+            is_system_msg: 0,
+            cloud_custom_data: c.cloud_custom_data.clone(),
+            support_message_extension: c.support_ext,
+            need_read_receipt: c.need_receipt,
+            offline_push_info: json_col(c.push_info.clone()),
+            send_msg_control: json_col(c.send_control.clone()),
+            group_at_info: json_col(m.at_info.clone()),
+            to_account: m.to_accounts.clone(),
+        };
+        let event = Event::GroupMsg {
+            cursor: None,
+            online_only_flag: 1,
+            group_id: m.group_id.clone(),
+            msg,
+        };
+        self.online.push((receivers, line(&event)));
+        Ok(())
+    }
+
+    /// `owner` has read `peer`'s messages up to `read_time`: the peer's read receipt and the
+    /// owner's read mark.
+    pub(super) fn c2c_read_events(
+        &mut self,
+        owner: &str,
+        peer: &str,
+        read_time: i64,
+        now: i64,
+    ) -> rusqlite::Result<()> {
+        self.append_event(peer, kind::C2C_READ, now, |cursor| Event::C2cRead {
+            cursor,
+            peer_account: owner.to_string(),
+            msg_read_time: read_time,
+        })?;
+        self.append_event(owner, kind::READ_MARK, now, |cursor| Event::ReadMark {
+            cursor,
+            kind: 1,
+            peer_account: Some(peer.to_string()),
+            group_id: None,
+            msg_read_time: read_time,
+            msg_seq: None,
+        })
+    }
+
+    /// `member`'s read seq in the group is now `read_seq`: its read mark.
+    pub(super) fn group_read_event(
+        &mut self,
+        group_id: &str,
+        member: &str,
+        read_seq: i64,
+        now: i64,
+    ) -> rusqlite::Result<()> {
+        self.append_event(member, kind::READ_MARK, now, |cursor| Event::ReadMark {
+            cursor,
+            kind: 2,
+            peer_account: None,
+            group_id: Some(group_id.to_string()),
+            msg_read_time: now,
+            msg_seq: Some(read_seq.max(0) as u64),
+        })
+    }
+
+    /// The receipt counts of one of `sender`'s group messages changed.
+    pub(super) fn group_receipt_event(
+        &mut self,
+        sender: &str,
+        now: i64,
+        event: impl FnOnce(u64) -> Event,
+    ) -> rusqlite::Result<()> {
+        self.append_event(sender, kind::GROUP_RECEIPT, now, event)
+    }
+
+    /// `operator` sent receipts for `keys`, messages `peer` sent it.
+    pub(super) fn c2c_receipt_event(
+        &mut self,
+        operator: &str,
+        peer: &str,
+        keys: Vec<String>,
+        now: i64,
+    ) -> rusqlite::Result<()> {
+        self.append_event(peer, kind::C2C_RECEIPT, now, |cursor| Event::C2cReceipt {
+            cursor,
+            peer_account: operator.to_string(),
+            msg_key_list: keys,
+            msg_read_time: now,
+        })
+    }
+
+    /// Trims the inbox to its retention when it is time (in a transaction of its own, after a
+    /// batch, so that no answer waits for it).
+    pub(super) fn maybe_prune(&mut self) {
+        let keep = self.cfg.inbox_retention_secs;
+        let now = self.cfg.clock.now();
+        if keep <= 0 || now < self.next_prune {
+            return;
+        }
+        let r = (|| -> rusqlite::Result<usize> {
+            self.conn.execute_batch("BEGIN IMMEDIATE")?;
+            let n = prune(&self.conn, now - keep)?;
+            self.conn.execute_batch("COMMIT")?;
+            Ok(n)
+        })();
+        match r {
+            Ok(n) => {
+                // A full batch means there may be more to remove: again after the next batch.
+                self.next_prune = if n >= PRUNE_BATCH {
+                    now
+                } else {
+                    now + PRUNE_EVERY
+                };
+                if n > 0 {
+                    tracing::debug!("inbox: removed {n} events older than {keep} s");
+                }
+            }
+            Err(e) => {
+                let _ = self.conn.execute_batch("ROLLBACK");
+                tracing::warn!("inbox retention: {e}");
+                self.next_prune = now + PRUNE_EVERY;
+            }
+        }
+    }
+}
+
+/// Removes up to [`PRUNE_BATCH`] of the oldest events older than `cutoff`, raising each
+/// account's floor to its newest removed event. Ids grow with time, so the oldest are first.
+fn prune(conn: &Connection, cutoff: i64) -> rusqlite::Result<usize> {
+    let mut last = None;
+    let mut floors: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
+    let mut n = 0;
+    {
+        let mut st =
+            conn.prepare_cached("SELECT id, account, time FROM inbox ORDER BY id LIMIT ?1")?;
+        let mut rows = st.query([PRUNE_BATCH as i64])?;
+        while let Some(r) = rows.next()? {
+            let time: i64 = r.get(2)?;
+            if time >= cutoff {
+                break;
+            }
+            let id: i64 = r.get(0)?;
+            let account: String = r.get(1)?;
+            floors.insert(account, id);
+            last = Some(id);
+            n += 1;
+        }
+    }
+    let Some(last) = last else {
+        return Ok(0);
+    };
+    for (account, floor) in floors {
+        conn.prepare_cached(
+            "INSERT INTO inbox_floor(account, floor) VALUES (?1, ?2)
+             ON CONFLICT(account) DO UPDATE SET floor = MAX(floor, excluded.floor)",
+        )?
+        .execute(params![account, floor])?;
+    }
+    conn.prepare_cached("DELETE FROM inbox WHERE id <= ?1")?
+        .execute([last])?;
+    Ok(n)
+}
