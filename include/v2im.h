@@ -97,6 +97,8 @@
 #define V2IM_ERR_DATA_DIR_IN_USE 100010
 /** A send accepted by an earlier run on this `dataDir` never finished (the process ended first) and `resumePendingOnStart` is false: the message is marked failed, not resent. */
 #define V2IM_ERR_NOT_RESUMED 100011
+/** `receive` is on but the server has no live channel (Tencent's cloud, or a server older than the channel): `onConnectFailed` gives this once, and the client stops trying. */
+#define V2IM_ERR_NO_CHANNEL 100012
 /** @} */
 
 
@@ -117,8 +119,8 @@ typedef struct v2im_client v2im_client;
 typedef void (*v2im_callback)(void *user_data, int32_t code, const char *result_json);
 
 /**
- * Receives one event, `{"event": "onSendMessageProgress" | "onMessageStatusChanged" | "onLog",
- * "data": {...}}`, on the client's callback thread.
+ * Receives one event, `{"event": name, "data": ...}` (the names and their data are listed at
+ * v2im_set_event_callback), on the client's callback thread.
  *
  * `event_json` is valid only during the callback. Must not throw C++ exceptions or longjmp out.
  */
@@ -154,7 +156,7 @@ const char *v2im_error_str(int32_t code);
  * Creates a client from a JSON configuration object and starts its threads (one callback
  * thread and `senderThreads` HTTP workers).
  *
- * Configuration keys (unknown keys are ignored):
+ * Configuration keys (any other key is refused with 6017 naming it):
  * - `sdkAppID` (integer, required);
  * - `userID` (string, required): the sender of every message;
  * - `userSig` or `secretKey` (string, one required): a ready UserSig for `identifier`, or the
@@ -192,7 +194,11 @@ const char *v2im_error_str(int32_t code);
  * - `maxQueueLength` (1..10000000, default 100000): requests waiting to be sent;
  * - `senderThreads` (1..64, default 4): requests in flight at once;
  * - `logLevel` ("off", "error", "warn", "info", "debug"; default "warn"): which onLog events
- *   are emitted.
+ *   are emitted;
+ * - `receive` (bool, default false): hold v2im-server's live channel and report what arrives
+ *   as events (see v2im_set_event_callback); it opens when the first event listener is set.
+ *   Tencent's cloud has no such channel: there `onConnectFailed` reports
+ *   V2IM_ERR_NO_CHANNEL once. Unknown keys are refused with 6017 naming them.
  *
  * Returns 0 and writes the new handle to `*out_client`, or returns a non-zero code and leaves
  * `*out_client` untouched:
@@ -257,6 +263,21 @@ void v2im_client_free(struct v2im_client *client);
  * - `onLog` `{"level": "error" | "warn" | "info" | "debug", "message": string}` (retries,
  *   misuse), filtered by the configuration's `logLevel`.
  *
+ * With `"receive": true` in the configuration, the first listener also opens the live channel:
+ * - `onConnecting` `{}`, `onConnectSuccess` `{}`, `onConnectFailed` `{"code", "desc"}`: the
+ *   channel's state; a lost channel is opened again with backoff, from where it stopped;
+ *   credentials refused or V2IM_ERR_NO_CHANNEL end the attempts;
+ * - `onRecvNewMessage` `{"message": V2TimMessage}`: a message to this user (or one it sent from
+ *   another client), committed to the store first; `"redelivered": true` when given again after
+ *   a restart because the listener may not have had it before the process ended;
+ * - `onRecvC2CReadReceipt` `[V2TimMessageReceipt]`: a peer marked our messages read
+ *   (`userID`, `timestamp`; `msgID` empty);
+ * - `onRecvMessageReadReceipts` `[V2TimMessageReceipt]`: receipts for our messages sent with
+ *   `needReadReceipt` (group: `msgID`, `groupID`, `readCount`, `unreadCount`; one-to-one:
+ *   `msgID`, `userID`, `isPeerRead`);
+ * - `onConversationChanged` `[V2TimConversation]` and `onTotalUnreadMessageCountChanged`
+ *   `{"totalUnreadCount": int}` when a message, a read mark or a receipt changes them.
+ *
  * Events run on the client's callback thread, one at a time, after the state they report is
  * committed, in order with the results of network requests. The previous listener's
  * `free_user_data` (if not NULL) runs on that thread after its last event; the last listener's
@@ -290,7 +311,9 @@ int32_t v2im_set_event_callback(struct v2im_client *client,
  *   `findMessages`, `setLocalCustomData`. Their callback runs on the calling thread before this
  *   function returns.
  * - network — `sendMessage`, `getC2CHistoryMessageList`, `getGroupHistoryMessageList`,
- *   `cancelSendMessage`. Their callback runs on the client's callback thread, never on the
+ *   `cancelSendMessage`, `getConversationList`, `getTotalUnreadMessageCount`,
+ *   `markC2CMessageAsRead`, `markGroupMessageAsRead`, `sendMessageReadReceipts`,
+ *   `getMessageReadReceipts`. Their callback runs on the client's callback thread, never on the
  *   calling thread, even for a failure found before anything was sent.
  *
  * A key the method does not take is refused (6017 through `cb`, naming the key and the

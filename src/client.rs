@@ -6,9 +6,11 @@ use crate::callback::{EventSink, ResultCallback};
 use crate::codes;
 use crate::config::{Config, LogLevel};
 use crate::dispatch::{self, Dispatcher};
+use crate::receive::{OwnSends, Receiver};
 use crate::registry::Registry;
 use crate::sender::Sender;
 use crate::store::Store;
+use parking_lot::Mutex;
 use serde_json::Value;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -21,6 +23,8 @@ pub struct Client {
     config: Config,
     accepting: AtomicBool,
     poisoned: Arc<AtomicBool>,
+    /// With `receive`: the live channel, started by the first event listener.
+    receiver: Mutex<Option<Receiver>>,
 }
 
 impl Client {
@@ -68,10 +72,12 @@ impl Client {
                 sender,
                 store,
                 uploader: Arc::new(crate::upload::Uploader::new(&config)),
+                own: config.receive.then(|| Arc::new(OwnSends::default())),
             },
             config,
             accepting: AtomicBool::new(true),
             poisoned,
+            receiver: Mutex::new(None),
         };
         api::resume::resume_pending(&client.ctx, pending, client.config.resume_pending_on_start);
         Ok(client)
@@ -109,8 +115,37 @@ impl Client {
         if let Some(code) = self.refusal() {
             return Err(code);
         }
+        let listening = sink.is_listening();
         self.ctx.dispatch.set_event_sink(sink);
+        if listening && self.config.receive {
+            self.start_receiving();
+        }
         Ok(())
+    }
+
+    /// Opens the live channel once (events before the first listener would have nobody to go
+    /// to; the server keeps what arrives meanwhile).
+    fn start_receiving(&self) {
+        let mut r = self.receiver.lock();
+        if r.is_some() || !self.accepting.load(Ordering::SeqCst) {
+            return;
+        }
+        let Some(own) = self.ctx.own.clone() else {
+            return;
+        };
+        let shared = crate::receive::Shared::new(
+            &self.config,
+            self.ctx.registry.clone(),
+            self.ctx.store.clone(),
+            self.ctx.dispatch.clone(),
+            own,
+        );
+        match Receiver::start(shared) {
+            Ok(started) => *r = Some(started),
+            Err(e) => self.log(LogLevel::Error, || {
+                format!("receive: cannot start the channel thread: {e}")
+            }),
+        }
     }
 
     /// Whether this thread is running one of this client's callbacks.
@@ -129,10 +164,16 @@ impl Client {
     /// callback thread. Must not run on one of this client's callbacks (see `in_own_callback`).
     pub fn shutdown(&self) {
         self.accepting.store(false, Ordering::SeqCst);
+        // The channel first: it records into the store, which then posts its events.
+        if let Some(r) = self.receiver.lock().take() {
+            r.shutdown();
+            self.ctx.store.flush();
+        }
+        // Outcomes of the aborted sends are written (and posted) before the store closes.
         self.ctx.sender.shutdown();
-        // Outcomes of the aborted sends are written before the store closes.
-        self.ctx.store.shutdown();
         self.ctx.dispatch.stop_and_join();
+        // Last: the callback thread records in it which received messages the listener had.
+        self.ctx.store.shutdown();
     }
 }
 

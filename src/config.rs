@@ -91,6 +91,9 @@ pub struct Config {
     pub max_queue_length: usize,
     pub sender_threads: usize,
     pub log_level: LogLevel,
+    /// Hold v2im-server's live channel and report received messages, receipts and conversation
+    /// changes as events (from the first event listener on).
+    pub receive: bool,
     /// rustls client configuration: webpki roots plus `caFile`'s certificates.
     pub tls: Arc<rustls::ClientConfig>,
 }
@@ -136,6 +139,7 @@ struct ConfigJson {
     max_queue_length: Option<Int<1, 10_000_000>>,
     sender_threads: Option<Int<1, 64>>,
     log_level: Option<LogLevel>,
+    receive: Option<bool>,
 }
 
 impl Config {
@@ -195,6 +199,7 @@ impl Config {
             sender_threads: int_or(c.sender_threads.map(|i| i.0), DEFAULT_SENDER_THREADS as u64)
                 as usize,
             log_level: c.log_level.unwrap_or(LogLevel::Warn),
+            receive: c.receive.unwrap_or(false),
             tls,
         })
     }

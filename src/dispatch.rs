@@ -16,11 +16,15 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
+/// Library code to run once an event has been given to the listener.
+pub(crate) type AfterEmit = Box<dyn FnOnce() + Send>;
+
 enum Job {
     Complete(ResultCallback, i32, CJson),
     Event(CJson),
-    /// An event that must not be lost: kept until a listener is set if there is none yet.
-    Held(CJson),
+    /// An event that must not be lost: kept until a listener is set if there is none yet. The
+    /// function (library code) runs right after the event was given to a listener.
+    Held(CJson, Option<AfterEmit>),
     SetSink(EventSink),
     Stop,
 }
@@ -111,7 +115,17 @@ impl Dispatcher {
     /// result callback reports (sends resumed from an earlier run), which could otherwise happen
     /// before the app had a chance to listen.
     pub fn event_held<T: serde::Serialize>(&self, name: &str, data: impl FnOnce() -> T) {
-        let _ = self.tx.send(Job::Held(crate::result::event(name, &data())));
+        let _ = self
+            .tx
+            .send(Job::Held(crate::result::event(name, &data()), None));
+    }
+
+    /// [`Dispatcher::event_held`] that runs `after` once the listener has had the event (so the
+    /// caller can record that it was delivered).
+    pub fn event_held_then<T: serde::Serialize>(&self, name: &str, data: &T, after: AfterEmit) {
+        let _ = self
+            .tx
+            .send(Job::Held(crate::result::event(name, data), Some(after)));
     }
 
     /// An `onLog` event at `level`, if the configured `logLevel` lets it through.
@@ -146,7 +160,7 @@ impl Dispatcher {
 struct Listener {
     sink: Option<EventSink>,
     /// `Job::Held` events waiting for a listener.
-    held: Vec<CJson>,
+    held: Vec<(CJson, Option<AfterEmit>)>,
 }
 
 fn run(client_id: u64, rx: Receiver<Job>) {
@@ -180,17 +194,25 @@ fn handle(client_id: u64, job: Job, l: &mut Listener) -> bool {
                 as_callback(client_id, || s.emit(json.as_cstr()));
             }
         }
-        Job::Held(json) => match sink.as_ref().filter(|s| s.is_listening()) {
-            Some(s) => as_callback(client_id, || s.emit(json.as_cstr())),
-            None => l.held.push(json),
+        Job::Held(json, after) => match sink.as_ref().filter(|s| s.is_listening()) {
+            Some(s) => {
+                as_callback(client_id, || s.emit(json.as_cstr()));
+                if let Some(after) = after {
+                    after();
+                }
+            }
+            None => l.held.push((json, after)),
         },
         Job::SetSink(new) => {
             if let Some(old) = sink.replace(new) {
                 as_callback(client_id, || old.finish());
             }
             if let Some(s) = sink.as_ref().filter(|s| s.is_listening()) {
-                for json in std::mem::take(&mut l.held) {
+                for (json, after) in std::mem::take(&mut l.held) {
                     as_callback(client_id, || s.emit(json.as_cstr()));
+                    if let Some(after) = after {
+                        after();
+                    }
                 }
             }
         }

@@ -16,6 +16,7 @@ pub(crate) mod dispatch;
 pub mod ffi;
 pub(crate) mod model;
 pub(crate) mod params;
+pub(crate) mod receive;
 pub(crate) mod registry;
 pub(crate) mod result;
 pub(crate) mod sender;

@@ -2,7 +2,7 @@
 //! keeps of it and which keys its params have. Dispatch looks methods up here; tests hold the
 //! README's method table and the header's method list against it.
 
-use super::{cancel, create, history, local, send, Ctx, LocalData, Reply};
+use super::{cancel, conversations, create, history, local, read, send, Ctx, LocalData, Reply};
 use crate::codes::Result;
 use crate::registry::Registry;
 use serde_json::Value;
@@ -53,7 +53,15 @@ macro_rules! method {
             keys: crate::params::fields_of::<$params>,
         }
     };
-    ($name:literal, network $f:path, $keys:expr) => {
+    ($name:literal, network $f:path, $params:ty) => {
+        Method {
+            name: $name,
+            run: Run::Network($f),
+            keeps: Keeps::Nothing,
+            keys: crate::params::fields_of::<$params>,
+        }
+    };
+    ($name:literal, network $f:path, keys $keys:path) => {
         Method {
             name: $name,
             run: Run::Network($f),
@@ -78,24 +86,19 @@ pub(crate) static METHODS: &[Method] = &[
     method!("createSoundMessage", local create::sound, Created, create::SoundParams),
     method!("createVideoMessage", local create::video, Created, create::VideoParams),
     method!("createFileMessage", local create::file, Created, create::FileParams),
-    method!("sendMessage", network send::send_message, send::param_keys),
+    method!("sendMessage", network send::send_message, keys send::param_keys),
     method!("findMessages", local local::find_messages, Nothing, local::FindParams),
     method!("setLocalCustomData", local local::set_local_custom_data, Changed, local::SetLocalParams),
-    method!(
-        "getC2CHistoryMessageList",
-        network history::c2c,
-        crate::params::fields_of::<history::C2cParams>
-    ),
-    method!(
-        "getGroupHistoryMessageList",
-        network history::group,
-        crate::params::fields_of::<history::GroupParams>
-    ),
-    method!(
-        "cancelSendMessage",
-        network cancel::cancel,
-        crate::params::fields_of::<cancel::CancelParams>
-    ),
+    method!("getC2CHistoryMessageList", network history::c2c, history::C2cParams),
+    method!("getGroupHistoryMessageList", network history::group, history::GroupParams),
+    method!("cancelSendMessage", network cancel::cancel, cancel::CancelParams),
+    // The receiving side.
+    method!("getConversationList", network conversations::get_conversation_list, conversations::ListParams),
+    method!("getTotalUnreadMessageCount", network conversations::get_total_unread_message_count, conversations::NoParams),
+    method!("markC2CMessageAsRead", network read::mark_c2c_message_as_read, read::C2cParams),
+    method!("markGroupMessageAsRead", network read::mark_group_message_as_read, read::GroupParams),
+    method!("sendMessageReadReceipts", network read::send_message_read_receipts, read::ListParams),
+    method!("getMessageReadReceipts", network read::get_message_read_receipts, read::ListParams),
 ];
 
 /// The method called `name`.

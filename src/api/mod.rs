@@ -7,11 +7,14 @@
 //! before anything is sent, so a caller never sees both kinds of delivery for one method.
 
 mod cancel;
+mod conversations;
 mod create;
 mod data;
 mod history;
 mod local;
 pub(crate) mod methods;
+mod read;
+mod request;
 pub(crate) mod resume;
 mod send;
 mod send_params;
@@ -42,6 +45,9 @@ pub(crate) struct Ctx {
     pub sender: Sender,
     pub store: Arc<Store>,
     pub uploader: Arc<crate::upload::Uploader>,
+    /// With `receive`: this client's sends in flight, which the channel must not report as
+    /// received.
+    pub own: Option<Arc<crate::receive::OwnSends>>,
 }
 
 /// Where a network method's result goes: the caller's callback, with the params' `@extra`.

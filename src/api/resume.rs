@@ -35,6 +35,9 @@ pub fn resume_pending(ctx: &Ctx, pending: Vec<Message>, resume: bool) {
             let msg = Arc::new(m);
             ctx.registry.insert_shared(msg.clone());
             held_status_event(&ctx.dispatch, &msg, codes::OK, "resumed after a restart");
+            if let Some(own) = &ctx.own {
+                own.begin(msg.random);
+            }
             SendTask {
                 msg,
                 cb: Some(ResultCallback::none()),
@@ -43,6 +46,7 @@ pub fn resume_pending(ctx: &Ctx, pending: Vec<Message>, resume: bool) {
                 dispatch: ctx.dispatch.clone(),
                 store: ctx.store.clone(),
                 uploader: ctx.uploader.clone(),
+                own: ctx.own.clone(),
                 resumed: true,
             }
             .submit(ctx);

@@ -18,6 +18,7 @@ use crate::callback::ResultCallback;
 use crate::codes::{self, Error};
 use crate::dispatch::Dispatcher;
 use crate::model::{Elem, Message, MessageStatus};
+use crate::receive::OwnSends;
 use crate::registry::Registry;
 use crate::result;
 use crate::sender::http::RestClient;
@@ -57,6 +58,9 @@ pub(crate) fn send_message(ctx: &Ctx, params: &Value, reply: Reply) {
         return;
     }
     status_event(&ctx.dispatch, &msg, codes::OK, "");
+    if let Some(own) = &ctx.own {
+        own.begin(msg.random);
+    }
     let task = SendTask {
         msg,
         cb: Some(reply.cb),
@@ -65,6 +69,7 @@ pub(crate) fn send_message(ctx: &Ctx, params: &Value, reply: Reply) {
         dispatch: ctx.dispatch.clone(),
         store: ctx.store.clone(),
         uploader: ctx.uploader.clone(),
+        own: ctx.own.clone(),
         resumed: false,
     };
     task.submit(ctx);
@@ -139,6 +144,8 @@ pub(super) struct SendTask {
     pub(super) dispatch: Arc<Dispatcher>,
     pub(super) store: Arc<Store>,
     pub(super) uploader: Arc<Uploader>,
+    /// Ended (`OwnSends::end`) when the outcome is recorded in the registry.
+    pub(super) own: Option<Arc<OwnSends>>,
     /// Resumed from an earlier run: no result callback, its events wait for a listener.
     pub(super) resumed: bool,
 }
@@ -162,6 +169,13 @@ impl SendTask {
             self.dispatch.log(crate::config::LogLevel::Error, || {
                 format!("store: outcome of {} not recorded: {e}", msg.id)
             });
+        }
+    }
+
+    /// The send has its outcome in the registry: a copy on the channel now finds its msgID.
+    fn end_own(&self) {
+        if let Some(own) = &self.own {
+            own.end(self.msg.random);
         }
     }
 
@@ -191,6 +205,7 @@ impl SendTask {
                 Arc::new(m)
             });
         self.record(&msg, codes::OK, "");
+        self.end_own();
         self.dispatch.event("onSendMessageProgress", || Progress {
             message: &msg,
             progress: msg.progress,
@@ -249,6 +264,7 @@ impl SendTask {
                 Arc::new(m)
             });
         self.record(&msg, err.code, &err.desc);
+        self.end_own();
         self.status(&msg, err.code, &err.desc);
         let json = result::failure(err, &*msg, self.extra.as_ref());
         self.dispatch.complete(cb, err.code, json);

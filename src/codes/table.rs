@@ -128,4 +128,7 @@ codes! {
     /// A send accepted by an earlier run on this `dataDir` never finished (the process ended
     /// first) and `resumePendingOnStart` is false: the message is marked failed, not resent.
     V2IM_ERR_NOT_RESUMED = 100011, "unfinished send of an earlier run not resumed";
+    /// `receive` is on but the server has no live channel (Tencent's cloud, or a server older
+    /// than the channel): `onConnectFailed` gives this once, and the client stops trying.
+    V2IM_ERR_NO_CHANNEL = 100012, "the server has no live channel";
 }

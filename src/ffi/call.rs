@@ -19,7 +19,9 @@ use std::ffi::{c_char, c_void};
 ///   `findMessages`, `setLocalCustomData`. Their callback runs on the calling thread before this
 ///   function returns.
 /// - network — `sendMessage`, `getC2CHistoryMessageList`, `getGroupHistoryMessageList`,
-///   `cancelSendMessage`. Their callback runs on the client's callback thread, never on the
+///   `cancelSendMessage`, `getConversationList`, `getTotalUnreadMessageCount`,
+///   `markC2CMessageAsRead`, `markGroupMessageAsRead`, `sendMessageReadReceipts`,
+///   `getMessageReadReceipts`. Their callback runs on the client's callback thread, never on the
 ///   calling thread, even for a failure found before anything was sent.
 ///
 /// A key the method does not take is refused (6017 through `cb`, naming the key and the

@@ -14,7 +14,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 /// Creates a client from a JSON configuration object and starts its threads (one callback
 /// thread and `senderThreads` HTTP workers).
 ///
-/// Configuration keys (unknown keys are ignored):
+/// Configuration keys (any other key is refused with 6017 naming it):
 /// - `sdkAppID` (integer, required);
 /// - `userID` (string, required): the sender of every message;
 /// - `userSig` or `secretKey` (string, one required): a ready UserSig for `identifier`, or the
@@ -52,7 +52,11 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 /// - `maxQueueLength` (1..10000000, default 100000): requests waiting to be sent;
 /// - `senderThreads` (1..64, default 4): requests in flight at once;
 /// - `logLevel` ("off", "error", "warn", "info", "debug"; default "warn"): which onLog events
-///   are emitted.
+///   are emitted;
+/// - `receive` (bool, default false): hold v2im-server's live channel and report what arrives
+///   as events (see v2im_set_event_callback); it opens when the first event listener is set.
+///   Tencent's cloud has no such channel: there `onConnectFailed` reports
+///   V2IM_ERR_NO_CHANNEL once. Unknown keys are refused with 6017 naming them.
 ///
 /// Returns 0 and writes the new handle to `*out_client`, or returns a non-zero code and leaves
 /// `*out_client` untouched:
@@ -180,6 +184,21 @@ pub unsafe extern "C" fn v2im_client_free(client: *mut v2im_client) {
 ///   before any listener is set are kept and delivered, in order, to the first listener set;
 /// - `onLog` `{"level": "error" | "warn" | "info" | "debug", "message": string}` (retries,
 ///   misuse), filtered by the configuration's `logLevel`.
+///
+/// With `"receive": true` in the configuration, the first listener also opens the live channel:
+/// - `onConnecting` `{}`, `onConnectSuccess` `{}`, `onConnectFailed` `{"code", "desc"}`: the
+///   channel's state; a lost channel is opened again with backoff, from where it stopped;
+///   credentials refused or V2IM_ERR_NO_CHANNEL end the attempts;
+/// - `onRecvNewMessage` `{"message": V2TimMessage}`: a message to this user (or one it sent from
+///   another client), committed to the store first; `"redelivered": true` when given again after
+///   a restart because the listener may not have had it before the process ended;
+/// - `onRecvC2CReadReceipt` `[V2TimMessageReceipt]`: a peer marked our messages read
+///   (`userID`, `timestamp`; `msgID` empty);
+/// - `onRecvMessageReadReceipts` `[V2TimMessageReceipt]`: receipts for our messages sent with
+///   `needReadReceipt` (group: `msgID`, `groupID`, `readCount`, `unreadCount`; one-to-one:
+///   `msgID`, `userID`, `isPeerRead`);
+/// - `onConversationChanged` `[V2TimConversation]` and `onTotalUnreadMessageCountChanged`
+///   `{"totalUnreadCount": int}` when a message, a read mark or a receipt changes them.
 ///
 /// Events run on the client's callback thread, one at a time, after the state they report is
 /// committed, in order with the results of network requests. The previous listener's

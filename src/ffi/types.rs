@@ -18,8 +18,8 @@ pub struct v2im_client {
 pub type v2im_callback =
     Option<unsafe extern "C" fn(user_data: *mut c_void, code: i32, result_json: *const c_char)>;
 
-/// Receives one event, `{"event": "onSendMessageProgress" | "onMessageStatusChanged" | "onLog",
-/// "data": {...}}`, on the client's callback thread.
+/// Receives one event, `{"event": name, "data": ...}` (the names and their data are listed at
+/// v2im_set_event_callback), on the client's callback thread.
 ///
 /// `event_json` is valid only during the callback. Must not throw C++ exceptions or longjmp out.
 pub type v2im_event_callback =

@@ -2,6 +2,7 @@
 //! V2TIM JSON (camelCase, V2TIM's enum values) and their REST v4 form.
 
 pub(crate) mod at;
+pub(crate) mod conversation;
 pub(crate) mod elem;
 pub(crate) mod media;
 pub(crate) mod message;
@@ -9,6 +10,7 @@ pub(crate) mod msg_id;
 pub(crate) mod options;
 pub(crate) mod priority;
 pub(crate) mod push;
+pub(crate) mod receipt;
 mod rest;
 pub(crate) mod status;
 

@@ -195,7 +195,8 @@ impl Message {
         m.seq = Some(item.msg_seq.to_string());
         m.random = item.msg_random;
         m.wire_seq = item.msg_seq;
-        m.is_peer_read = item.is_peer_read == 1;
+        // "The peer has read it" is about the messages one sent.
+        m.is_peer_read = m.is_self && item.is_peer_read == 1;
         if item.msg_flag_bits & MSG_FLAG_RECALLED != 0 {
             m.status = MessageStatus::LocalRevoked;
         }

@@ -20,32 +20,6 @@ pub const BACKOFF_MAX: Duration = Duration::from_secs(2);
 /// Largest answer read (Tencent pages stay far below).
 const MAX_ANSWER_BYTES: u64 = 16 << 20;
 
-/// REST answers: every one carries the envelope.
-pub trait Reply: DeserializeOwned {
-    fn envelope(&self) -> &Envelope;
-}
-
-impl Reply for v2im_wire::c2c::SendMsgResponse {
-    fn envelope(&self) -> &Envelope {
-        &self.envelope
-    }
-}
-impl Reply for v2im_wire::group::SendGroupMsgResponse {
-    fn envelope(&self) -> &Envelope {
-        &self.envelope
-    }
-}
-impl Reply for v2im_wire::c2c::GetRoamMsgResponse {
-    fn envelope(&self) -> &Envelope {
-        &self.envelope
-    }
-}
-impl Reply for v2im_wire::group::GroupMsgGetSimpleResponse {
-    fn envelope(&self) -> &Envelope {
-        &self.envelope
-    }
-}
-
 /// Set once at shutdown: backoff sleeps end at once and no new retry starts.
 #[derive(Default)]
 pub struct StopSignal {
@@ -64,7 +38,7 @@ impl StopSignal {
     }
 
     /// Sleeps `d` unless stopped first; true if stopped.
-    fn sleep(&self, d: Duration) -> bool {
+    pub fn sleep(&self, d: Duration) -> bool {
         let mut s = self.stopped.lock();
         if !*s {
             let _ = self.cv.wait_for(&mut s, d);
@@ -123,7 +97,11 @@ impl RestClient {
     /// failures (network, timeout, HTTP 5xx, Tencent's retryable codes) are retried up to
     /// `maxRetries` times unless the client is shutting down; anything else fails at once with
     /// the server's `ErrorCode`/`ErrorInfo` or one of our network codes.
-    pub fn post<Req: Serialize, Resp: Reply>(&self, path: &str, req: &Req) -> codes::Result<Resp> {
+    pub fn post<Req: Serialize, Resp: DeserializeOwned>(
+        &self,
+        path: &str,
+        req: &Req,
+    ) -> codes::Result<Resp> {
         let body = serde_json::to_vec(req)
             .map_err(|e| Error::new(codes::ERR_INVALID_PARAMETERS, format!("request: {e}")))?;
         let mut attempt = 0u32;
@@ -153,7 +131,7 @@ impl RestClient {
         }
     }
 
-    fn once<Resp: Reply>(&self, path: &str, body: &[u8]) -> Result<Resp, Failure> {
+    fn once<Resp: DeserializeOwned>(&self, path: &str, body: &[u8]) -> Result<Resp, Failure> {
         let url = v2im_wire::url::rest_url(
             &self.base,
             path,
@@ -173,22 +151,22 @@ impl RestClient {
                     err,
                     transient: true,
                 })?;
-                let parsed: Resp = serde_json::from_str(&text).map_err(|e| Failure {
+                let not_understood = |e: serde_json::Error| Failure {
                     err: Error::new(
                         codes::V2IM_ERR_BAD_RESPONSE,
                         format!("{path}: answer not understood: {e}"),
                     ),
                     transient: false,
-                })?;
-                let env = parsed.envelope();
-                if env.is_ok() {
-                    Ok(parsed)
-                } else {
-                    Err(Failure {
-                        err: Error::new(env.error_code, env.error_info.clone()),
+                };
+                // Every answer carries the envelope: its code first, the rest only on success.
+                let env: Envelope = serde_json::from_str(&text).map_err(not_understood)?;
+                if !env.is_ok() {
+                    return Err(Failure {
                         transient: v2im_wire::codes::is_retryable(env.error_code),
-                    })
+                        err: Error::new(env.error_code, env.error_info),
+                    });
                 }
+                serde_json::from_str(&text).map_err(not_understood)
             }
             Err(ureq::Error::Status(status, resp)) => {
                 // Tencent answers 200 even for errors; a compatible server that puts its
@@ -251,9 +229,13 @@ fn transport_error(path: &str, t: &ureq::Transport) -> Error {
 /// Delay before retry `attempt` (0-based): BACKOFF_BASE · 2^attempt, at most BACKOFF_MAX,
 /// then a random point in [d/2, d] so clients that failed together do not retry together.
 pub fn backoff(attempt: u32) -> Duration {
-    let d = BACKOFF_BASE
-        .saturating_mul(1u32 << attempt.min(16))
-        .min(BACKOFF_MAX);
+    backoff_between(attempt, BACKOFF_BASE, BACKOFF_MAX)
+}
+
+/// `base` doubled per attempt up to `max`, then a random point in its upper half (jitter, so
+/// that many clients do not come back at the same instant).
+pub fn backoff_between(attempt: u32, base: Duration, max: Duration) -> Duration {
+    let d = base.saturating_mul(1u32 << attempt.min(16)).min(max);
     let half = d / 2;
     half + Duration::from_micros(fastrand::u64(0..=half.as_micros() as u64))
 }

@@ -35,10 +35,12 @@ use crate::registry::Registry;
 use parking_lot::Mutex;
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use std::path::Path;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
-use writer::{Op, Write};
+pub(crate) use writer::Received;
+use writer::{Notified, Op, Write};
 
 /// The database file under `dataDir`.
 pub const DB_FILE: &str = "v2im.db";
@@ -61,6 +63,16 @@ pub struct Store {
     /// The client's messages: queued writes name a message by id and the writer takes its
     /// latest version from here (store -> registry; the registry knows nothing of the store).
     registry: Arc<Registry>,
+    notified: Arc<Notified>,
+}
+
+/// Where the live channel stands in this store.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct ChannelState {
+    /// The last event committed (`None`: the channel never opened with this store).
+    pub cursor: Option<u64>,
+    /// The cursor of the last received message whose `onRecvNewMessage` the listener had.
+    pub notified: u64,
 }
 
 fn io_err(what: String) -> Error {
@@ -119,13 +131,17 @@ impl Store {
                 r.get::<_, i64>(0)
             })
             .map_err(|e| io_err(format!("store \"{shown}\": {e}")))?;
+        let notified = Arc::new(Notified::default());
+        let state = channel_state(&conn).map_err(|e| io_err(format!("store \"{shown}\": {e}")))?;
+        notified.upto.store(state.notified, Ordering::Relaxed);
         let conn = Arc::new(Mutex::new(Some(conn)));
         let (tx, rx) = crossbeam_channel::unbounded();
         let wconn = conn.clone();
         let wreg = registry.clone();
+        let wnotified = notified.clone();
         let thread = std::thread::Builder::new()
             .name("v2im-store".into())
-            .spawn(move || writer::run(&wconn, &wreg, &rx, next_ord, &*log))
+            .spawn(move || writer::run(&wconn, &wreg, &rx, next_ord, &wnotified, &*log))
             .map_err(|e| io_err(format!("cannot start the store thread: {e}")))?;
         Ok(Store {
             tx,
@@ -133,7 +149,66 @@ impl Store {
             durable: path.is_some(),
             thread: Mutex::new(Some(thread)),
             registry,
+            notified,
         })
+    }
+
+    /// Queues what the live channel delivered (see [`Received`]); never waits. Without a
+    /// `dataDir` nothing of it could survive the process, so nothing is written: `after` runs at
+    /// once (the registry holds the received messages for this run).
+    pub fn received(&self, r: Received) {
+        if !self.durable {
+            if let Some(after) = r.after {
+                after(true);
+            }
+            return;
+        }
+        if let Err(crossbeam_channel::SendError(Op::Received(r))) = self.tx.send(Op::Received(r)) {
+            if let Some(after) = r.after {
+                after(false);
+            }
+        }
+    }
+
+    /// Records that the listener had the event of the received message at `cursor` (written
+    /// with the next commit).
+    pub fn notified(&self, cursor: u64) {
+        self.notified.upto.fetch_max(cursor, Ordering::Relaxed);
+    }
+
+    /// Where the live channel stands.
+    pub fn channel_state(&self) -> codes::Result<ChannelState> {
+        match self.conn.lock().as_ref() {
+            Some(c) => channel_state(c).map_err(|e| io_err(format!("store: {e}"))),
+            None => Ok(ChannelState::default()),
+        }
+    }
+
+    /// Received messages committed after the one whose event the listener had last (the
+    /// process ended first), in the order received.
+    pub fn unnotified(&self) -> codes::Result<Vec<(u64, Message)>> {
+        let c = self.conn.lock();
+        let Some(c) = c.as_ref() else {
+            return Ok(Vec::new());
+        };
+        let notified = self.notified.upto.load(Ordering::Relaxed) as i64;
+        let mut st = c
+            .prepare("SELECT cursor, rec FROM messages WHERE cursor > ?1 ORDER BY cursor")
+            .map_err(|e| io_err(format!("store: {e}")))?;
+        let rows = st
+            .query_map([notified], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+            })
+            .map_err(|e| io_err(format!("store: {e}")))?;
+        let mut out = Vec::new();
+        for r in rows {
+            let (cursor, text) = r.map_err(|e| io_err(format!("store: {e}")))?;
+            match serde_json::from_str::<record::Rec>(&text) {
+                Ok(rec) => out.push((cursor as u64, rec.into_message())),
+                Err(e) => return Err(io_err(format!("store: unreadable message: {e}"))),
+            }
+        }
+        Ok(out)
     }
 
     /// Whether writes survive the process (a `dataDir` is set).
@@ -179,7 +254,6 @@ impl Store {
     }
 
     /// Waits until every write queued before this call is committed.
-    #[cfg(test)]
     pub fn flush(&self) {
         let (done, wait) = crossbeam_channel::bounded(1);
         if self.tx.send(Op::Flush(done)).is_ok() {
@@ -258,6 +332,17 @@ impl Drop for Store {
     fn drop(&mut self) {
         self.shutdown();
     }
+}
+
+fn channel_state(c: &Connection) -> rusqlite::Result<ChannelState> {
+    let get = |key: &str| -> rusqlite::Result<Option<i64>> {
+        c.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+            .optional()
+    };
+    Ok(ChannelState {
+        cursor: get("cursor")?.map(|v| v.max(0) as u64),
+        notified: get("notified")?.unwrap_or(0).max(0) as u64,
+    })
 }
 
 enum SetupError {

@@ -8,7 +8,7 @@ use rusqlite::{Connection, Transaction};
 use serde_json::Value;
 
 /// The version this build writes.
-pub(crate) const VERSION: i32 = 2;
+pub(crate) const VERSION: i32 = 3;
 
 /// One migration step.
 enum Step {
@@ -35,6 +35,16 @@ const STEPS: &[Step] = &[
     ),
     // 1 -> 2: the send options of a record under their `sendMessage` names.
     Step::Rust(send_options_by_param_name),
+    // 2 -> 3: received messages (their live channel cursor) and the channel's state.
+    Step::Sql(
+        "ALTER TABLE messages ADD COLUMN cursor INTEGER;  -- received: its channel cursor
+         CREATE UNIQUE INDEX messages_cursor ON messages(cursor) WHERE cursor IS NOT NULL;
+         CREATE TABLE meta (
+            key   TEXT PRIMARY KEY,  -- 'cursor': last channel event committed;
+                                     -- 'notified': last received message its listener saw
+            value INTEGER NOT NULL
+         );",
+    ),
 ];
 
 /// Version 1 records kept the send options under snake_case names and the offline push info in

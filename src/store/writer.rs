@@ -13,6 +13,7 @@ use crossbeam_channel::{Receiver, Sender};
 use parking_lot::Mutex;
 use rusqlite::{params, Connection};
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 /// Most writes in one transaction: bounds how long a reader (`findMessages`) waits for the
@@ -51,12 +52,30 @@ impl Write {
     }
 }
 
+/// What the live channel delivered: a received message (or an event that only moves the
+/// cursor), committed with the cursor, then `after` runs with whether the commit succeeded (it
+/// posts the events that report it, or makes the channel start again from the last cursor
+/// that was committed).
+pub struct Received {
+    pub msg: Option<Arc<Message>>,
+    /// `None` for online-only messages, which are not part of the account's stored events.
+    pub cursor: Option<u64>,
+    pub after: Option<Box<dyn FnOnce(bool) + Send>>,
+}
+
 pub enum Op {
     Write(Write),
-    /// Answered once everything queued before it is committed.
-    #[cfg(test)]
+    Received(Received),
+    /// Answered once everything queued before it is committed (and its `after`s have run).
     Flush(Sender<()>),
     Stop,
+}
+
+/// The channel's progress the writer records: the cursor of the last received message whose
+/// event the listener has had (set on the callback thread, written with the next commit).
+#[derive(Default)]
+pub struct Notified {
+    pub upto: AtomicU64,
 }
 
 pub fn run(
@@ -64,33 +83,50 @@ pub fn run(
     registry: &Registry,
     rx: &Receiver<Op>,
     mut next_ord: i64,
+    notified: &Notified,
     log: &dyn Fn(String),
 ) {
     let mut stop = false;
+    let mut notified_written = notified.upto.load(Ordering::Relaxed);
     while !stop {
         let Ok(first) = rx.recv() else { break };
         let mut batch = Vec::new();
-        // Only tests flush.
-        #[cfg_attr(not(test), allow(unused_mut))]
+        let mut received = Vec::new();
         let mut flushes: Vec<Sender<()>> = Vec::new();
-        let mut take = |op: Op, batch: &mut Vec<Write>| match op {
+        let mut take = |op: Op, batch: &mut Vec<Write>, received: &mut Vec<Received>| match op {
             Op::Write(w) => batch.push(w),
-            #[cfg(test)]
+            Op::Received(r) => received.push(r),
             Op::Flush(f) => flushes.push(f),
             Op::Stop => stop = true,
         };
-        take(first, &mut batch);
-        while batch.len() < MAX_BATCH {
+        take(first, &mut batch, &mut received);
+        while batch.len() + received.len() < MAX_BATCH {
             match rx.try_recv() {
-                Ok(op) => take(op, &mut batch),
+                Ok(op) => take(op, &mut batch, &mut received),
                 Err(_) => break,
             }
         }
-        if !batch.is_empty() {
+        // Stop writes what the listener has seen too.
+        let seen = notified.upto.load(Ordering::Relaxed);
+        let seen = (seen != notified_written).then_some(seen);
+        if !batch.is_empty() || !received.is_empty() || seen.is_some() {
             let result = match conn.lock().as_mut() {
-                Some(c) => commit(c, registry, &batch, &mut next_ord),
+                Some(c) => commit(c, registry, &batch, &received, seen, &mut next_ord),
                 None => Err(Error::new(codes::ERR_IO_OPERATION_FAILED, "store closed")),
             };
+            match &result {
+                Ok(()) => notified_written = seen.unwrap_or(notified_written),
+                Err(e) if !received.is_empty() => {
+                    log(format!("store: received messages not recorded: {e}"))
+                }
+                Err(_) => {}
+            }
+            // Reported after the commit, in order.
+            for r in received {
+                if let Some(after) = r.after {
+                    after(result.is_ok());
+                }
+            }
             for w in batch {
                 match (&result, w.done) {
                     (Ok(()), Some(d)) => {
@@ -143,6 +179,8 @@ fn commit(
     conn: &mut Connection,
     registry: &Registry,
     batch: &[Write],
+    received: &[Received],
+    notified: Option<u64>,
     next_ord: &mut i64,
 ) -> codes::Result<()> {
     let io = |e: rusqlite::Error| Error::new(codes::ERR_IO_OPERATION_FAILED, format!("store: {e}"));
@@ -198,5 +236,48 @@ fn commit(
             .map_err(io)?;
         }
     }
+    commit_received(&tx, received, notified, next_ord).map_err(io)?;
     tx.commit().map_err(io)
+}
+
+/// Received messages (their id is their msgID; one already stored is kept as it is) and the
+/// channel's cursors.
+fn commit_received(
+    tx: &rusqlite::Transaction<'_>,
+    received: &[Received],
+    notified: Option<u64>,
+    next_ord: &mut i64,
+) -> rusqlite::Result<()> {
+    let mut put = tx.prepare_cached(
+        "INSERT INTO messages (id, msg_id, status, pending, ord, rec, cursor)
+         VALUES (?1, ?2, ?3, 0, ?4, ?5, ?6) ON CONFLICT(id) DO NOTHING",
+    )?;
+    let mut cursor = None;
+    for r in received {
+        if let Some(m) = &r.msg {
+            let rec = serde_json::to_string(&Rec::of(m))
+                .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+            put.execute(params![
+                m.id,
+                m.msg_id,
+                m.status.value(),
+                *next_ord,
+                rec,
+                r.cursor.map(|c| c as i64)
+            ])?;
+            *next_ord += 1;
+        }
+        cursor = r.cursor.or(cursor);
+    }
+    let mut meta = tx.prepare_cached(
+        "INSERT INTO meta (key, value) VALUES (?1, ?2)
+         ON CONFLICT(key) DO UPDATE SET value = MAX(value, excluded.value)",
+    )?;
+    if let Some(c) = cursor {
+        meta.execute(params!["cursor", c as i64])?;
+    }
+    if let Some(n) = notified {
+        meta.execute(params!["notified", n as i64])?;
+    }
+    Ok(())
 }

@@ -11,6 +11,7 @@ mod header;
 mod history_queue;
 mod media;
 mod never_lose;
+mod receive;
 mod result_keys;
 mod send_params;
 mod tls;

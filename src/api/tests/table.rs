@@ -36,7 +36,11 @@ fn names_are_unique_and_found() {
     for m in METHODS {
         assert!(seen.insert(m.name), "{} declared twice", m.name);
         assert!(std::ptr::eq(crate::api::methods::find(m.name).unwrap(), m));
-        assert!(!(m.keys)().is_empty(), "{} has no params", m.name);
+        assert!(
+            !(m.keys)().is_empty() || m.name == "getTotalUnreadMessageCount",
+            "{} has no params",
+            m.name
+        );
     }
 }
 
