@@ -8,8 +8,12 @@
  *   - failing loudly:      EX_CHECK(cond, fmt, ...) prints file:line and exits 1;
  *   - waiting for a result: ex_result + ex_result_cb + ex_result_wait (a mutex and a condition
  *     variable, with a timeout so nothing hangs); ex_call()/ex_call_ok() wrap one v2im_call;
- *   - configuration from the environment (what c_examples/with_server.py exports);
- *   - JSON peeking: substring checks, a member lookup, and a small pretty-printer.
+ *   - configuration from the environment (what c_examples/with_server.py exports), with extra
+ *     config members such as "receive": true (ex_client_new_with);
+ *   - recording events: ex_events keeps a copy of every event of a client and waits for one
+ *     (by name, and a test on its data) with a timeout;
+ *   - JSON peeking: substring checks, a member lookup, array elements, and a small
+ *     pretty-printer.
  *
  * About the JSON helpers: v2im speaks JSON (serde_json, compact, keys without spaces), and these
  * examples only peek into it, with strstr for fragments like `"status":2` and a tiny scanner for
@@ -280,24 +284,33 @@ static inline const char *ex_env(const char *name, const char *fallback)
  * A mobile or desktop app would get a ready `userSig` from its own back end instead: never ship
  * the secret key in a client.
  */
-static inline void ex_config(char *buf, size_t size, const char *user_id)
+static inline void ex_config_with(char *buf, size_t size, const char *user_id, const char *extra)
 {
     int n = snprintf(buf, size,
                      "{\"sdkAppID\":%s,\"userID\":\"%s\",\"identifier\":\"%s\","
-                     "\"secretKey\":\"%s\",\"serverUrl\":\"%s\"}",
+                     "\"secretKey\":\"%s\",\"serverUrl\":\"%s\"%s%s}",
                      ex_env("V2IM_SDKAPPID", NULL), user_id, ex_env("V2IM_ADMIN", "administrator"),
-                     ex_env("V2IM_SECRET_KEY", NULL), ex_env("V2IM_SERVER_URL", NULL));
+                     ex_env("V2IM_SECRET_KEY", NULL), ex_env("V2IM_SERVER_URL", NULL),
+                     extra != NULL && extra[0] != '\0' ? "," : "", extra != NULL ? extra : "");
     EX_CHECK(n > 0 && (size_t)n < size, "config does not fit in %zu bytes", size);
 }
 
-/* Creates a client for `user_id`, or exits with the library's reason. */
-static inline v2im_client *ex_client_new(const char *user_id)
+static inline void ex_config(char *buf, size_t size, const char *user_id)
+{
+    ex_config_with(buf, size, user_id, NULL);
+}
+
+/*
+ * Creates a client for `user_id` with `extra` config members (JSON text without braces, e.g.
+ * "\"receive\":true"; NULL or "" for none), or exits with the library's reason.
+ */
+static inline v2im_client *ex_client_new_with(const char *user_id, const char *extra)
 {
     char config[1024];
     v2im_client *client = NULL;
     ex_result r;
     int32_t rc;
-    ex_config(config, sizeof config, user_id);
+    ex_config_with(config, sizeof config, user_id, extra);
     ex_result_init(&r);
     /* The callback of v2im_client_new is optional and runs synchronously, before it returns. */
     rc = v2im_client_new(config, &client, ex_result_cb, &r);
@@ -307,6 +320,12 @@ static inline v2im_client *ex_client_new(const char *user_id)
     }
     ex_result_destroy(&r);
     return client;
+}
+
+/* Creates a client for `user_id`, or exits with the library's reason. */
+static inline v2im_client *ex_client_new(const char *user_id)
+{
+    return ex_client_new_with(user_id, NULL);
 }
 
 /* ------------------------------------------------------------------------------------------- */
@@ -511,6 +530,66 @@ static inline int ex_json_copy_string(const char *value, char *out, size_t size)
     return 1;
 }
 
+/*
+ * The elements of a JSON array, one after another: `p = ex_json_first(array)` gives the first
+ * (NULL if the array is empty or `array` is not one), `p = ex_json_next(p)` the one after p.
+ */
+static inline const char *ex_json_first(const char *array)
+{
+    const char *p;
+    if (array == NULL) {
+        return NULL;
+    }
+    p = ex_skip_ws(array);
+    if (*p != '[') {
+        return NULL;
+    }
+    p = ex_skip_ws(p + 1);
+    return *p == ']' || *p == '\0' ? NULL : p;
+}
+
+static inline const char *ex_json_next(const char *element)
+{
+    const char *p = ex_skip_ws(ex_json_value_end(element));
+    if (*p != ',') {
+        return NULL;
+    }
+    p = ex_skip_ws(p + 1);
+    return *p == ']' || *p == '\0' ? NULL : p;
+}
+
+/* Is the member `key` of the object at `obj` the JSON string `value` (compared unescaped)? */
+static inline int ex_json_member_is(const char *obj, const char *key, const char *value)
+{
+    char buf[512];
+    return ex_json_copy_string(ex_json_member(obj, key), buf, sizeof buf) &&
+           strcmp(buf, value) == 0;
+}
+
+/* The first object of the JSON array `array` whose own member `key` is the string `value`. */
+static inline const char *ex_json_find(const char *array, const char *key, const char *value)
+{
+    const char *p;
+    for (p = ex_json_first(array); p != NULL; p = ex_json_next(p)) {
+        if (ex_json_member_is(p, key, value)) {
+            return p;
+        }
+    }
+    return NULL;
+}
+
+/* The integer member `key` of the object at `obj` (its own members only). Returns 1 if found. */
+static inline int ex_json_member_int(const char *obj, const char *key, long long *out)
+{
+    const char *v = ex_json_member(obj, key);
+    char *end;
+    if (v == NULL) {
+        return 0;
+    }
+    *out = strtoll(v, &end, 10);
+    return end != v;
+}
+
 /* data.<key> of a result, as a string. Returns 1 if present and a string. */
 static inline int ex_data_string(const char *json, const char *key, char *out, size_t size)
 {
@@ -548,6 +627,220 @@ static inline const char *ex_desc(const char *json, char *out, size_t size)
         snprintf(out, size, "(no desc)");
     }
     return out;
+}
+
+/* ------------------------------------------------------------------------------------------- */
+/* Recording events                                                                             */
+/* ------------------------------------------------------------------------------------------- */
+
+/*
+ * Every event of one client, copied in the order they came (an event's JSON is valid only during
+ * the callback, rule 5). Set it as the client's listener with ex_events_listen, which with
+ * "receive": true in the config also opens the client's live channel; wait with ex_events_wait.
+ * Destroy it only after v2im_client_free: the listener may run until then.
+ */
+typedef struct ex_events {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    const char *who; /* a name for failure messages */
+    char **items;    /* malloc'd copies of the event JSON texts */
+    size_t n;
+    size_t cap;
+} ex_events;
+
+/* A test on an event's "data": non-zero if it is the one waited for. */
+typedef int (*ex_event_test)(const char *data, const void *arg);
+
+static inline void ex_events_init(ex_events *e, const char *who)
+{
+    memset(e, 0, sizeof *e);
+    pthread_mutex_init(&e->mu, NULL);
+    pthread_cond_init(&e->cv, NULL);
+    e->who = who;
+}
+
+static inline void ex_events_destroy(ex_events *e)
+{
+    size_t i;
+    for (i = 0; i < e->n; i++) {
+        free(e->items[i]);
+    }
+    free(e->items);
+    e->items = NULL;
+    e->n = e->cap = 0;
+    pthread_cond_destroy(&e->cv);
+    pthread_mutex_destroy(&e->mu);
+}
+
+/* A v2im_event_callback: pass it with an ex_events * as user_data. */
+static inline void ex_events_cb(void *user_data, const char *event_json)
+{
+    ex_events *e = (ex_events *)user_data;
+    char *copy = ex_strdup(event_json != NULL ? event_json : "{}");
+    pthread_mutex_lock(&e->mu);
+    if (e->n == e->cap) {
+        size_t cap = e->cap ? e->cap * 2 : 64;
+        char **items = (char **)realloc(e->items, cap * sizeof *items);
+        if (items == NULL) {
+            EX_FAIL("out of memory");
+        }
+        e->items = items;
+        e->cap = cap;
+    }
+    e->items[e->n++] = copy;
+    pthread_cond_broadcast(&e->cv);
+    pthread_mutex_unlock(&e->mu);
+}
+
+/* Sets `e` as the listener of `client` (no free_user_data: `e` outlives the client). */
+static inline void ex_events_listen(v2im_client *client, ex_events *e)
+{
+    int32_t rc = v2im_set_event_callback(client, ex_events_cb, e, NULL);
+    EX_CHECK(rc == 0, "v2im_set_event_callback failed: %d (%s)", (int)rc, v2im_error_str(rc));
+}
+
+/* How many events were recorded so far: a starting point for ex_events_wait. */
+static inline size_t ex_events_mark(ex_events *e)
+{
+    size_t n;
+    pthread_mutex_lock(&e->mu);
+    n = e->n;
+    pthread_mutex_unlock(&e->mu);
+    return n;
+}
+
+/* Does event `json` have the name `name` ("event":"name" as its own member)? */
+static inline int ex_event_is(const char *json, const char *name)
+{
+    return ex_json_member_is(json, "event", name);
+}
+
+/* Index of the first event at or after `from` named `name` whose data passes `test` (NULL: any
+ * data), or -1. The caller holds e->mu. */
+static inline long ex_events_find_locked(ex_events *e, size_t from, const char *name,
+                                         ex_event_test test, const void *arg)
+{
+    size_t i;
+    for (i = from; i < e->n; i++) {
+        if (ex_event_is(e->items[i], name) &&
+            (test == NULL || test(ex_json_member(e->items[i], "data"), arg))) {
+            return (long)i;
+        }
+    }
+    return -1;
+}
+
+/*
+ * Waits up to `seconds` for an event named `name`, recorded at index `from` or later, whose data
+ * passes `test` (NULL: any). Returns its JSON (owned by `e`, valid until ex_events_destroy), or
+ * NULL after the timeout.
+ */
+static inline const char *ex_events_wait(ex_events *e, size_t from, const char *name,
+                                         ex_event_test test, const void *arg, int seconds)
+{
+    struct timespec deadline = ex_deadline(seconds);
+    const char *found = NULL;
+    int rc = 0;
+    pthread_mutex_lock(&e->mu);
+    for (;;) {
+        long i = ex_events_find_locked(e, from, name, test, arg);
+        if (i >= 0) {
+            found = e->items[i];
+            break;
+        }
+        if (rc == ETIMEDOUT) {
+            break;
+        }
+        rc = pthread_cond_timedwait(&e->cv, &e->mu, &deadline);
+    }
+    pthread_mutex_unlock(&e->mu);
+    return found;
+}
+
+/* How many events named `name` were recorded at index `from` or later. */
+static inline int ex_events_count(ex_events *e, size_t from, const char *name)
+{
+    int count = 0;
+    size_t i;
+    pthread_mutex_lock(&e->mu);
+    for (i = from; i < e->n; i++) {
+        count += ex_event_is(e->items[i], name);
+    }
+    pthread_mutex_unlock(&e->mu);
+    return count;
+}
+
+/* Prints the names of the recorded events to stderr (for failure messages). */
+static inline void ex_events_dump(ex_events *e)
+{
+    size_t i;
+    pthread_mutex_lock(&e->mu);
+    fprintf(stderr, "%s's events (%zu):", e->who != NULL ? e->who : "client", e->n);
+    for (i = 0; i < e->n; i++) {
+        char name[64];
+        if (!ex_json_copy_string(ex_json_member(e->items[i], "event"), name, sizeof name)) {
+            snprintf(name, sizeof name, "?");
+        }
+        fprintf(stderr, " %s", name);
+    }
+    fputc('\n', stderr);
+    pthread_mutex_unlock(&e->mu);
+}
+
+/* ex_events_wait within EX_WAIT_SECONDS, or exit with `what` and the events that did come. */
+#define EX_EXPECT_EVENT(e, from, name, test, arg, what)                                       \
+    ex_events_expect_at(__FILE__, __LINE__, (e), (from), (name), (test), (arg), (what))
+
+static inline const char *ex_events_expect_at(const char *file, int line, ex_events *e,
+                                              size_t from, const char *name, ex_event_test test,
+                                              const void *arg, const char *what)
+{
+    const char *found = ex_events_wait(e, from, name, test, arg, EX_WAIT_SECONDS);
+    if (found == NULL) {
+        fflush(stdout);
+        ex_events_dump(e);
+        ex_fail_at(file, line, "%s: no %s (%s) within %d s", e->who != NULL ? e->who : "client",
+                   name, what, EX_WAIT_SECONDS);
+    }
+    return found;
+}
+
+/*
+ * Waits for the live channel (config "receive": true, opened by the first listener) to report
+ * onConnectSuccess. The library retries a lost or failed channel by itself, so an
+ * onConnectFailed only ends the wait when it is final here, 100012 (the server has no channel);
+ * otherwise the last one is shown if the channel never opens.
+ */
+static inline void ex_events_wait_connected(ex_events *e)
+{
+    struct timespec deadline = ex_deadline(EX_WAIT_SECONDS);
+    const char *who = e->who != NULL ? e->who : "client";
+    char failure[512] = "";
+    int rc = 0;
+    long ok = -1;
+    pthread_mutex_lock(&e->mu);
+    for (;;) {
+        long failed = -1;
+        size_t from = 0;
+        long i;
+        ok = ex_events_find_locked(e, 0, "onConnectSuccess", NULL, NULL);
+        while ((i = ex_events_find_locked(e, from, "onConnectFailed", NULL, NULL)) >= 0) {
+            failed = i;
+            from = (size_t)i + 1;
+        }
+        if (failed >= 0) {
+            snprintf(failure, sizeof failure, "%s", e->items[failed]);
+        }
+        if (ok >= 0 || rc == ETIMEDOUT || ex_json_has(failure, "\"code\":100012")) {
+            break;
+        }
+        rc = pthread_cond_timedwait(&e->cv, &e->mu, &deadline);
+    }
+    pthread_mutex_unlock(&e->mu);
+    if (ok < 0) {
+        EX_FAIL("%s: the live channel did not open within %d s%s%s", who, EX_WAIT_SECONDS,
+                failure[0] != '\0' ? "; last failure: " : "", failure);
+    }
 }
 
 /* ------------------------------------------------------------------------------------------- */

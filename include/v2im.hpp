@@ -14,9 +14,24 @@
  * `simdjson::padded_string(r.json)`; `v2im::json` below has just enough (find a member, read a
  * string, quote a string) for examples and simple programs, and no dependency.
  *
+ * Events can be taken typed: set_typed_event_handler gives a v2im::Event, a std::variant with
+ * one struct per event (v2im::NewMessage, v2im::ConnectFailed, v2im::ConversationChanged, ...),
+ * whose members are already read from the JSON (v2im::Message, v2im::Conversation,
+ * v2im::MessageReceipt) and which each keep the event's whole JSON (`json`, `data()`):
+ *
+ *     v2im::Client bob(R"({..., "userID":"bob", "receive":true})");
+ *     bob.set_typed_event_handler([](const v2im::Event &e) {
+ *         if (auto *m = std::get_if<v2im::NewMessage>(&e))
+ *             std::cout << m->message.sender << ": " << m->message.text << "\n";
+ *     });
+ *
+ * or visit it: `std::visit(v2im::overloaded{[](const v2im::NewMessage &m) {...},
+ * [](const auto &) {}}, e)`.
+ *
  * What throws (v2im::Error, derived from std::runtime_error, carrying code, desc and json):
  *   - the Client constructor, when the config is refused (6017 names the key);
- *   - Client::set_event_handler, when the library refuses the registration;
+ *   - Client::set_event_handler / set_typed_event_handler, when the library refuses the
+ *     registration;
  *   - Result::value() / Result::throw_if_error(), on a non-zero code — opt in where you want it.
  * Nothing else throws a v2im::Error: Client::call returns a std::future<Result> that always holds a
  * Result (a request the library refuses outright resolves at once with that code), and the
@@ -49,7 +64,10 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
+#include <variant>
+#include <vector>
 
 namespace v2im {
 
@@ -257,6 +275,33 @@ inline std::optional<long long> int_at(std::string_view value,
     return neg ? -v : v;
 }
 
+/// The boolean at a path; nullopt if absent or not `true`/`false`.
+inline std::optional<bool> bool_at(std::string_view value,
+                                   std::initializer_list<std::string_view> path) {
+    auto raw = at(value, path);
+    if (raw == std::string_view("true")) return true;
+    if (raw == std::string_view("false")) return false;
+    return std::nullopt;
+}
+
+/// The raw text of each element of a JSON array (empty if `array` is not an array).
+inline std::vector<std::string_view> elements(std::string_view array) {
+    std::vector<std::string_view> out;
+    std::size_t i = 0;
+    detail::skip_ws(array, i);
+    if (i >= array.size() || array[i] != '[') return out;
+    ++i;
+    for (;;) {
+        detail::skip_ws(array, i);
+        if (i >= array.size() || array[i] == ']') return out;
+        std::size_t start = i;
+        if (!detail::skip_value(array, i)) return out;
+        out.push_back(array.substr(start, i - start));
+        detail::skip_ws(array, i);
+        if (i < array.size() && array[i] == ',') ++i;
+    }
+}
+
 /// `s` as a JSON string literal, quotes included: for building params.
 inline std::string quote(std::string_view s) {
     static const char hex[] = "0123456789abcdef";
@@ -286,6 +331,313 @@ inline std::string quote(std::string_view s) {
 }
 
 }  // namespace json
+
+// -------------------------------------------------------------------------------------------
+// Typed views of what the library sends: messages, receipts, conversations
+// -------------------------------------------------------------------------------------------
+
+namespace detail {
+inline std::string str(std::string_view obj, std::string_view key) {
+    auto v = json::member(obj, key);
+    auto s = v ? json::as_string(*v) : std::nullopt;
+    return s ? *s : std::string();
+}
+inline long long num(std::string_view obj, std::string_view key) {
+    return json::int_at(obj, {key}).value_or(0);
+}
+inline bool flag(std::string_view obj, std::string_view key) {
+    return json::bool_at(obj, {key}).value_or(false);
+}
+}  // namespace detail
+
+/// A V2TimMessage: the members most programs need, and the whole JSON object in `json`.
+struct Message {
+    std::string json;       ///< the V2TimMessage as the library wrote it
+    std::string id;         ///< the local id (a received message's is its msgID)
+    std::string msg_id;     ///< the server's msgID ("" until sent)
+    std::string sender;
+    std::string user_id;    ///< the peer of a one-to-one message ("" for a group message)
+    std::string group_id;   ///< "" for a one-to-one message
+    std::string text;       ///< textElem.text ("" if not a text message)
+    std::string custom_data;  ///< customElem.data ("" if not a custom message)
+    std::string cloud_custom_data;
+    std::string seq;
+    int elem_type = 0;      ///< V2TIM's: 1 text, 2 custom, 3 image, ...
+    int status = 0;         ///< 1 sending, 2 sent, 3 failed
+    int priority = 0;
+    long long timestamp = 0;
+    long long random = 0;
+    bool is_self = false;
+    bool is_online_only = false;
+    bool need_read_receipt = false;
+    std::vector<std::string> group_at_user_list;
+
+    /// Reads a V2TimMessage object; members that are absent or null keep their defaults.
+    static Message parse(std::string_view obj) {
+        Message m;
+        m.json = std::string(obj);
+        m.id = detail::str(obj, "id");
+        m.msg_id = detail::str(obj, "msgID");
+        m.sender = detail::str(obj, "sender");
+        m.user_id = detail::str(obj, "userID");
+        m.group_id = detail::str(obj, "groupID");
+        m.text = json::string_at(obj, {"textElem", "text"}).value_or("");
+        m.custom_data = json::string_at(obj, {"customElem", "data"}).value_or("");
+        m.cloud_custom_data = detail::str(obj, "cloudCustomData");
+        m.seq = detail::str(obj, "seq");
+        m.elem_type = static_cast<int>(detail::num(obj, "elemType"));
+        m.status = static_cast<int>(detail::num(obj, "status"));
+        m.priority = static_cast<int>(detail::num(obj, "priority"));
+        m.timestamp = detail::num(obj, "timestamp");
+        m.random = detail::num(obj, "random");
+        m.is_self = detail::flag(obj, "isSelf");
+        m.is_online_only = detail::flag(obj, "isOnlineOnly");
+        m.need_read_receipt = detail::flag(obj, "needReadReceipt");
+        if (auto list = json::member(obj, "groupAtUserList"))
+            for (std::string_view u : json::elements(*list))
+                if (auto s = json::as_string(u)) m.group_at_user_list.push_back(*s);
+        return m;
+    }
+};
+
+/// A V2TimMessageReceipt: a group message's read counts, or a one-to-one read mark / receipt.
+struct MessageReceipt {
+    std::string json;
+    std::string msg_id;     ///< "" in onRecvC2CReadReceipt (the whole conversation)
+    std::string user_id;    ///< the reader of one-to-one messages
+    std::string group_id;
+    long long timestamp = 0;
+    long long read_count = 0;
+    long long unread_count = 0;
+    bool is_peer_read = false;
+
+    static MessageReceipt parse(std::string_view obj) {
+        MessageReceipt r;
+        r.json = std::string(obj);
+        r.msg_id = detail::str(obj, "msgID");
+        r.user_id = detail::str(obj, "userID");
+        r.group_id = detail::str(obj, "groupID");
+        r.timestamp = detail::num(obj, "timestamp");
+        r.read_count = detail::num(obj, "readCount");
+        r.unread_count = detail::num(obj, "unreadCount");
+        r.is_peer_read = detail::flag(obj, "isPeerRead");
+        return r;
+    }
+    /// Every receipt of a JSON array (an event's data, or getMessageReadReceipts' data).
+    static std::vector<MessageReceipt> parse_list(std::string_view array) {
+        std::vector<MessageReceipt> out;
+        for (std::string_view e : json::elements(array)) out.push_back(parse(e));
+        return out;
+    }
+};
+
+/// A V2TimConversation.
+struct Conversation {
+    std::string json;
+    std::string conversation_id;  ///< "c2c_<userID>" or "group_<groupID>"
+    int type = 0;                 ///< 1 one-to-one, 2 group
+    std::string user_id;
+    std::string group_id;
+    std::string show_name;
+    long long unread_count = 0;
+    long long order_key = 0;
+    bool is_pinned = false;
+    std::optional<Message> last_message;  ///< none if every message was excluded from it
+
+    static Conversation parse(std::string_view obj) {
+        Conversation c;
+        c.json = std::string(obj);
+        c.conversation_id = detail::str(obj, "conversationID");
+        c.type = static_cast<int>(detail::num(obj, "type"));
+        c.user_id = detail::str(obj, "userID");
+        c.group_id = detail::str(obj, "groupID");
+        c.show_name = detail::str(obj, "showName");
+        c.unread_count = detail::num(obj, "unreadCount");
+        c.order_key = detail::num(obj, "orderkey");
+        c.is_pinned = detail::flag(obj, "isPinned");
+        auto last = json::member(obj, "lastMessage");
+        if (last && !last->empty() && last->front() == '{') c.last_message = Message::parse(*last);
+        return c;
+    }
+    static std::vector<Conversation> parse_list(std::string_view array) {
+        std::vector<Conversation> out;
+        for (std::string_view e : json::elements(array)) out.push_back(parse(e));
+        return out;
+    }
+};
+
+/// The data of a getConversationList result: pass `next_seq` to the next call until
+/// `is_finished`.
+struct ConversationPage {
+    std::string next_seq;
+    bool is_finished = false;
+    std::vector<Conversation> conversations;
+
+    static ConversationPage parse(std::string_view data) {
+        ConversationPage p;
+        p.next_seq = detail::str(data, "nextSeq");
+        p.is_finished = detail::flag(data, "isFinished");
+        if (auto list = json::member(data, "conversationList"))
+            p.conversations = Conversation::parse_list(*list);
+        return p;
+    }
+};
+
+// -------------------------------------------------------------------------------------------
+// Typed events
+// -------------------------------------------------------------------------------------------
+
+/// What every typed event carries: its name and the whole event JSON.
+struct EventInfo {
+    std::string name;  ///< e.g. "onRecvNewMessage"
+    std::string json;  ///< {"event": name, "data": ...} as the library wrote it
+    /// The raw JSON of "data".
+    std::string_view data() const {
+        auto d = json::member(json, "data");
+        return d ? *d : std::string_view("null");
+    }
+};
+
+/// onConnecting: the live channel (config "receive": true) is being opened.
+struct Connecting : EventInfo {};
+/// onConnectSuccess: the live channel is open.
+struct ConnectSuccess : EventInfo {};
+/// onConnectFailed: the channel could not be opened or was lost. V2IM_ERR_NO_CHANNEL and
+/// refused credentials end the attempts; otherwise the library connects again by itself.
+struct ConnectFailed : EventInfo {
+    std::int32_t code = 0;
+    std::string desc;
+};
+/// onRecvNewMessage: a received message (`redelivered`: given again after a restart).
+struct NewMessage : EventInfo {
+    Message message;
+    bool redelivered = false;
+};
+/// onRecvC2CReadReceipt: peers marked our one-to-one messages read.
+struct C2CReadReceipt : EventInfo {
+    std::vector<MessageReceipt> receipts;
+};
+/// onRecvMessageReadReceipts: receipts of our messages sent with needReadReceipt.
+struct MessageReadReceipts : EventInfo {
+    std::vector<MessageReceipt> receipts;
+};
+/// onConversationChanged: the new state of some conversations.
+struct ConversationChanged : EventInfo {
+    std::vector<Conversation> conversations;
+};
+/// onTotalUnreadMessageCountChanged.
+struct TotalUnreadCountChanged : EventInfo {
+    long long total_unread_count = 0;
+};
+/// onSendMessageProgress.
+struct SendProgress : EventInfo {
+    Message message;
+    int progress = 0;
+};
+/// onMessageStatusChanged: a send started (1), succeeded (2) or failed (3).
+struct MessageStatusChanged : EventInfo {
+    Message message;
+    int status = 0;
+    std::int32_t code = 0;
+    std::string desc;
+};
+/// onLog.
+struct LogEvent : EventInfo {
+    std::string level;  ///< "error", "warn", "info" or "debug"
+    std::string message;
+};
+/// An event this header does not know (from a newer library): name and JSON only.
+struct UnknownEvent : EventInfo {};
+
+using Event = std::variant<Connecting, ConnectSuccess, ConnectFailed, NewMessage, C2CReadReceipt,
+                           MessageReadReceipts, ConversationChanged, TotalUnreadCountChanged,
+                           SendProgress, MessageStatusChanged, LogEvent, UnknownEvent>;
+
+/// The name and JSON of any event.
+inline const EventInfo &info(const Event &e) {
+    return std::visit([](const auto &x) -> const EventInfo & { return x; }, e);
+}
+
+/// For std::visit: `std::visit(v2im::overloaded{[](const v2im::NewMessage &) {...},
+/// [](const auto &) {}}, event)`.
+template <class... F>
+struct overloaded : F... {
+    using F::operator()...;
+};
+template <class... F>
+overloaded(F...) -> overloaded<F...>;
+
+/// Reads an event's JSON (`{"event": name, "data": ...}`) into its struct.
+inline Event parse_event(std::string_view event_json) {
+    EventInfo base;
+    base.name = json::string_at(event_json, {"event"}).value_or("");
+    base.json = std::string(event_json);
+    std::string_view d = base.data();
+    const std::string &n = base.name;
+    auto with = [&](auto ev) {
+        static_cast<EventInfo &>(ev) = std::move(base);
+        return Event(std::move(ev));
+    };
+    auto message = [&] {
+        auto m = json::member(d, "message");
+        return Message::parse(m ? *m : std::string_view("{}"));
+    };
+    if (n == "onConnecting") return with(Connecting{});
+    if (n == "onConnectSuccess") return with(ConnectSuccess{});
+    if (n == "onConnectFailed") {
+        ConnectFailed e;
+        e.code = static_cast<std::int32_t>(detail::num(d, "code"));
+        e.desc = detail::str(d, "desc");
+        return with(std::move(e));
+    }
+    if (n == "onRecvNewMessage") {
+        NewMessage e;
+        e.message = message();
+        e.redelivered = detail::flag(d, "redelivered");
+        return with(std::move(e));
+    }
+    if (n == "onRecvC2CReadReceipt") {
+        C2CReadReceipt e;
+        e.receipts = MessageReceipt::parse_list(d);
+        return with(std::move(e));
+    }
+    if (n == "onRecvMessageReadReceipts") {
+        MessageReadReceipts e;
+        e.receipts = MessageReceipt::parse_list(d);
+        return with(std::move(e));
+    }
+    if (n == "onConversationChanged") {
+        ConversationChanged e;
+        e.conversations = Conversation::parse_list(d);
+        return with(std::move(e));
+    }
+    if (n == "onTotalUnreadMessageCountChanged") {
+        TotalUnreadCountChanged e;
+        e.total_unread_count = detail::num(d, "totalUnreadCount");
+        return with(std::move(e));
+    }
+    if (n == "onSendMessageProgress") {
+        SendProgress e;
+        e.message = message();
+        e.progress = static_cast<int>(detail::num(d, "progress"));
+        return with(std::move(e));
+    }
+    if (n == "onMessageStatusChanged") {
+        MessageStatusChanged e;
+        e.message = message();
+        e.status = static_cast<int>(detail::num(d, "status"));
+        e.code = static_cast<std::int32_t>(detail::num(d, "code"));
+        e.desc = detail::str(d, "desc");
+        return with(std::move(e));
+    }
+    if (n == "onLog") {
+        LogEvent e;
+        e.level = detail::str(d, "level");
+        e.message = detail::str(d, "message");
+        return with(std::move(e));
+    }
+    return with(UnknownEvent{});
+}
 
 // -------------------------------------------------------------------------------------------
 // Results and errors
@@ -350,6 +702,7 @@ struct Result {
 
 using ResultCallback = std::function<void(Result)>;
 using EventHandler = std::function<void(std::string_view event_json)>;
+using TypedEventHandler = std::function<void(const Event &event)>;
 
 namespace detail {
 
@@ -479,6 +832,20 @@ public:
             if (rc == 0) holder.release();  // freed by the library through free_user_data
         }
         if (rc != 0) throw Error(rc, std::string(error_str(rc)));
+    }
+
+    /// Sets the event handler, with each event read into its struct (see v2im::Event) on the
+    /// callback thread; it replaces any handler set before (a client has one). With the config's
+    /// "receive": true this opens the live channel. An empty function stops events. Throws
+    /// Error if the library refuses.
+    void set_typed_event_handler(TypedEventHandler handler) {
+        if (!handler) {
+            set_event_handler(EventHandler());
+            return;
+        }
+        set_event_handler([h = std::move(handler)](std::string_view event_json) {
+            h(parse_event(event_json));
+        });
     }
 
 private:

@@ -19,6 +19,8 @@ use std::time::{Duration, Instant};
 
 use v2im::ffi::{v2im_call, v2im_client, v2im_client_free, v2im_client_new};
 
+mod receive;
+
 const APP: u64 = 1_400_000_001;
 const KEY: &str = "v2im-bench-secret-key";
 const SENDER: &str = "bench";
@@ -975,6 +977,9 @@ fn run_all(o: &Opts) {
         pass: Some(ok && size_mb <= 4.0),
     });
 
+    // 6: the receiving side.
+    receive::rows(o, &mut rows, &mut notes);
+
     // The report.
     let mut md = String::new();
     let _ = writeln!(md, "# v2im benchmark results\n");
@@ -1043,8 +1048,23 @@ fn main() {
             _ => die("usage: v2im-bench upload URL FILE"),
         },
         Some("all") => run_all(&parse_opts(&args[1..])),
+        Some("receive") => {
+            // Only the receiving side's rows, printed (for working on it).
+            let (mut rows, mut notes) = (Vec::new(), Vec::new());
+            receive::rows(&parse_opts(&args[1..]), &mut rows, &mut notes);
+            for r in rows.iter() {
+                println!(
+                    "{} | {} | {} | {} | {}",
+                    r.target,
+                    r.measured,
+                    r.baseline,
+                    r.ratio,
+                    verdict(r.pass)
+                );
+            }
+        }
         _ => die(
-            "usage: v2im-bench all [--server BIN] [--lib SO] [--tmp DIR] [--out FILE] \
+            "usage: v2im-bench all|receive [--server BIN] [--lib SO] [--tmp DIR] [--out FILE] \
                   [--conns N] [--rounds N] [--secs N] [--upload] | queue N | callbacks N",
         ),
     }

@@ -6,31 +6,75 @@
         sent = client.send(client.create_text("hello"), receiver="bob").result()
         print(sent.msg_id)
 
+Receiving (``receive=True``): ``async for message in client.messages(): ...``, or
+``client.on_message = fn``; typed events with ``client.set_event_handler(fn, typed=True)``.
+
 Pure Python over ctypes; the shared library is loaded on first use (see :mod:`v2im._lib` for
 where it is looked up, ``V2IM_LIBRARY`` to point at it).
 """
 
+from . import events
 from ._lib import LibraryNotFoundError, find_library
-from .client import Client, EventHandler, MessageLike, error_str, version
+from .client import Client, EventHandler, MessageHandler, MessageLike, error_str, version
+from .conversation import Conversation, ConversationPage, ConversationType, MessageReceipt
 from .errors import CANCELLATION_CODES, V2imError
+from .events import (
+    C2CReadReceipt,
+    ConnectFailed,
+    Connecting,
+    ConnectionState,
+    ConnectSuccess,
+    ConversationChanged,
+    Event,
+    LogEvent,
+    MessageReadReceipts,
+    MessageStatusChanged,
+    NewMessage,
+    SendProgress,
+    TotalUnreadCountChanged,
+    parse_event,
+)
 from .message import AT_ALL_TAG, ElemType, Message, MessageStatus, OfflinePushInfo, Priority
+from .stream import MessageStream, MessageStreamOverflow
 
 __version__ = "0.1.0"
 
 __all__ = [
     "AT_ALL_TAG",
+    "C2CReadReceipt",
     "CANCELLATION_CODES",
     "Client",
+    "ConnectFailed",
+    "ConnectSuccess",
+    "Connecting",
+    "ConnectionState",
+    "Conversation",
+    "ConversationChanged",
+    "ConversationPage",
+    "ConversationType",
     "ElemType",
+    "Event",
     "EventHandler",
     "LibraryNotFoundError",
+    "LogEvent",
     "Message",
+    "MessageHandler",
     "MessageLike",
+    "MessageReadReceipts",
+    "MessageReceipt",
     "MessageStatus",
+    "MessageStatusChanged",
+    "MessageStream",
+    "MessageStreamOverflow",
+    "NewMessage",
     "OfflinePushInfo",
     "Priority",
+    "SendProgress",
+    "TotalUnreadCountChanged",
     "V2imError",
     "error_str",
+    "events",
     "find_library",
+    "parse_event",
     "version",
 ]

@@ -13,11 +13,23 @@ when the library refuses the request (a non-zero return, after which it never ca
 Threads
 -------
 ``create_*``, ``find_messages`` and ``set_local_custom_data`` complete on the calling thread before
-they return. ``send``, the history methods and ``cancel`` return a
-:class:`concurrent.futures.Future` that the library's callback thread completes (``set_result`` is
-thread-safe); done-callbacks added to those futures, and event handlers, run on that thread, so
-they must not block on another v2im future. Exceptions raised by user code there are logged to the
-``v2im`` logger and never propagate into C.
+they return. ``send``, the history methods, ``cancel`` and the conversation and receipt methods
+return a :class:`concurrent.futures.Future` that the library's callback thread completes
+(``set_result`` is thread-safe); done-callbacks added to those futures, and event handlers
+(``on_event``, ``on_message``), run on that thread, so they must not block on another v2im future.
+Exceptions raised by user code there are logged to the ``v2im`` logger and never propagate into C.
+
+Receiving
+---------
+With ``receive=True`` the library holds the server's live channel from the moment a listener is
+set. This package sets its one C listener while anything consumes events — an ``on_event``
+handler, an ``on_message`` handler or an open :class:`~v2im.MessageStream` — and removes it when
+the last one goes (so events the library keeps for a listener, such as received messages, wait
+there rather than be dropped here). Each event goes, on the callback thread and in this order, to
+``on_event`` (a dict, or a typed :class:`~v2im.events.Event`), then for ``onRecvNewMessage`` to
+every open stream (a non-blocking put into its bounded buffer, see :mod:`v2im.stream`) and to
+``on_message`` (a :class:`~v2im.Message`). Attach everything before the first message matters:
+the first consumer opens the channel, and a fresh channel starts "from now".
 
 Every method may be called from any thread. :meth:`Client.close` waits for calls that are entering
 the library on other threads, then frees the client: every request still pending completes (with a
@@ -37,6 +49,7 @@ import json
 import logging
 import queue
 import threading
+import time
 import weakref
 from concurrent.futures import Future
 from typing import (
@@ -48,26 +61,35 @@ from typing import (
     Mapping,
     Optional,
     Sequence,
+    Tuple,
     TypeVar,
     Union,
 )
 
 from . import _lib
+from .conversation import Conversation, ConversationPage, MessageReceipt
 from .errors import (
+    ERR_INVALID_PARAMETERS,
     V2IM_ERR_BAD_RESPONSE,
+    V2IM_ERR_NO_CHANNEL,
     V2IM_ERR_SHUTTING_DOWN,
     V2IM_ERR_WOULD_DEADLOCK,
     V2imError,
 )
+from .events import ConnectionState, parse_event
 from .message import Message, OfflinePushInfo, Priority
+from .stream import OVERFLOW_POLICIES, MessageStream, _Buffer
 
-__all__ = ["Client", "EventHandler", "MessageLike", "error_str", "version"]
+__all__ = ["Client", "EventHandler", "MessageHandler", "MessageLike", "error_str", "version"]
 
 log = logging.getLogger("v2im")
 
 T = TypeVar("T")
-#: An event as a dict: ``{"event": "onSendMessageProgress", "data": {...}}``.
-EventHandler = Callable[[Dict[str, Any]], Any]
+#: An event as a dict: ``{"event": "onSendMessageProgress", "data": {...}}`` (or, registered with
+#: ``typed=True``, a :class:`v2im.events.Event`).
+EventHandler = Callable[[Any], Any]
+#: Called with each received message.
+MessageHandler = Callable[[Message], Any]
 #: A :class:`Message`, or the string the library knows it by (its ``id`` / ``msgID``).
 MessageLike = Union[Message, str]
 _Handler = Callable[[int, Dict[str, Any]], None]
@@ -126,15 +148,17 @@ def _event_trampoline(user_data: Optional[int], event_json: Optional[bytes]) -> 
     _tls.depth = getattr(_tls, "depth", 0) + 1
     try:
         sink = _event_sinks.get(user_data or 0)
-        handler = sink.handler if sink is not None else None
-        if handler is None or event_json is None:
+        if sink is None or event_json is None:
             return
         try:
             event = json.loads(event_json)
         except ValueError:
             log.error("v2im: event is not JSON: %r", event_json[:200])
             return
-        handler(event)
+        if not isinstance(event, dict):
+            log.error("v2im: event is not a JSON object: %r", event_json[:200])
+            return
+        sink.dispatch(event)
     except BaseException:
         log.exception("v2im: exception in an event handler")
     finally:
@@ -247,6 +271,36 @@ def _nothing(data: Any) -> None:
     return None
 
 
+def _conversation_page(data: Any) -> ConversationPage:
+    if not isinstance(data, Mapping) or not isinstance(data.get("conversationList"), list):
+        raise V2imError(V2IM_ERR_BAD_RESPONSE, f"expected a V2TimConversationResult, got {data!r}")
+    return ConversationPage(
+        next_seq=str(data.get("nextSeq") or ""),
+        is_finished=bool(data.get("isFinished")),
+        conversations=[Conversation(c) for c in data["conversationList"] if isinstance(c, Mapping)],
+        raw=dict(data),
+    )
+
+
+def _count(data: Any) -> int:
+    if isinstance(data, int) and not isinstance(data, bool):
+        return data
+    raise V2imError(V2IM_ERR_BAD_RESPONSE, f"expected an integer, got {data!r}")
+
+
+def _receipt_list(data: Any) -> List[MessageReceipt]:
+    if isinstance(data, list):
+        return [MessageReceipt(r) for r in data if isinstance(r, Mapping)]
+    raise V2imError(V2IM_ERR_BAD_RESPONSE, f"expected a list of V2TimMessageReceipt, got {data!r}")
+
+
+def _id_list(messages: Union[MessageLike, Iterable[MessageLike]]) -> List[str]:
+    """msgIDs of one message or of several (Messages or msgID strings)."""
+    if isinstance(messages, (str, Message)):
+        messages = [messages]
+    return [_server_id(m) for m in messages]
+
+
 def _local_id(m: MessageLike) -> str:
     if isinstance(m, Message):
         return m.id
@@ -268,18 +322,109 @@ def _server_id(m: MessageLike) -> str:
 # The handle: everything the finalizer needs, without a reference to the Client.
 # ---------------------------------------------------------------------------------------------
 
+_CONNECTION_STATES = {
+    "onConnecting": ConnectionState.CONNECTING,
+    "onConnectSuccess": ConnectionState.CONNECTED,
+    "onConnectFailed": ConnectionState.FAILED,
+}
+
+
 class _EventSink:
-    __slots__ = ("handler", "__weakref__")
+    """What the event trampoline delivers to, for one client. It holds no reference to the
+    Client (the module-level table keeps it until the library's free_user_data), so a client
+    with consumers attached can still be garbage-collected."""
+
+    __slots__ = (
+        "handler", "on_message", "buffers", "lock", "state_cond", "state", "connect_error",
+        "ended", "__weakref__",
+    )
 
     def __init__(self) -> None:
-        self.handler: Optional[EventHandler] = None
+        #: (handler, typed) or None; one attribute, so a swap is atomic for the callback thread.
+        self.handler: Optional[Tuple[EventHandler, bool]] = None
+        self.on_message: Optional[MessageHandler] = None
+        self.buffers: List[_Buffer] = []
+        self.lock = threading.Lock()
+        self.state_cond = threading.Condition(threading.Lock())
+        self.state = ConnectionState.IDLE
+        self.connect_error: Optional[V2imError] = None
+        self.ended = False
+
+    def has_consumers(self) -> bool:
+        with self.lock:
+            self.buffers = [b for b in self.buffers if not b.closed]
+            return self.handler is not None or self.on_message is not None or bool(self.buffers)
+
+    def add_buffer(self, buf: _Buffer) -> None:
+        with self.lock:
+            if not self.ended:
+                self.buffers.append(buf)
+                return
+        buf.end()  # the client was freed meanwhile: the stream ends at once
+
+    def remove_buffer(self, buf: _Buffer) -> None:
+        with self.lock:
+            self.buffers = [b for b in self.buffers if b is not buf and not b.closed]
+
+    def dispatch(self, event: Dict[str, Any]) -> None:
+        """One event, on the callback thread: every consumer, each failure logged on its own."""
+        name = event.get("event")
+        data = event.get("data")
+        state = _CONNECTION_STATES.get(name)  # type: ignore[arg-type]
+        if state is not None:
+            err = None
+            if state is ConnectionState.FAILED:
+                d = data if isinstance(data, Mapping) else {}
+                err = V2imError(int(d.get("code") or 0), str(d.get("desc") or ""))
+            with self.state_cond:
+                self.state = state
+                if state is not ConnectionState.CONNECTING:
+                    self.connect_error = err
+                self.state_cond.notify_all()
+        handler = self.handler
+        if handler is not None:
+            fn, typed = handler
+            try:
+                fn(parse_event(event) if typed else event)
+            except BaseException:
+                log.exception("v2im: exception in an event handler")
+        if name != "onRecvNewMessage":
+            return
+        raw = data.get("message") if isinstance(data, Mapping) else None
+        if not isinstance(raw, Mapping):
+            log.error("v2im: onRecvNewMessage without a message: %r", data)
+            return
+        on_message = self.on_message
+        with self.lock:
+            buffers = self.buffers
+        if on_message is None and not buffers:
+            return
+        msg = Message(raw)
+        for b in buffers:
+            b.put(msg)
+        if on_message is not None:
+            try:
+                on_message(msg)
+            except BaseException:
+                log.exception("v2im: exception in an on_message handler")
+
+    def end(self) -> None:
+        """The client is freed: no event comes any more; streams end after their buffers."""
+        with self.lock:
+            self.ended = True
+            buffers, self.buffers = self.buffers, []
+        for b in buffers:
+            b.end()
+        with self.state_cond:
+            self.state_cond.notify_all()
 
 
 class _Handle:
     """The native pointer, and the bookkeeping that keeps it from being freed mid-call."""
 
-    def __init__(self, ptr: int) -> None:
+    def __init__(self, ptr: int, sink: _EventSink) -> None:
         self.ptr: Optional[int] = ptr
+        self.sink = sink
         self.cond = threading.Condition(threading.Lock())
         self.inflight = 0
         self.freed = threading.Event()
@@ -311,6 +456,7 @@ class _Handle:
         try:
             _lib.lib().v2im_client_free(ptr)
         finally:
+            self.sink.end()
             self.freed.set()
             _open_handles.discard(self)
 
@@ -396,8 +542,12 @@ class Client:
 
     Keyword arguments are the library's config keys (see the README), in Python spelling
     (``request_timeout_ms=5000``, ``data_dir=...``) or as the library spells them
-    (``requestTimeoutMs=5000``); ``None`` values are left out. A missing or mistyped required key
-    raises :class:`V2imError` with code 6017.
+    (``requestTimeoutMs=5000``); ``None`` values are left out. A missing, mistyped or unknown key
+    raises :class:`V2imError` with code 6017 (booleans such as ``receive`` must be ``bool``).
+
+    ``receive=True`` makes the client a receiver (README "Config"): received messages come
+    through :meth:`messages` (an async iterator), ``on_message`` and ``on_event``.
+    ``on_event`` and ``on_message`` given here are attached before the channel opens.
     """
 
     def __init__(
@@ -408,7 +558,9 @@ class Client:
         secret_key: Optional[str] = None,
         user_sig: Optional[str] = None,
         server_url: Optional[str] = None,
+        receive: Optional[bool] = None,
         on_event: Optional[EventHandler] = None,
+        on_message: Optional[MessageHandler] = None,
         **config: Any,
     ) -> None:
         cfg: Dict[str, Any] = {}
@@ -418,6 +570,7 @@ class Client:
             ("secretKey", secret_key),
             ("userSig", user_sig),
             ("serverUrl", server_url),
+            ("receive", receive),
         ):
             if v is not None:
                 cfg[k] = v
@@ -425,6 +578,13 @@ class Client:
             if v is not None:
                 cfg[_config_key(k)] = v
         self.user_id: Optional[str] = user_id
+        #: The library refuses a non-boolean ``receive``, so True here means a receiver.
+        self._receive: bool = cfg.get("receive") is True
+        for name, fn in (("on_event", on_event), ("on_message", on_message)):
+            if fn is not None and not callable(fn):
+                raise TypeError(f"{name} must be callable")
+        if on_message is not None:
+            self._require_receive("on_message")  # before there is a client to free
         cfg_json = _dumps(cfg)
 
         cdll = _lib.lib()
@@ -439,8 +599,8 @@ class Client:
             code = rc or outcome.get("code") or V2IM_ERR_BAD_RESPONSE
             raise _error_from(int(code), outcome.get("res") or {})
 
-        self._h = _Handle(out.value)
         self._sink = _EventSink()
+        self._h = _Handle(out.value, self._sink)
         self._events_registered = False
         self._events_lock = threading.Lock()
         # If close() is never called: freed by the reaper thread after garbage collection, or
@@ -449,8 +609,11 @@ class Client:
         _ensure_reaper()
         self._finalizer = weakref.finalize(self, _Handle.free_later, self._h)
         self._finalizer.atexit = False
+        if on_message is not None:
+            self._sink.on_message = on_message
         if on_event is not None:
-            self.set_event_handler(on_event)
+            self._sink.handler = (on_event, False)
+        self._sync_listener()  # one registration for both
 
     # --- lifetime -----------------------------------------------------------------------------
     def close(self) -> None:
@@ -485,48 +648,199 @@ class Client:
     # --- events -----------------------------------------------------------------------------
     @property
     def on_event(self) -> Optional[EventHandler]:
-        """Called with each event as a dict, on the callback thread. Set to None to ignore events."""
-        return self._sink.handler
+        """Called with each event, on the callback thread (a dict, or a typed
+        :class:`v2im.events.Event` if set with ``set_event_handler(fn, typed=True)``). Set to
+        None to ignore events."""
+        h = self._sink.handler
+        return h[0] if h is not None else None
 
     @on_event.setter
     def on_event(self, handler: Optional[EventHandler]) -> None:
         self.set_event_handler(handler)
 
-    def set_event_handler(self, handler: Optional[EventHandler]) -> None:
+    def set_event_handler(self, handler: Optional[EventHandler], typed: bool = False) -> None:
         """Set the event handler, or with None remove it. Exceptions it raises are logged.
 
-        The library holds the registration; its ``free_user_data`` drops the Python side after
-        the last event (on replacement/removal, or in :meth:`close`).
+        ``typed=True``: the handler gets :class:`v2im.events.Event` objects
+        (:class:`~v2im.events.NewMessage`, :class:`~v2im.events.ConnectFailed`, ...) instead of
+        dicts. The library holds the registration; its ``free_user_data`` drops the Python side
+        after the last event (once nothing consumes events any more, or in :meth:`close`).
         """
         if handler is not None and not callable(handler):
             raise TypeError("the event handler must be callable")
+        self._set_consumer("handler", None if handler is None else (handler, bool(typed)))
+
+    @property
+    def on_message(self) -> Optional[MessageHandler]:
+        """Called with each received :class:`Message` (``receive=True``), on the callback
+        thread, after ``on_event``. Set to None to stop. Exceptions it raises are logged."""
+        return self._sink.on_message
+
+    @on_message.setter
+    def on_message(self, handler: Optional[MessageHandler]) -> None:
+        self.set_message_handler(handler)
+
+    def set_message_handler(self, handler: Optional[MessageHandler]) -> Optional[MessageHandler]:
+        """Set (or with None remove) the received-message handler; returns it, so it also
+        works as a decorator::
+
+            @client.set_message_handler
+            def got(message: v2im.Message) -> None:
+                print(message.sender, message.text)
+
+        Raises :class:`V2imError` 6017 if the client was made without ``receive=True``.
+        """
+        if handler is not None:
+            if not callable(handler):
+                raise TypeError("the message handler must be callable")
+            self._require_receive("on_message")
+        self._set_consumer("on_message", handler)
+        return handler
+
+    def messages(self, maxsize: int = 1000, overflow: str = "drop_oldest") -> MessageStream:
+        """Received messages as a :class:`~v2im.MessageStream`, for ``async for`` (or ``for``).
+
+            async with client.messages() as stream:
+                async for message in stream:
+                    ...
+
+        It has every message received from now on, buffers at most ``maxsize`` of them for a
+        slow reader (``overflow``: ``"drop_oldest"``, ``"drop_newest"`` or ``"error"``; see
+        :mod:`v2im.stream`), and ends when the client is closed or the stream is. Raises
+        :class:`V2imError` 6017 without ``receive=True``, 100002 on a closed client.
+        """
+        if isinstance(maxsize, bool) or not isinstance(maxsize, int) or maxsize < 1:
+            raise ValueError(f"maxsize must be a positive int, not {maxsize!r}")
+        if overflow not in OVERFLOW_POLICIES:
+            raise ValueError(f"overflow must be one of {OVERFLOW_POLICIES}, not {overflow!r}")
+        self._require_receive("messages()")
+        if self.closed:
+            raise V2imError(V2IM_ERR_SHUTTING_DOWN, "client is closed")
+        buf = _Buffer(maxsize, overflow)
+        self._sink.add_buffer(buf)
+        try:
+            self._sync_listener()
+        except BaseException:
+            self._sink.remove_buffer(buf)
+            raise
+        me = weakref.ref(self)
+
+        def closed(b: _Buffer) -> None:
+            c = me()
+            if c is not None:
+                c._stream_closed(b)
+
+        return MessageStream(buf, closed)
+
+    def _stream_closed(self, buf: _Buffer) -> None:
+        self._sink.remove_buffer(buf)
+        try:
+            self._sync_listener()
+        except V2imError as e:  # the client is going away: nothing to undo
+            log.debug("v2im: removing the listener after a stream closed: %s", e)
+
+    def _require_receive(self, what: str) -> None:
+        if not self._receive:
+            raise V2imError(
+                ERR_INVALID_PARAMETERS,
+                f"{what}: this client was made without receive=True, so it receives nothing",
+            )
+
+    def _set_consumer(self, attr: str, value: Any) -> None:
         with self._events_lock:
-            self._sink.handler = handler
-            if (handler is not None) == self._events_registered:
-                return  # already listening (the sink calls the new handler) / already removed
-            ptr = self._h.enter()
-            if ptr is None:
-                if handler is None:
-                    return
-                raise V2imError(V2IM_ERR_SHUTTING_DOWN, "client is closed")
+            old = getattr(self._sink, attr)
+            setattr(self._sink, attr, value)
             try:
-                if handler is None:
-                    rc = _lib.lib().v2im_set_event_callback(ptr, _NULL_EVENT_CB, None, _NULL_FREE_CB)
-                    key = 0
-                else:
-                    key = next(_keys)
-                    with _table_lock:
-                        _event_sinks[key] = self._sink
-                    rc = _lib.lib().v2im_set_event_callback(ptr, _EVENT_CB, key, _FREE_CB)
-            finally:
-                self._h.leave()
-            if rc != 0:
-                # Nothing was kept; free_user_data will not run: undo our side.
-                if key:
-                    with _table_lock:
-                        _event_sinks.pop(key, None)
-                raise V2imError(rc, error_str(rc))
-            self._events_registered = handler is not None
+                self._sync_listener_locked()
+            except BaseException:
+                setattr(self._sink, attr, old)
+                raise
+
+    def _sync_listener(self) -> None:
+        with self._events_lock:
+            self._sync_listener_locked()
+
+    def _sync_listener_locked(self) -> None:
+        """Keeps the one C listener set exactly while something consumes events."""
+        want = self._sink.has_consumers()
+        if want == self._events_registered:
+            return  # already listening (the sink reaches the new consumer) / already removed
+        ptr = self._h.enter()
+        if ptr is None:
+            if not want:
+                return
+            raise V2imError(V2IM_ERR_SHUTTING_DOWN, "client is closed")
+        try:
+            if not want:
+                rc = _lib.lib().v2im_set_event_callback(ptr, _NULL_EVENT_CB, None, _NULL_FREE_CB)
+                key = 0
+            else:
+                key = next(_keys)
+                with _table_lock:
+                    _event_sinks[key] = self._sink
+                rc = _lib.lib().v2im_set_event_callback(ptr, _EVENT_CB, key, _FREE_CB)
+        finally:
+            self._h.leave()
+        if rc != 0:
+            # Nothing was kept; free_user_data will not run: undo our side.
+            if key:
+                with _table_lock:
+                    _event_sinks.pop(key, None)
+            raise V2imError(rc, error_str(rc))
+        self._events_registered = want
+
+    # --- the live channel's state --------------------------------------------------------------
+    @property
+    def connection_state(self) -> ConnectionState:
+        """The channel's state as the last connection event reported it (``IDLE`` before any)."""
+        return self._sink.state
+
+    @property
+    def connect_error(self) -> Optional[V2imError]:
+        """Why the channel last failed (``onConnectFailed``), until it connects again."""
+        return self._sink.connect_error
+
+    def wait_connected(self, timeout: Optional[float] = None) -> bool:
+        """Block until the live channel is open (``onConnectSuccess``): True, or False after
+        ``timeout`` seconds (see :attr:`connect_error` for the last failure). Raises the
+        :class:`V2imError` 100012 at once if the server has no channel, 100002 if the client is
+        closed, and 6017 without ``receive=True`` or while nothing listens (attach ``on_event``,
+        ``on_message`` or open :meth:`messages` first: the first of them opens the channel).
+        """
+        self._require_receive("wait_connected()")
+        sink = self._sink
+        with sink.state_cond:
+            if sink.state is ConnectionState.CONNECTED:
+                return True
+        if not self._events_registered and not self.closed:
+            raise V2imError(
+                ERR_INVALID_PARAMETERS,
+                "wait_connected(): nothing listens yet, so the channel is not opened: set "
+                "on_event or on_message, or open messages(), first",
+            )
+        if _in_callback():
+            raise V2imError(V2IM_ERR_WOULD_DEADLOCK, "wait_connected() in a v2im callback")
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with sink.state_cond:
+            while True:
+                if sink.state is ConnectionState.CONNECTED:
+                    return True
+                err = sink.connect_error
+                if sink.state is ConnectionState.FAILED and err is not None and (
+                    err.code == V2IM_ERR_NO_CHANNEL
+                ):
+                    raise err
+                if sink.ended:
+                    raise V2imError(V2IM_ERR_SHUTTING_DOWN, "client is closed")
+                left = None if deadline is None else deadline - time.monotonic()
+                if left is not None and left <= 0:
+                    return False
+                sink.state_cond.wait(left)
+
+    async def wait_connected_async(self, timeout: Optional[float] = None) -> bool:
+        """``await``-able :meth:`wait_connected` (it waits on a worker thread)."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(None, self.wait_connected, timeout)
 
     # --- the generic entry point -------------------------------------------------------------
     def _submit(self, method: str, params: Mapping[str, Any], handler: _Handler) -> None:
@@ -757,3 +1071,70 @@ class Client:
             {"msgID": _server_id(message), "localCustomData": local_custom_data},
             _nothing,
         )
+
+    # --- conversations and read receipts --------------------------------------------------------
+    def get_conversation_list(self, next_seq: str = "0", count: int = 100) -> "Future[ConversationPage]":
+        """One page of this user's conversations, newest first (``getConversationList``).
+
+        Start with ``next_seq="0"``, then pass the page's ``next_seq`` until ``is_finished``;
+        ``count`` is 1..100.
+        """
+        return self._request(
+            "getConversationList", {"nextSeq": str(next_seq), "count": int(count)},
+            _conversation_page,
+        )
+
+    async def get_conversation_list_async(
+        self, next_seq: str = "0", count: int = 100
+    ) -> ConversationPage:
+        return await asyncio.wrap_future(self.get_conversation_list(next_seq, count))
+
+    def get_total_unread_message_count(self) -> "Future[int]":
+        """The total unread count: one-to-one plus every group (``getTotalUnreadMessageCount``).
+        Messages sent with ``is_excluded_from_unread_count`` do not count."""
+        return self._request("getTotalUnreadMessageCount", {}, _count)
+
+    async def get_total_unread_message_count_async(self) -> int:
+        return await asyncio.wrap_future(self.get_total_unread_message_count())
+
+    def mark_c2c_message_as_read(self, user_id: str) -> "Future[None]":
+        """Mark the one-to-one conversation with ``user_id`` read: its unread count goes to 0 and
+        the peer gets ``onRecvC2CReadReceipt``."""
+        return self._request("markC2CMessageAsRead", {"userID": user_id}, _nothing)
+
+    async def mark_c2c_message_as_read_async(self, user_id: str) -> None:
+        await asyncio.wrap_future(self.mark_c2c_message_as_read(user_id))
+
+    def mark_group_message_as_read(self, group_id: str) -> "Future[None]":
+        """Mark the group conversation read: its unread count goes to 0."""
+        return self._request("markGroupMessageAsRead", {"groupID": group_id}, _nothing)
+
+    async def mark_group_message_as_read_async(self, group_id: str) -> None:
+        await asyncio.wrap_future(self.mark_group_message_as_read(group_id))
+
+    def send_message_read_receipts(
+        self, messages: Union[MessageLike, Iterable[MessageLike]]
+    ) -> "Future[None]":
+        """Send read receipts for received messages that were sent with ``need_read_receipt``
+        (Messages or msgIDs): each sender gets ``onRecvMessageReadReceipts``. Any other message
+        fails the future with 6017 naming it."""
+        return self._request("sendMessageReadReceipts", {"messageIDList": _id_list(messages)}, _nothing)
+
+    async def send_message_read_receipts_async(
+        self, messages: Union[MessageLike, Iterable[MessageLike]]
+    ) -> None:
+        await asyncio.wrap_future(self.send_message_read_receipts(messages))
+
+    def get_message_read_receipts(
+        self, messages: Union[MessageLike, Iterable[MessageLike]]
+    ) -> "Future[List[MessageReceipt]]":
+        """Read counts of this client's group messages sent with ``need_read_receipt``
+        (``read_count``, ``unread_count`` per message)."""
+        return self._request(
+            "getMessageReadReceipts", {"messageIDList": _id_list(messages)}, _receipt_list
+        )
+
+    async def get_message_read_receipts_async(
+        self, messages: Union[MessageLike, Iterable[MessageLike]]
+    ) -> List[MessageReceipt]:
+        return await asyncio.wrap_future(self.get_message_read_receipts(messages))

@@ -38,6 +38,7 @@ __all__ = [
     "V2IM_ERR_NETWORK",
     "V2IM_ERR_DATA_DIR_IN_USE",
     "V2IM_ERR_NOT_RESUMED",
+    "V2IM_ERR_NO_CHANNEL",
     "CANCELLATION_CODES",
 ]
 
@@ -78,6 +79,8 @@ V2IM_ERR_DATA_DIR_IN_USE = 100010
 #: A send an earlier run on this ``data_dir`` never finished, not resent
 #: (``resume_pending_on_start=False``).
 V2IM_ERR_NOT_RESUMED = 100011
+#: ``receive`` is on but the server has no live channel (Tencent's cloud, or an older server).
+V2IM_ERR_NO_CHANNEL = 100012
 
 #: Codes with which a request ends when it was cancelled (``cancel()``) or its client closed.
 CANCELLATION_CODES = frozenset(

@@ -1,0 +1,314 @@
+//! The receiving side: latency from `sendMessage` on one client to `onRecvNewMessage` on another
+//! (against wrk -c1's sendmsg latency on the same server), one client's receive rate (against
+//! one client's send rate in the same round), and v2im-server's memory per idle live channel.
+
+use super::*;
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::sync::atomic::AtomicU64;
+
+/// Counts `onRecvNewMessage` events and keeps the time of the last one.
+#[derive(Default)]
+struct Received {
+    connected: AtomicBool,
+    count: AtomicUsize,
+    /// ns since `epoch` of the first and of the last message.
+    first_ns: AtomicU64,
+    last_ns: AtomicU64,
+    epoch: Mutex<Option<Instant>>,
+}
+
+unsafe extern "C" fn on_event(ud: *mut c_void, json: *const c_char) {
+    // SAFETY: `ud` is a `Received` that outlives the client; `json` is a valid C string.
+    let (r, bytes) = unsafe { (&*(ud as *const Received), CStr::from_ptr(json).to_bytes()) };
+    if bytes.starts_with(br#"{"event":"onConnectSuccess""#) {
+        r.connected.store(true, Ordering::Release);
+    } else if bytes.starts_with(br#"{"event":"onRecvNewMessage""#) {
+        let epoch = *r.epoch.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(e) = epoch {
+            let ns = e.elapsed().as_nanos() as u64;
+            let _ = r
+                .first_ns
+                .compare_exchange(0, ns, Ordering::AcqRel, Ordering::Acquire);
+            r.last_ns.store(ns, Ordering::Release);
+        }
+        r.count.fetch_add(1, Ordering::Release);
+    }
+}
+
+/// A receiving client of `user`, listening; returns once its channel is open.
+fn receiver(url: &str, user: &str, r: &Received) -> Client {
+    let cfg = format!(
+        r#"{{"sdkAppID":{APP},"userID":"{user}","secretKey":"{KEY}","serverUrl":"{url}","receive":true,"logLevel":"off"}}"#
+    );
+    let c = Client::new(&cfg);
+    // SAFETY: live client; `r` outlives it (the caller drops the client first).
+    let rc = unsafe {
+        v2im::ffi::v2im_set_event_callback(
+            c.0,
+            Some(on_event),
+            r as *const Received as *mut c_void,
+            None,
+        )
+    };
+    if rc != 0 {
+        die(format!("v2im_set_event_callback: {rc}"));
+    }
+    let t = Instant::now();
+    while !r.connected.load(Ordering::Acquire) {
+        if t.elapsed() > Duration::from_secs(20) {
+            die("receive: the live channel did not open within 20 s");
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    c
+}
+
+/// Waits until `r` has counted `n` messages or `limit` passed.
+fn wait_count(r: &Received, n: usize, limit: Duration) -> bool {
+    let t = Instant::now();
+    while r.count.load(Ordering::Acquire) < n {
+        if t.elapsed() > limit {
+            return false;
+        }
+        std::thread::sleep(Duration::from_micros(50));
+    }
+    true
+}
+
+/// The median of wrk's latency distribution ("50%" line of `--latency`), in µs.
+fn wrk_latency_us(secs: u64, url: &str, script: &Path) -> f64 {
+    let out = Command::new("wrk")
+        .args(["-t1", "-c1", "--latency", "--timeout", "10s"])
+        .arg(format!("-d{secs}s"))
+        .arg("-s")
+        .arg(script)
+        .arg(url)
+        .output()
+        .unwrap_or_else(|e| die(format!("wrk: {e}")));
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let v = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("50%"))
+        .map(str::trim)
+        .unwrap_or_else(|| die(format!("no 50% line in wrk output:\n{text}")));
+    let (num, unit) = v.split_at(v.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(v.len()));
+    let num: f64 = num
+        .parse()
+        .unwrap_or_else(|_| die(format!("wrk latency {v:?}")));
+    match unit {
+        "us" => num,
+        "ms" => num * 1000.0,
+        "s" => num * 1e6,
+        _ => die(format!("wrk latency unit {unit:?}")),
+    }
+}
+
+/// One round: (median send → receive latency in µs, median send → result callback latency in
+/// µs, receive rate, send rate).
+fn round(url: &str, latency_msgs: usize, rate_msgs: usize) -> (f64, f64, f64, f64) {
+    let sender = Client::new(&client_config(url, 1, rate_msgs + 1000, 10_000));
+    let got = Box::new(Received::default());
+    let bob = receiver(url, "bob", &got);
+    let create = CString::new(format!(r#"{{"text":"{TEXT}"}}"#)).expect("no NUL");
+    let done = Box::new(Done::default());
+    let mut created = Created::default();
+    // Warm-up: the first message proves the channel open.
+    create_and_send(&sender, &mut created, &create, "bob", &done);
+    if !wait_count(&got, 1, Duration::from_secs(20)) {
+        die("receive: the first message did not arrive within 20 s");
+    }
+    // Latency: one message at a time, from the sendMessage call to the receiver's event (and,
+    // for the notes, to the sender's own result callback).
+    let mut lat = Vec::with_capacity(latency_msgs);
+    let mut send_lat = Vec::with_capacity(latency_msgs);
+    for i in 0..latency_msgs {
+        let before = got.count.load(Ordering::Acquire);
+        let sent_before = done.total();
+        let t = Instant::now();
+        create_and_send(&sender, &mut created, &create, "bob", &done);
+        loop {
+            let sent = done.total() > sent_before;
+            let recv = got.count.load(Ordering::Acquire) > before;
+            if sent && send_lat.len() == i {
+                send_lat.push(t.elapsed().as_secs_f64() * 1e6);
+            }
+            if recv {
+                lat.push(t.elapsed().as_secs_f64() * 1e6);
+                break;
+            }
+            if t.elapsed() > Duration::from_secs(10) {
+                die(format!("receive: message {i} did not arrive within 10 s"));
+            }
+            std::hint::spin_loop();
+        }
+        done.wait(sent_before + 1, Duration::from_secs(10));
+        if send_lat.len() == i {
+            send_lat.push(t.elapsed().as_secs_f64() * 1e6);
+        }
+    }
+    done.wait(latency_msgs + 1, Duration::from_secs(30));
+    // Rates: a burst from one client; its send rate and the receiver's rate over the burst.
+    let base = got.count.load(Ordering::Acquire);
+    let sent_before = done.total();
+    let t = Instant::now();
+    *got.epoch.lock().unwrap_or_else(|e| e.into_inner()) = Some(t);
+    for _ in 0..rate_msgs {
+        create_and_send(&sender, &mut created, &create, "bob", &done);
+    }
+    if !done.wait(sent_before + rate_msgs, Duration::from_secs(300)) {
+        die("receive: the burst was not sent within 300 s");
+    }
+    let send_secs = t.elapsed().as_secs_f64();
+    if !wait_count(&got, base + rate_msgs, Duration::from_secs(300)) {
+        die(format!(
+            "receive: {} of {rate_msgs} received within 300 s",
+            got.count.load(Ordering::Acquire) - base
+        ));
+    }
+    // Each side over its own window: the receiver from its first message to its last.
+    let recv_secs =
+        (got.last_ns.load(Ordering::Acquire) - got.first_ns.load(Ordering::Acquire)) as f64 / 1e9;
+    let recv_rate = (rate_msgs - 1) as f64 / recv_secs.max(1e-9);
+    drop(bob);
+    drop(sender);
+    (
+        median(&lat),
+        median(&send_lat),
+        recv_rate,
+        rate_msgs as f64 / send_secs,
+    )
+}
+
+/// Server RSS (kB) of `pid`.
+fn server_rss_kb(pid: u32) -> u64 {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    s.lines()
+        .find(|l| l.starts_with("VmRSS:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
+/// Opens `n` idle channels (accounts `idle0`.. as the admin would see them) and returns the
+/// server's RSS growth per channel in bytes.
+fn idle_channel_bytes(server: &Server, n: usize) -> f64 {
+    let addr = server.url.trim_start_matches("http://").to_string();
+    // Accounts exist after one message to each (the server auto-imports).
+    let sender = Client::new(&client_config(&server.url, 4, n + 100, 10_000));
+    let done = Box::new(Done::default());
+    let create = CString::new(format!(r#"{{"text":"{TEXT}"}}"#)).expect("no NUL");
+    let mut created = Created::default();
+    for i in 0..n {
+        create_and_send(&sender, &mut created, &create, &format!("idle{i}"), &done);
+    }
+    done.wait(n, Duration::from_secs(120));
+    drop(sender);
+    std::thread::sleep(Duration::from_millis(500));
+    let before = server_rss_kb(server.child.id());
+    let mut held = Vec::with_capacity(n);
+    for i in 0..n {
+        let user = format!("idle{i}");
+        let sig = v2im_wire::usersig::gen_usersig(APP, KEY, &user, 86_400);
+        let mut path = String::new();
+        v2im_wire::url::push_query_value(&mut path, &sig);
+        let mut s = TcpStream::connect(&addr).unwrap_or_else(|e| die(e));
+        let req = format!(
+            "GET /v4/{}?sdkappid={APP}&identifier={user}&usersig={path}&random=1&contenttype=json HTTP/1.1\r\nHost: {addr}\r\n\r\n",
+            v2im_wire::channel::PATH
+        );
+        s.write_all(req.as_bytes()).unwrap_or_else(|e| die(e));
+        // Read until the Hello line has come.
+        let mut buf = [0u8; 4096];
+        let mut seen = Vec::new();
+        let _ = s.set_read_timeout(Some(Duration::from_secs(10)));
+        while !String::from_utf8_lossy(&seen).contains("Hello") {
+            match s.read(&mut buf) {
+                Ok(0) | Err(_) => die(format!(
+                    "idle channel {i} closed: {}",
+                    String::from_utf8_lossy(&seen)
+                )),
+                Ok(k) => seen.extend_from_slice(&buf[..k]),
+            }
+        }
+        held.push(s);
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    let after = server_rss_kb(server.child.id());
+    drop(held);
+    (after.saturating_sub(before) as f64 * 1024.0) / n as f64
+}
+
+/// Rows 6a–6c.
+pub(crate) fn rows(o: &Opts, rows: &mut Vec<Row>, notes: &mut Vec<String>) {
+    eprintln!("== receiving");
+    let server = Server::start(&o.server, &o.tmp.join("receive.db"), None);
+    let sig = v2im_wire::usersig::gen_usersig(APP, KEY, SENDER, 86_400);
+    let (mut lib, mut wrk1, mut recv, mut send) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut send_cb = Vec::new();
+    for r in 0..o.rounds.min(5) {
+        let script = o.tmp.join(format!("latency-{r}.lua"));
+        std::fs::write(
+            &script,
+            sendmsg_lua(&sig, 900_000_000 + 10_000_000 * r as u64, false),
+        )
+        .unwrap_or_else(|e| die(e));
+        let w = wrk_latency_us(o.secs.min(3), &server.url, &script);
+        let (l, sc, rr, sr) = round(&server.url, 300, 3000);
+        eprintln!(
+            "   round {r}: wrk -c1 median {w:.0} µs; send → onRecvNewMessage median {l:.0} µs \
+             (send → its own callback {sc:.0} µs); receive {rr:.0}/s, send {sr:.0}/s"
+        );
+        send_cb.push(sc);
+        wrk1.push(w);
+        lib.push(l);
+        recv.push(rr);
+        send.push(sr);
+    }
+    let (lib, wrk1, recv, send) = (
+        Stat::of(&lib),
+        Stat::of(&wrk1),
+        Stat::of(&recv),
+        Stat::of(&send),
+    );
+    let us = |v: f64| format!("{v:.0} µs");
+    let per_s = |v: f64| format!("{v:.0}/s");
+    let r = lib.med / wrk1.med;
+    rows.push(Row {
+        target: "6a. median sendMessage → onRecvNewMessage on another client ≤ 2 × wrk -c1 sendmsg latency",
+        measured: lib.show(us),
+        baseline: format!("wrk -c1 {}", wrk1.show(us)),
+        ratio: format!("{r:.2} (≤ 2)"),
+        pass: Some(r <= 2.0),
+    });
+    let r = recv.med / send.med;
+    rows.push(Row {
+        target:
+            "6b. one client receives at least as fast as one client sends (3,000-message burst)",
+        measured: format!("receive {}", recv.show(per_s)),
+        baseline: format!("send {}", send.show(per_s)),
+        ratio: format!("{r:.2} (≥ 1)"),
+        pass: Some(r >= 1.0),
+    });
+    let n = 1000;
+    let per = idle_channel_bytes(&server, n);
+    rows.push(Row {
+        target: "6c. v2im-server memory per idle live channel ≤ 64 KB",
+        measured: format!("{:.1} KB ({n} channels open)", per / 1024.0),
+        baseline: "target 64 KB".into(),
+        ratio: format!("{:.2} (≤ 1)", per / 65536.0),
+        pass: Some(per <= 65536.0),
+    });
+    notes.push(format!(
+        "6a: the sender's own sendMessage → result callback took {} (median) in the same \
+         loop: the part of the latency that is the library's send path (see target 1), the rest \
+         is delivery (server → channel → receiving client → its callback thread).",
+        us(median(&send_cb))
+    ));
+    notes.push(
+        "6: the receiver's rate is messages / (its first → its last onRecvNewMessage of the \
+         burst), the sender's messages / (burst start → last sendMessage callback), from one \
+         client to one receiver in one conversation, on the same server."
+            .into(),
+    );
+}
