@@ -178,8 +178,8 @@ const char *v2im_error_str(int32_t code);
  *   message. One client per `dataDir` at a time: a second one (any process) fails with
  *   V2IM_ERR_DATA_DIR_IN_USE. A directory that cannot be created or a file that cannot be
  *   opened: 6022. Sends still queued at v2im_client_free complete with V2IM_ERR_SHUTTING_DOWN
- *   and are stored as failed (they can be sent again; they are not resumed). Absent = the
- *   same store in a private temporary database (nothing survives the client);
+ *   and are stored as failed (they can be sent again; they are not resumed). Absent = no
+ *   store at all: messages live in memory only, for the life of the client;
  * - `resumePendingOnStart` (bool, default true): with `dataDir`, what happens to sends an
  *   earlier run accepted but never finished (its process died): true = they are sent again,
  *   in their old order, with their old MsgRandom/Random and MsgSeq, so the server keeps one

@@ -104,10 +104,22 @@ impl RestClient {
     ) -> codes::Result<Resp> {
         let body = serde_json::to_vec(req)
             .map_err(|e| Error::new(codes::ERR_INVALID_PARAMETERS, format!("request: {e}")))?;
+        let text = self.post_bytes(path, &body)?;
+        serde_json::from_str(&text).map_err(|e| {
+            Error::new(
+                codes::V2IM_ERR_BAD_RESPONSE,
+                format!("{path}: answer not understood: {e}"),
+            )
+        })
+    }
+
+    /// [`RestClient::post`] of a body already serialised: the answer's text once its envelope
+    /// says OK. Not generic, so the HTTP and retry code exists once in the library.
+    fn post_bytes(&self, path: &str, body: &[u8]) -> codes::Result<String> {
         let mut attempt = 0u32;
         loop {
-            let f = match self.once::<Resp>(path, &body) {
-                Ok(resp) => return Ok(resp),
+            let f = match self.once(path, body) {
+                Ok(text) => return Ok(text),
                 Err(f) => f,
             };
             if !f.transient || attempt >= self.max_retries || self.stop.is_stopped() {
@@ -131,7 +143,7 @@ impl RestClient {
         }
     }
 
-    fn once<Resp: DeserializeOwned>(&self, path: &str, body: &[u8]) -> Result<Resp, Failure> {
+    fn once(&self, path: &str, body: &[u8]) -> Result<String, Failure> {
         let url = v2im_wire::url::rest_url(
             &self.base,
             path,
@@ -166,7 +178,7 @@ impl RestClient {
                         err: Error::new(env.error_code, env.error_info),
                     });
                 }
-                serde_json::from_str(&text).map_err(not_understood)
+                Ok(text)
             }
             Err(ureq::Error::Status(status, resp)) => {
                 // Tencent answers 200 even for errors; a compatible server that puts its

@@ -1,11 +1,9 @@
 //! The local message store: every created message, its status, send target and options,
 //! random/MsgSeq, `localCustomData`/`localCustomInt` and its last send outcome, in SQLite.
 //!
-//! With `dataDir` it is one file, `DataDir/v2im.db` (WAL); without, the same code runs on a
-//! private temporary database that disappears with the client, so both modes behave alike
-//! except for surviving a restart. (That database spills pages beyond its 2 MB cache to a file
-//! in SQLite's temp directory — `SQLITE_TMPDIR`, `TMPDIR`, then `/var/tmp`, `/usr/tmp`, `/tmp`;
-//! on a platform without a writable one, configure a `dataDir`.)
+//! With `dataDir` it is one file, `DataDir/v2im.db` (WAL). Without one, nothing could survive
+//! the process, so there is no database at all: the registry holds every message, and writes
+//! cost nothing.
 //!
 //! All writes go through one writer thread (`writer`) that commits whatever has queued up in
 //! one transaction (group commit), so concurrent callers share commits. A caller that needs
@@ -89,33 +87,36 @@ impl Store {
         registry: Arc<Registry>,
         log: Box<dyn Fn(String) + Send>,
     ) -> codes::Result<Store> {
-        let path = data_dir.map(|d| d.join(DB_FILE));
-        let mut conn = match (&path, data_dir) {
-            (Some(p), Some(d)) => {
-                std::fs::create_dir_all(d).map_err(|e| {
-                    io_err(format!(
-                        "config: dataDir \"{}\" cannot be created: {e}",
-                        d.display()
-                    ))
-                })?;
-                let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
-                    | OpenFlags::SQLITE_OPEN_CREATE
-                    | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-                Connection::open_with_flags(p, flags).map_err(|e| {
-                    io_err(format!(
-                        "config: dataDir store \"{}\" cannot be opened: {e}",
-                        p.display()
-                    ))
-                })?
-            }
-            // SQLite's private temporary database (empty file name), not ":memory:": the same
-            // store, deleted when closed, but its pages live in a 2 MB cache and spill to an
-            // unlinked temp file, so 100,000 queued messages do not cost their size twice in RAM.
-            _ => Connection::open("").map_err(|e| io_err(format!("temporary store: {e}")))?,
+        let Some(dir) = data_dir else {
+            // Nothing could survive the process: the registry is the whole state, and a send
+            // costs no write. (The writer's channel has no receiver: queued writes are dropped.)
+            let (tx, _) = crossbeam_channel::unbounded();
+            return Ok(Store {
+                tx,
+                conn: Arc::new(Mutex::new(None)),
+                durable: false,
+                thread: Mutex::new(None),
+                registry,
+                notified: Arc::new(Notified::default()),
+            });
         };
-        let shown = path
-            .as_ref()
-            .map_or_else(|| ":memory:".to_string(), |p| p.display().to_string());
+        let path = dir.join(DB_FILE);
+        std::fs::create_dir_all(dir).map_err(|e| {
+            io_err(format!(
+                "config: dataDir \"{}\" cannot be created: {e}",
+                dir.display()
+            ))
+        })?;
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let mut conn = Connection::open_with_flags(&path, flags).map_err(|e| {
+            io_err(format!(
+                "config: dataDir store \"{}\" cannot be opened: {e}",
+                path.display()
+            ))
+        })?;
+        let shown = path.display().to_string();
         setup(&mut conn).map_err(|e| match e {
             SetupError::Busy => Error::new(
                 codes::V2IM_ERR_DATA_DIR_IN_USE,
@@ -146,7 +147,7 @@ impl Store {
         Ok(Store {
             tx,
             conn,
-            durable: path.is_some(),
+            durable: true,
             thread: Mutex::new(Some(thread)),
             registry,
             notified,
@@ -234,6 +235,9 @@ impl Store {
 
     /// Queues the write and returns at once (creates: durability is owed only to accepted sends).
     pub fn put_nowait(&self, m: Arc<Message>, kind: Put, outcome: Option<(i32, &str)>) {
+        if !self.durable {
+            return;
+        }
         let w = Write::new(&self.registry, m, kind, outcome, None);
         let _ = self.tx.send(Op::Write(w));
     }
@@ -367,8 +371,7 @@ fn setup(conn: &mut Connection) -> Result<(), SetupError> {
     conn.pragma_update(None, "locking_mode", "EXCLUSIVE")?;
     conn.busy_timeout(std::time::Duration::from_millis(0))?;
     let mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
-    // A temporary database keeps its own journal mode; nothing of it must survive anyway.
-    if !mode.eq_ignore_ascii_case("wal") && !mode.eq_ignore_ascii_case("delete") {
+    if !mode.eq_ignore_ascii_case("wal") {
         return Err(SetupError::Other(format!(
             "journal_mode WAL refused ({mode})"
         )));

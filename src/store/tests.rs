@@ -50,9 +50,36 @@ fn a_message_round_trips_and_survives_reopen() {
 }
 
 #[test]
-fn pending_comes_back_in_accept_order() {
+fn without_a_data_dir_nothing_is_written() {
     let s = open(None).unwrap();
     assert!(!s.is_durable());
+    let mut m = msg(4);
+    m.send_count = 1;
+    s.put(Arc::new(m), Put::Accepted, None).unwrap();
+    s.flush();
+    assert!(s.pending().unwrap().is_empty());
+    assert!(s.load("v2im-4").is_none());
+    assert_eq!(s.channel_state().unwrap(), ChannelState::default());
+    let ran = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let r = ran.clone();
+    s.received(Received {
+        msg: None,
+        cursor: Some(7),
+        after: Some(Box::new(move |ok| {
+            r.store(ok, std::sync::atomic::Ordering::SeqCst)
+        })),
+    });
+    assert!(
+        ran.load(std::sync::atomic::Ordering::SeqCst),
+        "after runs at once"
+    );
+    s.shutdown();
+}
+
+#[test]
+fn pending_comes_back_in_accept_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = open(Some(dir.path())).unwrap();
     for n in [3, 1, 2] {
         let mut m = msg(n);
         s.put_nowait(Arc::new(m.clone()), Put::State, None);
@@ -97,7 +124,8 @@ fn unusable_dirs_and_newer_schemas_are_6022() {
 #[test]
 fn a_queued_write_does_not_pin_the_message_and_writes_the_latest_version() {
     let reg = Arc::new(crate::registry::Registry::new());
-    let s = Store::open(None, reg.clone(), Box::new(|_| {})).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let s = Store::open(Some(dir.path()), reg.clone(), Box::new(|_| {})).unwrap();
     let m = msg(9);
     reg.insert(m.clone());
     // Hold the connection: the write stays queued (or in the writer's batch) meanwhile.
