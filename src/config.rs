@@ -21,6 +21,9 @@ pub const DEFAULT_MAX_RETRIES: u32 = 3;
 pub const DEFAULT_MAX_QUEUE_LENGTH: usize = 100_000;
 /// Default `senderThreads`: requests in flight at once (each on its own keep-alive connection).
 pub const DEFAULT_SENDER_THREADS: usize = 4;
+/// Largest `caFile` read: a bundle of every public root is about 250 KB.
+const MAX_CA_FILE_BYTES: u64 = 4 << 20;
+
 /// Lifetime of a UserSig generated from `secretKey`: 180 days.
 pub const GENERATED_USERSIG_EXPIRE_SECS: i64 = 180 * 86_400;
 
@@ -228,7 +231,21 @@ fn tls_config(ca_file: Option<&std::path::Path>) -> Result<Arc<rustls::ClientCon
         let bad = |why: String| {
             Error::invalid_param(format!("config: caFile \"{}\": {why}", path.display()))
         };
-        let pem = std::fs::read(path).map_err(|e| bad(e.to_string()))?;
+        // A regular file within a size bound, checked before it is opened: a FIFO would block
+        // v2im_client_new for ever, a device (/dev/zero) would read until memory runs out.
+        let shown = path.display().to_string();
+        crate::upload::check::check_file("caFile", &shown, MAX_CA_FILE_BYTES)
+            .map_err(|e| Error::invalid_param(format!("config: {}", e.desc)))?;
+        let mut pem = Vec::new();
+        std::fs::File::open(path)
+            .and_then(|f| {
+                use std::io::Read;
+                f.take(MAX_CA_FILE_BYTES + 1).read_to_end(&mut pem)
+            })
+            .map_err(|e| bad(e.to_string()))?;
+        if pem.len() as u64 > MAX_CA_FILE_BYTES {
+            return Err(bad(format!("larger than {MAX_CA_FILE_BYTES} bytes")));
+        }
         let mut added = 0;
         for cert in rustls_pemfile::certs(&mut pem.as_slice()) {
             let cert = cert.map_err(|e| bad(format!("not PEM: {e}")))?;
@@ -369,6 +386,35 @@ mod tests {
         )
         .unwrap();
         assert_eq!(c.server_url, DEFAULT_SERVER_URL);
+    }
+
+    #[test]
+    fn ca_file_must_be_a_bounded_regular_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("ca.fifo");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        let mut cases = vec![
+            ("/dev/zero".to_string(), "not a regular file"),
+            (dir.path().display().to_string(), "a directory"),
+        ];
+        if made.is_ok_and(|s| s.success()) {
+            cases.push((fifo.display().to_string(), "not a regular file"));
+        }
+        let big = dir.path().join("big.pem");
+        std::fs::write(&big, vec![b'x'; (MAX_CA_FILE_BYTES + 1) as usize]).unwrap();
+        cases.push((big.display().to_string(), "limit"));
+        for (path, why) in cases {
+            let t = std::time::Instant::now();
+            let e = parse(json!({"sdkAppID": 1, "userID": "u", "userSig": "s", "caFile": path}))
+                .unwrap_err();
+            assert_eq!(e.code, crate::codes::ERR_INVALID_PARAMETERS, "{path}");
+            assert!(
+                e.desc.contains("caFile") && e.desc.contains(why),
+                "{path}: {}",
+                e.desc
+            );
+            assert!(t.elapsed() < std::time::Duration::from_secs(2), "{path}");
+        }
     }
 
     #[test]

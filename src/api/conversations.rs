@@ -89,7 +89,11 @@ pub(crate) fn get_conversation_list(ctx: &Ctx, v: &Value, reply: Reply) {
         let want = p.count.0 as usize;
         let mut seq = seq;
         let mut list = Vec::with_capacity(want);
-        for _ in 0..MAX_PAGES {
+        let deadline = rest.deadline();
+        for page in 0..MAX_PAGES {
+            if page > 0 {
+                rest.go_on(deadline, || format!("recentcontact/get_list: page {page}"))?;
+            }
             let page: GetRecentContactResponse = rest.post(
                 paths::RECENTCONTACT_GET_LIST,
                 &GetRecentContactRequest {
@@ -163,7 +167,9 @@ pub(crate) fn get_total_unread_message_count(ctx: &Ctx, v: &Value, reply: Reply)
         )?;
         let mut total = c2c.all_c2c_unread_msg_num;
         let mut offset = 0;
-        for _ in 0..MAX_PAGES {
+        let deadline = rest.deadline();
+        for page in 0..MAX_PAGES {
+            rest.go_on(deadline, || format!("get_joined_group_list: page {page}"))?;
             let page: GetJoinedGroupListResponse = rest.post(
                 paths::GET_JOINED_GROUP_LIST,
                 &GetJoinedGroupListRequest {

@@ -149,7 +149,32 @@ struct HistoryTask {
 }
 
 impl HistoryTask {
+    /// Pages through the history until `count` messages or its end, within one request's
+    /// deadline in all (a server that always reports another page cannot hold a sender thread),
+    /// and stops at once when the client shuts down.
     fn fetch(&self, rest: &RestClient) -> Result<Vec<Message>> {
+        let deadline = rest.deadline();
+        let mut pages = 0u32;
+        let mut go_on = |out: &Vec<Message>| {
+            pages += 1;
+            if pages == 1 {
+                return Ok(());
+            }
+            rest.go_on(deadline, || {
+                format!(
+                    "history: {} of {} messages in {} pages",
+                    out.len(),
+                    self.count,
+                    pages - 1
+                )
+            })
+        };
+        let same_page = || {
+            Error::new(
+                codes::V2IM_ERR_BAD_RESPONSE,
+                "history: the server gave the same page again",
+            )
+        };
         let mut out = Vec::new();
         match &self.target {
             Target::C2c {
@@ -160,6 +185,7 @@ impl HistoryTask {
                 let mut last_key = last_key.clone();
                 let mut max_time = *max_time;
                 while (out.len() as i64) < self.count {
+                    go_on(&out)?;
                     let req = GetRoamMsgRequest {
                         operator_account: self.self_user.clone(),
                         peer_account: peer.clone(),
@@ -172,6 +198,9 @@ impl HistoryTask {
                     let Some(last) = page.msg_list.last() else {
                         break;
                     };
+                    if last_key.as_deref() == Some(last.msg_key.as_str()) {
+                        return Err(same_page());
+                    }
                     last_key = Some(last.msg_key.clone());
                     max_time = last.msg_time_stamp;
                     out.extend(
@@ -190,6 +219,7 @@ impl HistoryTask {
                     if below == Some(0) {
                         break;
                     }
+                    go_on(&out)?;
                     let req = GroupMsgGetSimpleRequest {
                         group_id: group.clone(),
                         req_msg_number: (self.count - out.len() as i64).min(GROUP_PAGE),
@@ -201,6 +231,9 @@ impl HistoryTask {
                     let Some(oldest) = page.rsp_msg_list.iter().map(|m| m.msg_seq).min() else {
                         break;
                     };
+                    if below.is_some_and(|b| oldest >= b) {
+                        return Err(same_page());
+                    }
                     below = Some(oldest);
                     out.extend(
                         page.rsp_msg_list

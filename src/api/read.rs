@@ -141,8 +141,11 @@ pub(crate) fn send_message_read_receipts(ctx: &Ctx, v: &Value, reply: Reply) {
         }
     }
     request::submit(ctx, reply, move |rest| {
+        let deadline = rest.deadline();
+        let go_on = || rest.go_on(deadline, || "sendMessageReadReceipts".to_owned());
         for (group, seqs) in groups {
             for chunk in seqs.chunks(RECEIPTS_PER_REQUEST) {
+                go_on()?;
                 let req = GroupMsgReceiptRequest {
                     group_id: group.clone(),
                     from_account: me.clone(),
@@ -153,6 +156,7 @@ pub(crate) fn send_message_read_receipts(ctx: &Ctx, v: &Value, reply: Reply) {
         }
         for (peer, keys) in peers {
             for chunk in keys.chunks(RECEIPTS_PER_REQUEST) {
+                go_on()?;
                 let req = C2cMsgReadReceiptRequest {
                     operator_account: me.clone(),
                     peer_account: peer.clone(),
@@ -199,8 +203,10 @@ pub(crate) fn get_message_read_receipts(ctx: &Ctx, v: &Value, reply: Reply) {
         }
         // (group, seq) -> (read, unread)
         let mut counts = BTreeMap::new();
+        let deadline = rest.deadline();
         for (group, seqs) in groups {
             for chunk in seqs.chunks(RECEIPTS_PER_REQUEST) {
+                rest.go_on(deadline, || "getMessageReadReceipts".to_owned())?;
                 let req = GetGroupMsgReceiptRequest {
                     group_id: group.to_owned(),
                     msg_seq_list: chunk.iter().map(|s| MsgSeqItem { msg_seq: *s }).collect(),

@@ -11,7 +11,7 @@ use parking_lot::{Condvar, Mutex};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use v2im_wire::Envelope;
 
 /// First backoff; doubled per retry up to `BACKOFF_MAX`, then a random point in its upper half.
@@ -60,9 +60,15 @@ pub struct RestClient {
     identifier: String,
     user_sig: String,
     max_retries: u32,
+    request_timeout: Duration,
     stop: Arc<StopSignal>,
     log: Arc<Dispatcher>,
 }
+
+/// A bound on a call made of several requests (history pages, receipts of several groups): the
+/// same as one request's, so a method never takes longer than the header promises for one.
+#[derive(Clone, Copy, Debug)]
+pub struct Deadline(Instant);
 
 impl RestClient {
     pub fn new(cfg: &Config, stop: Arc<StopSignal>, log: Arc<Dispatcher>) -> RestClient {
@@ -83,9 +89,35 @@ impl RestClient {
             identifier: cfg.identifier.clone(),
             user_sig: cfg.user_sig.clone(),
             max_retries: cfg.max_retries,
+            request_timeout: cfg.request_timeout,
             stop,
             log,
         }
+    }
+
+    /// The deadline of a call starting now: (`maxRetries` + 1) × `requestTimeoutMs` plus the
+    /// longest backoffs between them.
+    pub fn deadline(&self) -> Deadline {
+        let attempts = self.max_retries + 1;
+        Deadline(Instant::now() + self.request_timeout * attempts + BACKOFF_MAX * self.max_retries)
+    }
+
+    /// Before each further request of a multi-request call: an error once the client is shutting
+    /// down or `deadline` has passed (`what` names the call and how far it got).
+    pub fn go_on(&self, deadline: Deadline, what: impl FnOnce() -> String) -> codes::Result<()> {
+        if self.stop.is_stopped() {
+            return Err(Error::new(
+                codes::V2IM_ERR_SHUTTING_DOWN,
+                format!("client is shutting down: {} stopped", what()),
+            ));
+        }
+        if Instant::now() >= deadline.0 {
+            return Err(Error::new(
+                codes::ERR_REQUEST_TIME_OUT,
+                format!("{}: not done within its deadline", what()),
+            ));
+        }
+        Ok(())
     }
 
     /// Whether the client is shutting down (long transfers, such as uploads, stop then).

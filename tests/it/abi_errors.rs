@@ -63,6 +63,23 @@ fn client_new_refuses_unreadable_config_without_callback() {
     assert_no_callback(&sink);
 }
 
+/// A config whose caFile is a FIFO nobody writes to (when mkfifo is there).
+fn fifo_ca_file() -> Option<(Value, &'static str)> {
+    let dir = tempfile::tempdir().ok()?.keep();
+    let fifo = dir.join("ca.fifo");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .ok()?;
+    made.success().then(|| {
+        (
+            json!({"sdkAppID": 1, "userID": "u", "userSig": "s",
+                   "caFile": fifo.to_str().unwrap(), "@extra": 7}),
+            "not a regular file",
+        )
+    })
+}
+
 #[test]
 fn client_new_reports_bad_keys_through_the_callback_synchronously() {
     let sink = Sink::new();
@@ -88,7 +105,19 @@ fn client_new_reports_bad_keys_through_the_callback_synchronously() {
             json!({"sdkAppID": 1, "userID": true, "userSig": "s", "@extra": 7}),
             "userID",
         ),
-    ] {
+        // A device would be read until memory runs out; a FIFO (below) would block for ever.
+        (
+            json!({"sdkAppID": 1, "userID": "u", "userSig": "s", "caFile": "/dev/zero", "@extra": 7}),
+            "not a regular file",
+        ),
+        (
+            json!({"sdkAppID": 1, "userID": "u", "userSig": "s", "serverURL": "http://x", "@extra": 7}),
+            "did you mean \"serverUrl\"",
+        ),
+    ]
+    .into_iter()
+    .chain(fifo_ca_file())
+    {
         let mut out = sentinel;
         let t = cstring(&cfg.to_string());
         let rc = unsafe { v2im_client_new(t.as_ptr(), &mut out, Some(collect), sink.ptr()) };

@@ -322,3 +322,121 @@ fn a_group_message_dropped_by_rate_control_is_reported_failed() {
     let ok = results.iter().filter(|d| d.code == 0).count();
     assert_eq!(s.group_msgs("g-rate").len(), ok);
 }
+
+/// A server that always reports another page of one message, each answer after `delay`:
+/// (its URL, how many pages it served).
+fn endless_history(delay: Duration) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let served = std::sync::Arc::new(AtomicUsize::new(0));
+    let count = served.clone();
+    std::thread::spawn(move || {
+        for conn in listener.incoming().flatten() {
+            let count = count.clone();
+            std::thread::spawn(move || {
+                let mut r = BufReader::new(conn.try_clone().unwrap());
+                let mut w = conn;
+                loop {
+                    let mut len = 0usize;
+                    loop {
+                        let mut line = String::new();
+                        if r.read_line(&mut line).unwrap_or(0) == 0 {
+                            return;
+                        }
+                        if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                            len = v.trim().parse().unwrap_or(0);
+                        }
+                        if line == "\r\n" {
+                            break;
+                        }
+                    }
+                    let mut body = vec![0u8; len];
+                    if r.read_exact(&mut body).is_err() {
+                        return;
+                    }
+                    std::thread::sleep(delay);
+                    let n = count.fetch_add(1, Ordering::SeqCst) as u64 + 1;
+                    let t = 1_700_000_000 - n;
+                    let key = format!("{n}_{n}_{t}");
+                    let page = json!({"ActionStatus": "OK", "ErrorCode": 0, "ErrorInfo": "",
+                        "Complete": 0, "MsgCnt": 1, "LastMsgTime": t, "LastMsgKey": key,
+                        "MsgList": [{"From_Account": "bob", "To_Account": "alice",
+                            "MsgSeq": n, "MsgRandom": n, "MsgTimeStamp": t, "MsgKey": key,
+                            "MsgBody": [{"MsgType": "TIMTextElem",
+                                         "MsgContent": {"Text": "again"}}]}]})
+                    .to_string();
+                    let head = format!(
+                        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+                        page.len()
+                    );
+                    if w.write_all(head.as_bytes())
+                        .and_then(|()| w.write_all(page.as_bytes()))
+                        .is_err()
+                    {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    (url, served)
+}
+
+#[test]
+fn history_paging_ends_at_one_requests_deadline() {
+    // 1000 pages of one message at 200 ms each would take 200 s; the call's deadline is one
+    // request's: 2 attempts × 1 s + one backoff (2 s) = 4 s.
+    let (url, served) = endless_history(Duration::from_millis(200));
+    let mut cfg = config(&url, "alice");
+    cfg["requestTimeoutMs"] = json!(1000);
+    cfg["maxRetries"] = json!(1);
+    let a = TestClient::with_config(cfg);
+    let t = std::time::Instant::now();
+    let d = a.call_wait(
+        "getC2CHistoryMessageList",
+        json!({"userID": "bob", "count": 1000}),
+    );
+    let took = t.elapsed();
+    assert_eq!(d.code, codes::ERR_REQUEST_TIME_OUT, "{}", d.json);
+    assert!(
+        d.json["desc"].as_str().unwrap().contains("pages"),
+        "{}",
+        d.json
+    );
+    assert!(took < Duration::from_secs(6), "took {took:?}");
+    let pages = served.load(std::sync::atomic::Ordering::SeqCst);
+    assert!(pages < 40, "{pages} pages");
+}
+
+#[test]
+fn freeing_the_client_stops_history_paging_at_once() {
+    let (url, served) = endless_history(Duration::from_millis(100));
+    let mut a = TestClient::new(&url, "alice");
+    assert_eq!(
+        a.call(
+            "getC2CHistoryMessageList",
+            &json!({"userID": "bob", "count": 1000})
+        ),
+        0
+    );
+    std::thread::sleep(Duration::from_millis(500));
+    let t = std::time::Instant::now();
+    a.free();
+    let took = t.elapsed();
+    let d = a.sink.next();
+    assert_eq!(d.code, codes::V2IM_ERR_SHUTTING_DOWN, "{}", d.json);
+    assert!(
+        took < Duration::from_secs(2),
+        "v2im_client_free took {took:?}"
+    );
+    let after = served.load(std::sync::atomic::Ordering::SeqCst);
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(
+        served.load(std::sync::atomic::Ordering::SeqCst),
+        after,
+        "pages requested after v2im_client_free"
+    );
+    assert!(after < 10, "{after} pages");
+}
