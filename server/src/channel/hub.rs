@@ -115,11 +115,10 @@ impl Hub {
         })
     }
 
-    /// After a commit: the newest cursor of each account whose inbox grew.
-    pub(crate) fn committed(&self, events: &[(String, u64)]) {
-        if events.is_empty() {
-            return;
-        }
+    /// After a commit: the events it added, as (account, cursor), in cursor order. The watch of
+    /// each account with a channel open moves to its newest cursor; a channel woken by the
+    /// first of its events reads them all in one page.
+    pub(crate) fn committed<'a>(&self, events: impl Iterator<Item = (&'a str, u64)>) {
         let open = self.lock();
         if open.accounts.is_empty() {
             return;
@@ -127,9 +126,9 @@ impl Hub {
         for (account, cursor) in events {
             if let Some(a) = open.accounts.get(account) {
                 a.head.send_if_modified(|v| {
-                    let newer = *cursor > *v;
+                    let newer = cursor > *v;
                     if newer {
-                        *v = *cursor;
+                        *v = cursor;
                     }
                     newer
                 });
@@ -199,7 +198,7 @@ mod tests {
         assert_eq!(hub.admit("c").err(), Some(Refused::Total(3)));
         assert_eq!(hub.open_channels(), 3);
 
-        hub.committed(&[("a".into(), 5), ("a".into(), 4), ("zzz".into(), 9)]);
+        hub.committed([("a", 5), ("a", 4), ("zzz", 9)].into_iter());
         assert!(a1.head.has_changed().unwrap());
         assert_eq!(*a1.head.borrow_and_update(), 5);
         assert!(!b.head.has_changed().unwrap());

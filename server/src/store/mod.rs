@@ -1,6 +1,7 @@
 //! Storage: one writer thread (all writes, batched into shared transactions) and a small pool of
 //! read-only connections used from blocking tasks.
 
+pub(crate) mod checkpoint;
 pub(crate) mod conv;
 pub(crate) mod dedup;
 pub(crate) mod events;
@@ -67,7 +68,8 @@ impl Store {
     /// Opens (creating or migrating) the database and starts the writer thread.
     pub(crate) fn open(path: &Path, cfg: WriterConfig) -> std::io::Result<Store> {
         let conn = schema::open_writer(path)?;
-        let writer = Writer::new(conn, cfg).map_err(schema::io_err)?;
+        let ckpt = checkpoint::Checkpointer::start(path)?;
+        let writer = Writer::new(conn, cfg, ckpt).map_err(schema::io_err)?;
         let (tx, rx) = mpsc::channel();
         let handle = std::thread::Builder::new()
             .name("v2im-writer".into())

@@ -68,18 +68,50 @@ pub(crate) fn read_id(conn: &Connection, owner: &str, peer: &str) -> rusqlite::R
         .unwrap_or(0))
 }
 
+/// The time and the random of a MsgKey (`{MsgSeq}_{MsgRandom}_{MsgTime}`, as the writer makes
+/// them). `None` for a text that is no MsgKey, which no message has.
+fn msg_key_parts(key: &str) -> Option<(i64, u32)> {
+    let mut parts = key.split('_');
+    let (seq, random, time) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() || seq.parse::<u32>().is_err() {
+        return None;
+    }
+    Some((time.parse().ok()?, random.parse().ok()?))
+}
+
+/// [`c2c_ids_by_key`]: the runs at the time (`?3`), each a range of the conversation's index.
+/// `CROSS JOIN` keeps the runs as the outer loop: the other order reads the whole conversation.
+const C2C_BY_KEY: &str =
+    "SELECT m.id FROM c2c_times t CROSS JOIN c2c_msgs m INDEXED BY c2c_msgs_conv
+    WHERE t.msg_time = ?3 AND m.lo = ?1 AND m.hi = ?2 AND m.id >= t.first_id
+      AND m.id < COALESCE((SELECT n.first_id FROM c2c_times n WHERE n.first_id > t.first_id
+                           ORDER BY n.first_id LIMIT 1), 9223372036854775807)
+      AND m.msg_time = ?3 AND m.msg_random = ?4 AND m.msg_key = ?5
+    ORDER BY m.id DESC";
+
+/// The messages of conversation (`lo`, `hi`) whose MsgKey is `key`, newest first: the runs of
+/// ids stored at the key's time (`c2c_times`), each narrowed to the conversation by its index.
+pub(crate) fn c2c_ids_by_key(
+    conn: &Connection,
+    lo: &str,
+    hi: &str,
+    key: &str,
+) -> rusqlite::Result<Vec<i64>> {
+    let Some((time, random)) = msg_key_parts(key) else {
+        return Ok(Vec::new());
+    };
+    conn.prepare_cached(C2C_BY_KEY)?
+        .query_map(params![lo, hi, time, random, key], |r| r.get(0))?
+        .collect()
+}
+
 pub(crate) fn roam(conn: &mut Connection, q: &RoamQuery) -> ApiResult<RoamPage> {
     let tx = conn.transaction()?;
     let (lo, hi) = conv_key(q.operator, q.peer);
     let mut before = i64::MAX;
     if let Some(key) = q.last_msg_key.filter(|k| !k.is_empty()) {
-        let id: Option<i64> = tx
-            .prepare_cached(
-                "SELECT id FROM c2c_msgs WHERE lo = ?1 AND hi = ?2 AND msg_key = ?3 ORDER BY id DESC LIMIT 1",
-            )?
-            .query_row(params![lo, hi, key], |r| r.get(0))
-            .optional()?;
-        before = id.unwrap_or(i64::MAX);
+        let ids = c2c_ids_by_key(&tx, &lo, &hi, key)?;
+        before = ids.first().copied().unwrap_or(i64::MAX);
     }
     // peer_read[x] = what the other side of x's messages has read.
     let op_read = read_id(&tx, q.operator, q.peer)?; // operator read peer's messages up to
@@ -363,4 +395,77 @@ pub(crate) fn group_info(conn: &mut Connection, ids: &[String]) -> ApiResult<Vec
         }));
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn insert(conn: &Connection, id: i64, lo: &str, hi: &str, key: &str) {
+        let mut parts = key.split('_');
+        let (seq, random, time): (i64, i64, i64) = (
+            parts.next().unwrap().parse().unwrap(),
+            parts.next().unwrap().parse().unwrap(),
+            parts.next().unwrap().parse().unwrap(),
+        );
+        conn.execute(
+            "INSERT INTO c2c_msgs(id, lo, hi, from_acc, to_acc, msg_seq, seq_given, msg_random, msg_time, msg_key,
+                body, cloud_custom_data, online_only, no_unread, no_last)
+             VALUES (?1, ?2, ?3, ?2, ?3, ?4, 1, ?5, ?6, ?7, '[]', '', 0, 0, 0)",
+            params![id, lo, hi, seq, random, time, key],
+        )
+        .unwrap();
+        // As the writer does: a run starts whenever the time differs from the previous message's.
+        conn.execute(
+            "INSERT INTO c2c_times(first_id, msg_time)
+             SELECT ?1, ?2 WHERE ?2 IS NOT (SELECT msg_time FROM c2c_times ORDER BY first_id DESC LIMIT 1)",
+            params![id, time],
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn messages_are_found_by_key_across_runs_and_a_clock_that_goes_back() {
+        let conn = Connection::open_in_memory().unwrap();
+        super::super::schema::migrate(&conn).unwrap();
+        insert(&conn, 1, "a", "b", "1_10_100");
+        insert(&conn, 2, "a", "c", "1_10_100"); // same key, other conversation
+        insert(&conn, 3, "a", "b", "2_11_100");
+        insert(&conn, 4, "a", "b", "3_12_101");
+        insert(&conn, 5, "a", "b", "1_10_100"); // the clock went back: a second run at 100
+        insert(&conn, 6, "a", "b", "4_13_99");
+        let find = |lo: &str, hi: &str, key: &str| c2c_ids_by_key(&conn, lo, hi, key).unwrap();
+        assert_eq!(find("a", "b", "1_10_100"), [5, 1]);
+        assert_eq!(find("a", "c", "1_10_100"), [2]);
+        assert_eq!(find("a", "b", "2_11_100"), [3]);
+        assert_eq!(find("a", "b", "3_12_101"), [4]);
+        assert_eq!(find("a", "b", "4_13_99"), [6]);
+        // Equal numbers, other text; other random; not a MsgKey at all.
+        assert!(find("a", "b", "01_10_100").is_empty());
+        assert!(find("a", "b", "1_11_100").is_empty());
+        for junk in ["", "x", "1_2", "1_2_3_4", "a_1_100", "1_-1_100"] {
+            assert!(find("a", "b", junk).is_empty(), "{junk}");
+        }
+    }
+
+    #[test]
+    fn the_key_lookup_seeks_and_never_scans() {
+        let conn = Connection::open_in_memory().unwrap();
+        super::super::schema::migrate(&conn).unwrap();
+        let mut st = conn
+            .prepare(&format!("EXPLAIN QUERY PLAN {C2C_BY_KEY}"))
+            .unwrap();
+        let plan: Vec<String> = st
+            .query_map(params!["a", "b", 1, 2, "x"], |r| r.get(3))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        let plan = plan.join(" | ");
+        assert!(plan.contains("c2c_times_time (msg_time=?)"), "{plan}");
+        assert!(
+            plan.contains("c2c_msgs_conv (lo=? AND hi=? AND id>? AND id<?)"),
+            "{plan}"
+        );
+        assert!(!plan.contains("SCAN"), "{plan}");
+    }
 }

@@ -9,7 +9,7 @@
 use rusqlite::Connection;
 
 /// The schema version this build writes.
-pub(crate) const SCHEMA_VERSION: i64 = 2;
+pub(crate) const SCHEMA_VERSION: i64 = 3;
 
 const V1: &str = r#"
 CREATE TABLE accounts(
@@ -166,6 +166,27 @@ CREATE TABLE group_receipts(
 ) WITHOUT ROWID;
 "#;
 
+/// Version 3: C2C messages are found by MsgKey without an index of their own. MsgKey is
+/// `{MsgSeq}_{MsgRandom}_{MsgTime}`; version 2 indexed its text, which sorts by the seq, so
+/// every send put an entry at a random place in an index as large as the whole history: one
+/// more page to read and to write to the WAL per message, anywhere in the file. Now the
+/// messages stored at one time are found through the ids stored at that time: `c2c_times` has
+/// a row for each run of messages stored with the same `msg_time` (the first id of the run), one
+/// row per second of sending instead of one index entry per message, and the conversation
+/// index (`lo, hi, id`) narrows a run to the conversation. A clock that goes back only starts
+/// another run with that time.
+const V3: &str = r#"
+DROP INDEX c2c_msgs_key;
+CREATE TABLE c2c_times(first_id INTEGER PRIMARY KEY, msg_time INTEGER NOT NULL);
+CREATE INDEX c2c_times_time ON c2c_times(msg_time);
+INSERT INTO c2c_times(first_id, msg_time)
+    SELECT id, msg_time FROM (SELECT id, msg_time, LAG(msg_time) OVER (ORDER BY id) AS prev FROM c2c_msgs)
+    WHERE prev IS NULL OR prev <> msg_time;
+"#;
+
+/// The writer's page cache, in KiB (as a negative `cache_size`).
+const WRITER_CACHE_KIB: i64 = -8192;
+
 /// Settings every connection gets.
 pub(crate) fn configure(conn: &Connection) -> rusqlite::Result<()> {
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
@@ -187,6 +208,14 @@ pub(crate) fn open_writer(path: &std::path::Path) -> std::io::Result<Connection>
         )));
     }
     conn.pragma_update(None, "synchronous", "NORMAL")
+        .map_err(io_err)?;
+    // Checkpoints run beside the writer, not inside its commits (see `checkpoint`).
+    conn.pragma_update(None, "wal_autocheckpoint", 0)
+        .map_err(io_err)?;
+    // The pages every send changes are the last leaves of each active conversation's and
+    // account's index ranges: SQLite's default 2 MiB cache holds only a few hundred conversations'
+    // worth, and every miss is a read from the file.
+    conn.pragma_update(None, "cache_size", WRITER_CACHE_KIB)
         .map_err(io_err)?;
     migrate(&conn).map_err(io_err)?;
     Ok(conn)
@@ -214,7 +243,10 @@ pub(crate) fn migrate(conn: &Connection) -> rusqlite::Result<()> {
     if version < 2 {
         conn.execute_batch(&format!("BEGIN;{V2}PRAGMA user_version = 2;COMMIT;"))?;
     }
-    // Later versions: `if version < 3 { ... }`, each in its own transaction.
+    if version < 3 {
+        conn.execute_batch(&format!("BEGIN;{V3}PRAGMA user_version = 3;COMMIT;"))?;
+    }
+    // Later versions: `if version < 4 { ... }`, each in its own transaction.
     Ok(())
 }
 
@@ -254,7 +286,7 @@ mod tests {
         let v: i64 = conn
             .pragma_query_value(None, "user_version", |r| r.get(0))
             .unwrap();
-        assert_eq!(v, 2);
+        assert_eq!(v, SCHEMA_VERSION);
         let (key, receipt): (String, Option<i64>) = conn
             .query_row("SELECT msg_key, receipt_time FROM c2c_msgs", [], |r| {
                 Ok((r.get(0)?, r.get(1)?))
@@ -279,5 +311,50 @@ mod tests {
             .query_row("SELECT COUNT(*) FROM inbox", [], |r| r.get(0))
             .unwrap();
         assert_eq!(inbox, 0);
+    }
+
+    #[test]
+    fn version_2_databases_get_the_runs_of_their_messages() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(&format!("{V1}{V2}PRAGMA user_version = 2;"))
+            .unwrap();
+        // Times 100, 100, 101, 100 (the clock went back), 100.
+        for (id, time) in [(1, 100), (2, 100), (3, 101), (4, 100), (5, 100)] {
+            conn.execute(
+                "INSERT INTO c2c_msgs(id, lo, hi, from_acc, to_acc, msg_seq, seq_given, msg_random, msg_time, msg_key,
+                    body, cloud_custom_data, online_only, no_unread, no_last)
+                 VALUES (?1, 'a', 'b', 'a', 'b', ?1, 1, 7, ?2, ?1 || '_7_' || ?2, '[]', '', 0, 0, 0)",
+                [id, time],
+            )
+            .unwrap();
+        }
+        migrate(&conn).unwrap();
+        let runs: Vec<(i64, i64)> = conn
+            .prepare("SELECT first_id, msg_time FROM c2c_times ORDER BY first_id")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(runs, [(1, 100), (3, 101), (4, 100)]);
+        let old_index: i64 = conn
+            .query_row(
+                "SELECT COUNT(*) FROM sqlite_schema WHERE name = 'c2c_msgs_key'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(old_index, 0);
+        for id in 1..=5 {
+            let key: String = conn
+                .query_row("SELECT msg_key FROM c2c_msgs WHERE id = ?1", [id], |r| {
+                    r.get(0)
+                })
+                .unwrap();
+            assert_eq!(
+                crate::store::read::c2c_ids_by_key(&conn, "a", "b", &key).unwrap(),
+                [id]
+            );
+        }
     }
 }

@@ -1,19 +1,23 @@
 //! The writer thread: the only owner of the write connection and of the state that must not race
 //! (accounts, memberships, per-group seq counters, the duplicate windows, rate control).
 //!
-//! It takes every job waiting in its channel, applies them all in ONE transaction, commits, and
-//! only then answers each job. Concurrent requests therefore share a commit, which is what makes
-//! durable sends fast: the cost of a commit is paid once per batch, not once per message.
+//! It applies a job and every job that arrives while that transaction is open in ONE
+//! transaction, commits, and only then answers each job (see [`Writer::run_batch`]). Concurrent
+//! requests therefore share a commit, which is what makes durable sends fast: the cost of a
+//! commit (writing every page the batch changed to the WAL) is paid once per batch, not once per
+//! message.
 
 use std::collections::{HashMap, HashSet};
 use std::hash::{Hash, Hasher};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::Receiver;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use rusqlite::{params, Connection, OptionalExtension};
 use v2im_wire::codes;
 
+use super::checkpoint::{self, Checkpointer};
 use super::dedup::Dedup;
 use super::jobs::*;
 use crate::channel::hub::Hub;
@@ -69,6 +73,7 @@ pub(crate) struct WriterConfig {
 pub(crate) struct Writer {
     conn: Connection,
     cfg: WriterConfig,
+    ckpt: Checkpointer,
     accounts: HashSet<String>,
     groups: HashMap<String, GroupState>,
     convs: HashSet<(String, String)>,
@@ -78,11 +83,17 @@ pub(crate) struct Writer {
     /// Jobs and transactions so far: their ratio is how many jobs share a commit.
     jobs: u64,
     transactions: u64,
+    /// The `msg_time` of the newest run in `c2c_times` (see the schema's version 3).
+    c2c_time: Option<i64>,
     /// The next inbox event id (cursor) and group message id: assigned here, never reused.
     next_event: u64,
     next_group_msg: i64,
-    /// Inbox events of the open transaction, announced to the hub once it has committed.
-    notes: Vec<(String, u64)>,
+    /// Inbox rows of the open transaction: written together just before its commit, then
+    /// announced to the hub once it has committed.
+    inbox: Vec<inbox::Row>,
+    /// C2C unread counts the open transaction adds, per (owner, peer): written once per pair
+    /// per commit (see [`Writer::flush_unread`]).
+    unread: HashMap<(String, String), i64>,
     /// Online-only lines of the open transaction and their receivers, queued once it has
     /// committed.
     online: Vec<(Vec<String>, axum::body::Bytes)>,
@@ -103,34 +114,10 @@ fn pending<T: Send + 'static>(reply: Reply<T>, result: ApiResult<T>) -> Pending 
     })
 }
 
-/// How long a batch waits for company when many requests are on their way.
-const GATHER: std::time::Duration = std::time::Duration::from_micros(50);
-/// Requests in progress besides the batch's own that make waiting for them worthwhile.
-const GATHER_MIN_OTHERS: usize = 4;
-
-/// Collects what is queued behind `first`. When at least [`GATHER_MIN_OTHERS`] more requests are
-/// being handled (`inflight` counts the REST requests in progress), it sleeps [`GATHER`] once so
-/// that they share this commit: a commit's system calls cost more than its inserts, and the
-/// sleeping writer leaves the CPU to the request threads. With few concurrent requests it never
-/// waits, so a lone or lightly concurrent sender pays no latency.
-fn gather(rx: &Receiver<Job>, first: Job, inflight: &AtomicUsize) -> Vec<Job> {
-    let mut batch = vec![first];
-    let mut waited = false;
-    while batch.len() < MAX_BATCH {
-        match rx.try_recv() {
-            Ok(j) => batch.push(j),
-            Err(_)
-                if !waited
-                    && inflight.load(Ordering::Relaxed) >= batch.len() + GATHER_MIN_OTHERS =>
-            {
-                waited = true;
-                std::thread::sleep(GATHER);
-            }
-            Err(_) => break,
-        }
-    }
-    batch
-}
+/// How long a batch stays open for requests that are on their way to the writer, from its first
+/// job on. It only waits while other requests are in progress, and a job that arrives ends the
+/// wait at once.
+const GATHER: Duration = Duration::from_micros(100);
 
 /// Sorted pair: the key of a C2C conversation.
 pub(crate) fn conv_key(a: &str, b: &str) -> (String, String) {
@@ -143,10 +130,19 @@ pub(crate) fn conv_key(a: &str, b: &str) -> (String, String) {
 
 impl Writer {
     /// Loads the in-memory state from the database.
-    pub(crate) fn new(conn: Connection, cfg: WriterConfig) -> rusqlite::Result<Self> {
+    pub(crate) fn new(
+        conn: Connection,
+        cfg: WriterConfig,
+        ckpt: Checkpointer,
+    ) -> rusqlite::Result<Self> {
+        // A batch uses a dozen statements, the inbox's multi-row INSERT in up to
+        // `inbox::INSERT_ROWS` sizes among them: rusqlite's default of 16 would keep preparing
+        // them again.
+        conn.set_prepared_statement_cache_capacity(64);
         let mut w = Writer {
             conn,
             cfg,
+            ckpt,
             accounts: HashSet::new(),
             groups: HashMap::new(),
             convs: HashSet::new(),
@@ -154,9 +150,11 @@ impl Writer {
             group_dedup: Dedup::new(),
             jobs: 0,
             transactions: 0,
+            c2c_time: None,
             next_event: 1,
             next_group_msg: 1,
-            notes: Vec::new(),
+            inbox: Vec::new(),
+            unread: HashMap::new(),
             online: Vec::new(),
             next_prune: 0,
         };
@@ -208,8 +206,16 @@ impl Writer {
             }
         }
         self.groups = groups;
-        self.notes.clear();
+        self.inbox.clear();
+        self.unread.clear();
         self.online.clear();
+        self.c2c_time = conn
+            .query_row(
+                "SELECT msg_time FROM c2c_times ORDER BY first_id DESC LIMIT 1",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?;
         self.next_event = inbox::next_event_id(conn)?;
         self.next_group_msg = inbox::next_group_msg_id(conn)?;
 
@@ -273,15 +279,14 @@ impl Writer {
                 Ok(j) => j,
                 Err(_) => break,
             };
-            let batch = gather(&rx, first, &self.cfg.inflight);
-            stop = self.run_batch(batch);
+            stop = self.run_batch(first, &rx, true);
             self.maybe_prune();
         }
         // Drain what raced with the shutdown request so no caller waits forever.
-        let late: Vec<Job> = rx.try_iter().collect();
-        if !late.is_empty() {
-            self.run_batch(late);
+        while let Ok(late) = rx.try_recv() {
+            self.run_batch(late, &rx, false);
         }
+        self.ckpt.stop();
         if let Err(e) = self
             .conn
             .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
@@ -295,38 +300,65 @@ impl Writer {
         );
     }
 
-    /// Applies a batch in one transaction. Returns whether a shutdown was requested.
-    fn run_batch(&mut self, batch: Vec<Job>) -> bool {
+    /// Applies `first`, and every job that arrives while the transaction is open, in one
+    /// transaction; commits; answers them all. Jobs are applied as they come: what queued while
+    /// the last commit was being written joins at once, and with `wait` the transaction stays
+    /// open up to [`GATHER`] for the requests still in progress (`inflight` counts the REST
+    /// requests being handled, this batch's included), so that they share its commit. A commit
+    /// writes every page the batch changed, and a send changes pages that the next sends change
+    /// again (the message table's last page, the sender's inbox, the counts), so sharing one is
+    /// what keeps the pages written per message low. A lone request never waits.
+    /// Returns whether a shutdown was requested.
+    fn run_batch(&mut self, first: Job, rx: &Receiver<Job>, wait: bool) -> bool {
         let now = self.cfg.clock.now();
+        let deadline = Instant::now() + GATHER;
         self.c2c_dedup.prune(now);
         self.group_dedup.prune(now);
         let mut stop = false;
         self.transactions += 1;
-        self.jobs += batch.len() as u64;
-        let mut answers: Vec<Pending> = Vec::with_capacity(batch.len());
+        let mut answers: Vec<Pending> = Vec::new();
         let mut failed: Option<ApiError> = None;
-        if let Err(e) = self.conn.execute_batch("BEGIN IMMEDIATE") {
+        if let Err(e) = self.exec_cached("BEGIN IMMEDIATE") {
             failed = Some(storage_error(&e));
         }
-        for job in batch {
+        let mut next = Some(first);
+        let mut taken = 0;
+        while let Some(job) = next.take() {
+            taken += 1;
             if matches!(job, Job::Shutdown) {
                 stop = true;
-                continue;
+                break;
             }
             if failed.is_some() {
                 answers.push(refuse(job));
-                continue;
-            }
-            match self.apply(job, now) {
-                Ok(p) => answers.push(p),
-                Err((e, p)) => {
-                    failed = Some(storage_error(&e));
-                    answers.push(p);
+            } else {
+                match self.apply(job, now) {
+                    Ok(p) => answers.push(p),
+                    Err((e, p)) => {
+                        failed = Some(storage_error(&e));
+                        answers.push(p);
+                    }
                 }
             }
+            if taken >= MAX_BATCH {
+                break;
+            }
+            next = match rx.try_recv() {
+                Ok(j) => Some(j),
+                Err(_) if wait && self.cfg.inflight.load(Ordering::Relaxed) > taken => {
+                    let left = deadline.saturating_duration_since(Instant::now());
+                    rx.recv_timeout(left).ok()
+                }
+                Err(_) => None,
+            };
         }
+        self.jobs += taken as u64;
         if failed.is_none() {
-            if let Err(e) = self.conn.execute_batch("COMMIT") {
+            let end = self
+                .flush_unread()
+                .and_then(|()| self.flush_inbox())
+                .and_then(|()| self.exec_cached("COMMIT"));
+            if let Err(e) = end {
                 failed = Some(storage_error(&e));
             }
         }
@@ -340,16 +372,30 @@ impl Writer {
                 tracing::error!("reloading state after a failed transaction: {e}");
             }
         } else {
-            // Channels start reading while the answers go out.
-            self.cfg.hub.committed(&self.notes);
+            // Channels start reading while the answers go out, each all of its account's
+            // events of this commit in one page.
+            self.cfg
+                .hub
+                .committed(self.inbox.iter().map(|r| (r.account.as_str(), r.id)));
             for (accounts, line) in &self.online {
                 self.cfg.hub.push_online(accounts, line);
             }
         }
-        self.notes.clear();
+        self.inbox.clear();
+        self.unread.clear();
         self.online.clear();
         for a in answers {
             a(failed.as_ref());
+        }
+        if failed.is_none() {
+            self.ckpt.committed();
+        }
+        if self.ckpt.restart_due() {
+            // After the answers, so that none of them waits for it.
+            if let Err(e) = checkpoint::passive(&self.conn) {
+                tracing::warn!("WAL checkpoint: {e}");
+            }
+            self.ckpt.writer_checkpointed();
         }
         stop
     }
@@ -410,6 +456,30 @@ impl Writer {
             } => run!(reply, self.c2c_receipt(&operator, &peer, keys, now)),
             Job::Shutdown => Ok(Box::new(|_| {})),
         }
+    }
+
+    /// Runs a statement without parameters through the statement cache (BEGIN and COMMIT come
+    /// once per batch: not worth parsing again each time).
+    fn exec_cached(&self, sql: &str) -> rusqlite::Result<()> {
+        self.conn.prepare_cached(sql)?.execute([])?;
+        Ok(())
+    }
+
+    /// Writes the C2C unread counts added since the last flush: one upsert per (owner, peer),
+    /// so a burst in one conversation costs one row write per commit, not one per message.
+    /// Runs before the commit and before anything in the batch reads or lowers the counts.
+    fn flush_unread(&mut self) -> rusqlite::Result<()> {
+        if self.unread.is_empty() {
+            return Ok(());
+        }
+        let mut st = self.conn.prepare_cached(
+            "INSERT INTO c2c_read(owner, peer, read_id, unread) VALUES (?1, ?2, 0, ?3)
+             ON CONFLICT(owner, peer) DO UPDATE SET unread = unread + ?3",
+        )?;
+        for ((owner, peer), n) in self.unread.drain() {
+            st.execute(params![owner, peer, n])?;
+        }
+        Ok(())
     }
 
     /// Whether `id` is an account, importing it first under `--auto-import`.
@@ -525,13 +595,15 @@ impl Writer {
                     c.no_last,
                 ])?;
             let id = self.conn.last_insert_rowid();
-            if !c.online_only && !c.no_unread {
+            if self.c2c_time != Some(now) {
+                // The first message stored at this time: a run starts (how MsgKeys are found).
                 self.conn
-                    .prepare_cached(
-                        "INSERT INTO c2c_read(owner, peer, read_id, unread) VALUES (?1, ?2, 0, 1)
-                         ON CONFLICT(owner, peer) DO UPDATE SET unread = unread + 1",
-                    )?
-                    .execute(params![to, m.from])?;
+                    .prepare_cached("INSERT INTO c2c_times(first_id, msg_time) VALUES (?1, ?2)")?
+                    .execute(params![id, now])?;
+                self.c2c_time = Some(now);
+            }
+            if !c.online_only && !c.no_unread {
+                *self.unread.entry((to.clone(), m.from.clone())).or_insert(0) += 1;
             }
             if !c.online_only && !self.convs.contains(&(lo.clone(), hi.clone())) {
                 self.conn
@@ -572,6 +644,8 @@ impl Writer {
                 )));
             }
         }
+        // The counts this batch added so far are part of what the mark reads and lowers.
+        self.flush_unread()?;
         let (lo, hi) = conv_key(owner, peer);
         let max: Option<i64> = self
             .conn
@@ -1021,4 +1095,119 @@ fn generated_group_id(kind: &str) -> String {
         s.push(CHARS[fastrand::usize(..CHARS.len())] as char);
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::events::kind;
+    use crate::store::schema;
+
+    fn send(from: &str, to: &str, random: u32, sync_other: Option<i64>) -> (Job, Waiter) {
+        let (reply, rx) = tokio::sync::oneshot::channel::<ApiResult<Vec<ApiResult<C2cSent>>>>();
+        let msg = C2cIn {
+            from: from.into(),
+            to: vec![to.into()],
+            batch: false,
+            seq: Some(1),
+            random,
+            sync_other,
+            life_time: None,
+            common: MsgCommon {
+                body: "[]".into(),
+                ..MsgCommon::default()
+            },
+        };
+        let wait = Box::new(move || {
+            let sent = rx.blocking_recv().unwrap().unwrap();
+            assert!(sent[0].is_ok(), "{sent:?}");
+        });
+        (Job::SendC2c { msg, reply }, wait)
+    }
+
+    type Waiter = Box<dyn FnOnce()>;
+
+    /// Jobs queued together share one transaction, in which the unread counts are written once
+    /// per pair and the inbox rows in one go: what readers then see must be exactly what one
+    /// job after the other would have left, in order.
+    #[test]
+    fn a_shared_transaction_keeps_counts_and_inbox_order_exact() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("w.db");
+        let conn = schema::open_writer(&path).unwrap();
+        let hub = Arc::new(Hub::new(4, 16));
+        let cfg = WriterConfig {
+            clock: Clock::manual(1_800_000_000),
+            auto_import: true,
+            group_rate: 0,
+            admin: "administrator".into(),
+            inflight: Arc::new(AtomicUsize::new(0)),
+            hub: hub.clone(),
+            inbox_retention_secs: 0,
+        };
+        let mut writer = Writer::new(conn, cfg, Checkpointer::start(&path).unwrap()).unwrap();
+        let bob_channel = hub.admit("bob").unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let mut waits: Vec<Waiter> = Vec::new();
+        for (random, sync) in [(1, None), (2, Some(1)), (3, None)] {
+            let (job, wait) = send("alice", "bob", random, sync);
+            tx.send(job).unwrap();
+            waits.push(wait);
+        }
+        let (reply, read) = tokio::sync::oneshot::channel();
+        tx.send(Job::SetC2cRead {
+            owner: "bob".into(),
+            peer: "alice".into(),
+            read_time: None,
+            reply,
+        })
+        .unwrap();
+        for random in [4, 5] {
+            let (job, wait) = send("alice", "bob", random, None);
+            tx.send(job).unwrap();
+            waits.push(wait);
+        }
+        let first = rx.recv().unwrap();
+        assert!(!writer.run_batch(first, &rx, true));
+        assert_eq!((writer.jobs, writer.transactions), (6, 1));
+        for w in waits {
+            w();
+        }
+        read.blocking_recv().unwrap().unwrap();
+
+        let db = schema::open_reader(&path).unwrap();
+        let (read_id, unread): (i64, i64) = db
+            .query_row(
+                "SELECT read_id, unread FROM c2c_read WHERE owner = 'bob' AND peer = 'alice'",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        let third: i64 = db
+            .query_row("SELECT id FROM c2c_msgs WHERE msg_random = 3", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!((read_id, unread), (third, 2));
+        let inbox = |account: &str| -> Vec<(i64, i64)> {
+            db.prepare("SELECT id, kind FROM inbox WHERE account = ?1 ORDER BY id")
+                .unwrap()
+                .query_map([account], |r| Ok((r.get(0)?, r.get(1)?)))
+                .unwrap()
+                .collect::<rusqlite::Result<_>>()
+                .unwrap()
+        };
+        let bob = inbox("bob");
+        let kinds: Vec<i64> = bob.iter().map(|r| r.1).collect();
+        use kind::{C2C_MSG as M, C2C_READ, READ_MARK};
+        assert_eq!(kinds, [M, M, M, READ_MARK, M, M]);
+        let alice: Vec<i64> = inbox("alice").iter().map(|r| r.1).collect();
+        assert_eq!(alice, [M, C2C_READ]);
+        // The committed events woke bob's channel, at his newest cursor.
+        assert_eq!(*bob_channel.head.borrow(), bob.last().unwrap().0 as u64);
+        let runs: i64 = db
+            .query_row("SELECT COUNT(*) FROM c2c_times", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(runs, 1);
+    }
 }

@@ -19,6 +19,33 @@ const PRUNE_BATCH: usize = 10_000;
 const PRUNE_EVERY: i64 = 60;
 /// `meta` key: the largest id of a deleted group message.
 const GROUP_MSGS_GONE: &str = "group_msgs_gone";
+/// Inbox rows per INSERT statement when a batch's rows are written (one statement per row
+/// costs a step, a reset and six binds for every event).
+pub(super) const INSERT_ROWS: usize = 16;
+
+/// An inbox row of the open transaction, kept until the batch's rows are written (just before
+/// its commit) and then announced to the hub.
+pub(super) struct Row {
+    pub(super) id: u64,
+    pub(super) account: String,
+    kind: i64,
+    ref_id: Option<i64>,
+    data: Option<String>,
+    time: i64,
+}
+
+/// `INSERT INTO inbox ... VALUES` with `n` rows.
+fn insert_sql(n: usize) -> String {
+    let mut sql = String::from("INSERT INTO inbox(id, account, kind, ref_id, data, time) VALUES ");
+    for i in 0..n {
+        sql.push_str(if i == 0 {
+            "(?,?,?,?,?,?)"
+        } else {
+            ",(?,?,?,?,?,?)"
+        });
+    }
+    sql
+}
 
 /// The next event id: above every id ever given, the removed ones included.
 pub(super) fn next_event_id(conn: &Connection) -> rusqlite::Result<u64> {
@@ -68,24 +95,47 @@ pub(crate) fn line(event: &Event) -> Bytes {
 }
 
 impl Writer {
-    /// Adds an event to `account`'s inbox; returns its cursor.
+    /// Adds an event to `account`'s inbox in the open transaction; returns its cursor. The row
+    /// is written with the batch's others by [`Writer::flush_inbox`], before the commit.
     fn append(
         &mut self,
         account: &str,
         kind: i64,
         ref_id: Option<i64>,
-        data: Option<&str>,
+        data: Option<String>,
         now: i64,
-    ) -> rusqlite::Result<u64> {
+    ) -> u64 {
         let id = self.next_event;
-        self.conn
-            .prepare_cached(
-                "INSERT INTO inbox(id, account, kind, ref_id, data, time) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            )?
-            .execute(params![id as i64, account, kind, ref_id, data, now])?;
         self.next_event += 1;
-        self.notes.push((account.to_string(), id));
-        Ok(id)
+        self.inbox.push(Row {
+            id,
+            account: account.to_string(),
+            kind,
+            ref_id,
+            data,
+            time: now,
+        });
+        id
+    }
+
+    /// Writes the open transaction's inbox rows, [`INSERT_ROWS`] per statement. They stay listed
+    /// for the hub until the commit.
+    pub(super) fn flush_inbox(&mut self) -> rusqlite::Result<()> {
+        for chunk in self.inbox.chunks(INSERT_ROWS) {
+            let mut st = self.conn.prepare_cached(&insert_sql(chunk.len()))?;
+            let mut i = 0;
+            for r in chunk {
+                st.raw_bind_parameter(i + 1, r.id as i64)?;
+                st.raw_bind_parameter(i + 2, &r.account)?;
+                st.raw_bind_parameter(i + 3, r.kind)?;
+                st.raw_bind_parameter(i + 4, r.ref_id)?;
+                st.raw_bind_parameter(i + 5, &r.data)?;
+                st.raw_bind_parameter(i + 6, r.time)?;
+                i += 6;
+            }
+            st.raw_execute()?;
+        }
+        Ok(())
     }
 
     /// Adds an event that is not a message: its line is kept as it will be delivered.
@@ -97,7 +147,7 @@ impl Writer {
         event: impl FnOnce(u64) -> Event,
     ) -> rusqlite::Result<()> {
         let line = serde_json::to_string(&event(self.next_event)).unwrap_or_default();
-        self.append(account, kind, None, Some(&line), now)?;
+        self.append(account, kind, None, Some(line), now);
         Ok(())
     }
 
@@ -117,7 +167,7 @@ impl Writer {
         }
         if !m.common.online_only {
             for r in &receivers {
-                self.append(r, kind::C2C_MSG, Some(id), None, now)?;
+                self.append(r, kind::C2C_MSG, Some(id), None, now);
             }
             return Ok(());
         }
@@ -162,7 +212,7 @@ impl Writer {
     ) -> rusqlite::Result<()> {
         if !m.common.online_only {
             for r in &receivers {
-                self.append(r, kind::GROUP_MSG, Some(id), None, now)?;
+                self.append(r, kind::GROUP_MSG, Some(id), None, now);
             }
             return Ok(());
         }
@@ -281,6 +331,9 @@ impl Writer {
         })();
         match r {
             Ok(n) => {
+                if n > 0 {
+                    self.ckpt.committed();
+                }
                 // A full batch means there may be more to remove: again after the next batch.
                 self.next_prune = if n >= PRUNE_BATCH {
                     now

@@ -11,6 +11,7 @@ use v2im_wire::group::GroupMsgReceipt;
 
 use super::{conv_key, group_not_found, Writer};
 use crate::error::{ApiError, ApiResult};
+use crate::store::read::c2c_ids_by_key;
 
 /// The item of a message with no receipt information (absent, online-only, sent without
 /// `NeedReadReceipt`, or targeted at others).
@@ -138,16 +139,20 @@ impl Writer {
         let mut receipted = Vec::new();
         let mut errors = Vec::new();
         for key in keys {
-            let rows: Vec<(i64, Option<i64>, Option<i64>)> = self
-                .conn
-                .prepare_cached(
-                    "SELECT id, need_receipt, receipt_time FROM c2c_msgs
-                     WHERE lo = ?1 AND hi = ?2 AND msg_key = ?3 AND from_acc = ?4 AND to_acc = ?5 AND online_only = 0",
-                )?
-                .query_map(params![lo, hi, key, peer, operator], |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-                })?
-                .collect::<rusqlite::Result<_>>()?;
+            let mut rows: Vec<(i64, Option<i64>, Option<i64>)> = Vec::new();
+            for id in c2c_ids_by_key(&self.conn, &lo, &hi, &key)? {
+                let row = self
+                    .conn
+                    .prepare_cached(
+                        "SELECT need_receipt, receipt_time FROM c2c_msgs
+                         WHERE id = ?1 AND from_acc = ?2 AND to_acc = ?3 AND online_only = 0",
+                    )?
+                    .query_row(params![id, peer, operator], |r| {
+                        Ok((id, r.get(0)?, r.get(1)?))
+                    })
+                    .optional()?;
+                rows.extend(row);
+            }
             let wanted: Vec<_> = rows
                 .iter()
                 .filter(|(_, need, _)| *need == Some(1))
