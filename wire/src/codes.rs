@@ -97,6 +97,7 @@ codes! {
     // only, apart from the library's own block (100001 upwards).
     CHANNEL_CURSOR_GONE = 110001, "server: channel cursor no longer kept (or never issued): resync from history";
     CHANNEL_LIMIT = 110002, "server: too many live channels (for this account or in all)";
+    FILE_EXISTS = 110003, "server: another file is stored at this path (uploads are write-once)";
 }
 
 /// The text of a code of this table.
@@ -135,6 +136,14 @@ pub mod limits {
     pub const MAX_AT_USERS: usize = 30;
     /// Messages in one merger message.
     pub const MAX_MERGER_MESSAGES: usize = 300;
+    /// Merger nesting: a `TIMRelayElem` holding messages with no merger is 1 layer, each merger
+    /// around it one more. Tencent's SDKs allow 100 layers, but they keep a large merger's
+    /// messages apart (downloaded on demand); REST v4 carries them inline, and each layer nests
+    /// the JSON 5 levels deeper. At 16 the deepest answer holding such a message
+    /// (`recentcontact/get_list`, `5 × 16 + 9` = 89 levels) stays far below the 128 levels a JSON
+    /// parser such as serde_json's accepts by default, so every history page, channel event and
+    /// conversation list holding it reads everywhere.
+    pub const MAX_MERGER_LAYERS: usize = 16;
     /// Offline retention in seconds (7 days).
     pub const MAX_MSG_LIFETIME: i64 = 604_800;
     /// Duplicate window in seconds.

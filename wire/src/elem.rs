@@ -187,6 +187,27 @@ pub struct RelayElem {
     pub msg_list: Vec<RelayMsg>,
 }
 
+/// How many layers of mergers a `MsgBody` nests: 0 without a `TIMRelayElem`, 1 for a merger
+/// of messages without one, and so on (see [`crate::codes::limits::MAX_MERGER_LAYERS`]).
+/// Iterative, so that no body, however deep, can exhaust the stack here.
+pub fn relay_layers(body: &[MsgElement]) -> usize {
+    let mut deepest = 0;
+    let mut todo = vec![(body, 0)];
+    while let Some((elems, depth)) = todo.pop() {
+        for e in elems {
+            if let MsgElement::Relay(r) = e {
+                deepest = deepest.max(depth + 1);
+                todo.extend(
+                    r.msg_list
+                        .iter()
+                        .map(|m| (m.msg_body.as_slice(), depth + 1)),
+                );
+            }
+        }
+    }
+    deepest
+}
+
 /// One message inside a `TIMRelayElem`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -360,5 +381,127 @@ mod tests {
         json[8]["MsgContent"]["MsgList"][0]["NewField"] = serde_json::json!(3);
         let back: Vec<MsgElement> = serde_json::from_value(json).unwrap();
         assert_eq!(back, elems);
+    }
+
+    /// `elems` merged `layers` times, one merger around the other.
+    fn merged(elems: Vec<MsgElement>, layers: usize) -> Vec<MsgElement> {
+        (0..layers).fold(elems, |body, _| {
+            vec![MsgElement::Relay(RelayElem {
+                msg_num: 1,
+                abstract_list: vec!["a".into()],
+                msg_list: vec![RelayMsg {
+                    msg_body: body,
+                    ..Default::default()
+                }],
+                ..Default::default()
+            })]
+        })
+    }
+
+    #[test]
+    fn relay_layers_counts_the_deepest_branch() {
+        let text = || MsgElement::Text(TextElem { text: "t".into() });
+        assert_eq!(relay_layers(&[]), 0);
+        assert_eq!(relay_layers(&[text()]), 0);
+        assert_eq!(relay_layers(&merged(vec![text()], 1)), 1);
+        let mut body = merged(vec![text()], 3);
+        body.extend(merged(vec![text()], 5));
+        body.push(text());
+        assert_eq!(relay_layers(&merged(body, 2)), 7);
+        // An empty merger counts as a layer.
+        assert_eq!(relay_layers(&merged(Vec::new(), 4)), 4);
+    }
+
+    /// The deepest level of brackets in a JSON text.
+    fn json_depth(s: &str) -> usize {
+        let (mut depth, mut deepest, mut in_str, mut escaped) = (0usize, 0, false, false);
+        for b in s.bytes() {
+            match (in_str, b) {
+                (true, _) if escaped => escaped = false,
+                (true, b'\\') => escaped = true,
+                (true, b'"') | (false, b'"') => in_str = !in_str,
+                (false, b'[' | b'{') => {
+                    depth += 1;
+                    deepest = deepest.max(depth);
+                }
+                (false, b']' | b'}') => depth -= 1,
+                _ => {}
+            }
+        }
+        deepest
+    }
+
+    /// The limit is about what clients can read: a message at the limit, with the element that
+    /// nests deepest (an image) inside, in every answer that carries messages, stays well within
+    /// serde_json's default of 127 levels.
+    #[test]
+    fn a_message_at_the_merger_limit_fits_every_answer_with_room_to_spare() {
+        use crate::c2c::{GetRecentContactResponse, GetRoamMsgResponse, RoamMsg, SessionItem};
+        use crate::channel::Event;
+        use crate::codes::limits::MAX_MERGER_LAYERS;
+        use crate::group::{GroupMsg, GroupMsgGetSimpleResponse};
+        /// What serde_json parses by default (it refuses the 128th level).
+        const PARSER_DEPTH: usize = 127;
+        /// Room left for whatever wraps an answer later.
+        const SPARE: usize = 32;
+
+        let image = MsgElement::Image(ImageElem {
+            image_info_array: vec![ImageInfo::default()],
+            ..Default::default()
+        });
+        let body = merged(vec![image], MAX_MERGER_LAYERS);
+        assert_eq!(relay_layers(&body), MAX_MERGER_LAYERS);
+        let roam = RoamMsg {
+            msg_body: body.clone(),
+            ..Default::default()
+        };
+        let group = GroupMsg {
+            msg_body: body,
+            ..Default::default()
+        };
+        let c2c_json = serde_json::to_string(&roam).unwrap();
+        let group_json = serde_json::to_string(&group).unwrap();
+        let session = SessionItem {
+            c2c_last_msg: Some(roam.clone()),
+            ..Default::default()
+        };
+        let answers = [
+            serde_json::to_string(&GetRoamMsgResponse {
+                msg_list: vec![roam],
+                ..Default::default()
+            })
+            .unwrap(),
+            serde_json::to_string(&GroupMsgGetSimpleResponse {
+                rsp_msg_list: vec![group],
+                ..Default::default()
+            })
+            .unwrap(),
+            serde_json::to_string(&GetRecentContactResponse {
+                session_item: vec![session.clone()],
+                ..Default::default()
+            })
+            .unwrap(),
+            format!(r#"{{"Event":"C2cMsg","Cursor":1,"Msg":{c2c_json}}}"#),
+            format!(r#"{{"Event":"GroupMsg","Cursor":1,"GroupId":"g","Msg":{group_json}}}"#),
+            format!(
+                r#"{{"Event":"Conversation","AllUnreadMsgNum":0,"Item":{}}}"#,
+                serde_json::to_string(&session).unwrap()
+            ),
+        ];
+        let deepest = answers.iter().map(|a| json_depth(a)).max().unwrap();
+        // As `MAX_MERGER_LAYERS` documents it: `recentcontact/get_list` is the deepest.
+        assert_eq!(deepest, 5 * MAX_MERGER_LAYERS + 9);
+        assert!(deepest + SPARE <= PARSER_DEPTH, "{deepest} levels");
+        for (i, a) in answers.iter().enumerate() {
+            let wrapped = format!("{}{a}{}", "[".repeat(SPARE), "]".repeat(SPARE));
+            serde_json::from_str::<serde_json::Value>(&wrapped)
+                .unwrap_or_else(|e| panic!("answer {i}: {e}"));
+        }
+        let _: GetRoamMsgResponse = serde_json::from_str(&answers[0]).unwrap();
+        let _: GroupMsgGetSimpleResponse = serde_json::from_str(&answers[1]).unwrap();
+        let _: GetRecentContactResponse = serde_json::from_str(&answers[2]).unwrap();
+        for line in &answers[3..] {
+            let _: Event = serde_json::from_str(line).unwrap();
+        }
     }
 }
