@@ -9,9 +9,10 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 /// One message, created locally or read from history.
 ///
-/// Kept lean on purpose: 100,000 queued messages must fit in 100 MB, so profile fields V2TIM
-/// shows (`nickName`, `faceUrl`, `friendRemark`, `nameCard`, `messageFromWeb`) are not stored —
-/// v2im has no profile source and always shows them as `null`.
+/// Kept lean on purpose: 100,000 queued messages must fit in 100 MB. The sender's `nickName` and
+/// `faceUrl` are kept (boxed, one pointer when absent) only for received messages whose server
+/// sends them (v2im-server's live channel); V2TIM's other profile fields (`friendRemark`,
+/// `nameCard`, `messageFromWeb`) have no source in v2im and show as `null`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Message {
     /// Local create-id, unique in the process and never reused (`"v2im-<n>"`). Messages read from
@@ -63,6 +64,29 @@ pub struct Message {
     pub wire_seq: u32,
     /// How many times `sendMessage` accepted this message (0 = created, never sent).
     pub send_count: u32,
+    /// The sender's profile, when the server gave it with a received message.
+    pub profile: Option<Box<Profile>>,
+}
+
+/// The sender's `nickName` and `faceUrl`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Profile {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nick_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub face_url: Option<String>,
+}
+
+impl Profile {
+    /// `None` when neither is known.
+    pub fn boxed(nick_name: Option<String>, face_url: Option<String>) -> Option<Box<Profile>> {
+        (nick_name.is_some() || face_url.is_some()).then(|| {
+            Box::new(Profile {
+                nick_name,
+                face_url,
+            })
+        })
+    }
 }
 
 /// Unix seconds now.
@@ -101,6 +125,7 @@ impl Message {
             is_forward_message: false,
             wire_seq: 0,
             send_count: 0,
+            profile: None,
         }
     }
 
@@ -208,7 +233,8 @@ impl Serialize for Message {
         m.serialize_entry(elem_key(ElemType::Custom), &FirstOf(e, ElemType::Custom))?;
         m.serialize_entry("elemType", &self.elem_type().value())?;
         m.serialize_entry(elem_key(ElemType::Face), &FirstOf(e, ElemType::Face))?;
-        m.serialize_entry("faceUrl", &NULL)?;
+        let profile = self.profile.as_deref();
+        m.serialize_entry("faceUrl", &profile.and_then(|p| p.face_url.as_deref()))?;
         m.serialize_entry(elem_key(ElemType::File), &FirstOf(e, ElemType::File))?;
         m.serialize_entry("friendRemark", &NULL)?;
         m.serialize_entry("groupAtUserList", &self.group_at_user_list)?;
@@ -229,7 +255,7 @@ impl Serialize for Message {
         m.serialize_entry("messageFromWeb", &NULL)?;
         m.serialize_entry("msgID", &self.msg_id)?;
         m.serialize_entry("nameCard", &NULL)?;
-        m.serialize_entry("nickName", &NULL)?;
+        m.serialize_entry("nickName", &profile.and_then(|p| p.nick_name.as_deref()))?;
         m.serialize_entry("progress", &self.progress)?;
         m.serialize_entry("random", &self.random)?;
         m.serialize_entry("sender", &self.sender)?;

@@ -19,7 +19,7 @@ pub(crate) mod tests;
 
 pub(crate) use elem::{Elem, MergerElem};
 pub(crate) use media::{FileElem, Image, ImageElem, ImageKind, LocalFiles, SoundElem, VideoElem};
-pub(crate) use message::Message;
+pub(crate) use message::{Message, Profile};
 pub(crate) use options::{SendOptions, SendOptionsPatch};
 pub(crate) use priority::Priority;
 pub(crate) use push::OfflinePushInfo;

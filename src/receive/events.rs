@@ -4,7 +4,7 @@
 use super::Shared;
 use crate::model::conversation::Conversation;
 use crate::model::receipt::Receipt;
-use crate::model::{msg_id, Message, MessageStatus};
+use crate::model::{msg_id, Message, MessageStatus, Profile};
 use crate::store::Received;
 use serde::Serialize;
 use serde_json::json;
@@ -45,9 +45,12 @@ impl<'a> Handler<'a> {
                 cursor,
                 online_only_flag,
                 msg,
+                nick,
+                face_url,
             } => {
                 let mut m = Message::from_roam(&msg, self_user);
                 m.options.online_user_only = online_only_flag == 1;
+                m.profile = Profile::boxed(nick, face_url);
                 self.message(m, cursor);
             }
             Event::GroupMsg {
@@ -55,9 +58,12 @@ impl<'a> Handler<'a> {
                 online_only_flag,
                 group_id,
                 msg,
+                nick,
+                face_url,
             } => {
                 let mut m = Message::from_group_msg(&msg, &group_id, self_user);
                 m.options.online_user_only = online_only_flag == 1;
+                m.profile = Profile::boxed(nick, face_url);
                 self.message(m, cursor);
             }
             Event::C2cRead {

@@ -9,7 +9,7 @@
 //! send options are flattened in under their `sendMessage` names (schema version 2; version 1
 //! rows are rewritten by `schema.rs`).
 
-use crate::model::{Elem, LocalFiles, Message, MessageStatus, SendOptions};
+use crate::model::{Elem, LocalFiles, Message, MessageStatus, Profile, SendOptions};
 use serde::{Deserialize, Serialize};
 use v2im_wire::MsgElement;
 
@@ -41,6 +41,8 @@ pub(crate) struct Rec {
     is_forward_message: bool,
     wire_seq: u32,
     send_count: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    profile: Option<Box<Profile>>,
 }
 
 pub(crate) fn status_from_value(v: i32) -> MessageStatus {
@@ -90,6 +92,7 @@ impl Rec {
             is_forward_message: m.is_forward_message,
             wire_seq: m.wire_seq,
             send_count: m.send_count,
+            profile: m.profile.clone(),
         }
     }
 
@@ -127,6 +130,7 @@ impl Rec {
         m.is_forward_message = self.is_forward_message;
         m.wire_seq = self.wire_seq;
         m.send_count = self.send_count;
+        m.profile = self.profile;
         m
     }
 }

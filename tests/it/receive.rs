@@ -73,6 +73,11 @@ impl Receiver {
 #[test]
 fn messages_reach_their_receivers_as_the_receiver_sees_them() {
     let s = TestServer::start();
+    // The server knows alice's profile (and nothing of carol's).
+    s.admin(
+        "im_open_login_svc/account_import",
+        json!({"UserID": "alice", "Nick": "Alice A.", "FaceUrl": "https://faces.example/a.png"}),
+    );
     let alice = TestClient::new(&s.url, "alice");
     let bob = Receiver::new(&s.url, "bob");
     s.create_group("g-recv", "alice", &["alice", "bob", "carol"]);
@@ -97,6 +102,13 @@ fn messages_reach_their_receivers_as_the_receiver_sees_them() {
     assert_eq!(got["cloudCustomData"], "cc");
     assert_eq!(got["needReadReceipt"], true);
     assert_eq!(got["timestamp"], sent["timestamp"]);
+    assert_eq!(got["nickName"], "Alice A.");
+    assert_eq!(got["faceUrl"], "https://faces.example/a.png");
+    assert_eq!(
+        sent["nickName"],
+        Value::Null,
+        "the sender's own result has no profile"
+    );
 
     // A group message with @: every member, with the @ list.
     let id = alice.call_wait(
@@ -111,6 +123,16 @@ fn messages_reach_their_receivers_as_the_receiver_sees_them() {
     assert_eq!(got["groupID"], "g-recv");
     assert_eq!(got["groupAtUserList"], json!(["bob"]));
     assert_eq!(got["userID"], Value::Null);
+    assert_eq!(got["nickName"], "Alice A.");
+    assert_eq!(got["faceUrl"], "https://faces.example/a.png");
+
+    // An account without a profile: both null.
+    let carol = TestClient::new(&s.url, "carol");
+    carol.send_text_ok("hi from carol", json!({"receiver": "bob"}));
+    let got = bob.message();
+    assert_eq!(got["sender"], "carol");
+    assert_eq!(got["nickName"], Value::Null);
+    assert_eq!(got["faceUrl"], Value::Null);
 
     // Targeted at carol only: bob does not get it; the next message to bob is the next event.
     let id = alice.text("for carol");
@@ -138,6 +160,10 @@ fn messages_reach_their_receivers_as_the_receiver_sees_them() {
 #[test]
 fn online_only_messages_reach_only_open_channels() {
     let s = TestServer::start();
+    s.admin(
+        "im_open_login_svc/account_import",
+        json!({"UserID": "alice", "Nick": "Alice"}),
+    );
     let alice = TestClient::new(&s.url, "alice");
     let dir = tempfile::tempdir().unwrap();
     let mut cfg = config(&s.url, "bob");
@@ -153,6 +179,11 @@ fn online_only_messages_reach_only_open_channels() {
     assert_eq!(got["textElem"]["text"], "typing...");
     assert_eq!(got["isOnlineOnly"], true);
     assert_eq!(got["msgID"], typing["msgID"]);
+    assert_eq!(
+        got["nickName"], "Alice",
+        "online-only lines carry the profile too"
+    );
+    assert_eq!(got["faceUrl"], Value::Null);
     assert!(
         s.roam("bob", "alice").is_empty(),
         "online-only kept in history"
@@ -175,6 +206,10 @@ fn online_only_messages_reach_only_open_channels() {
 #[test]
 fn received_messages_of_an_earlier_run_are_found_and_forwarded() {
     let s = TestServer::start();
+    s.admin(
+        "im_open_login_svc/account_import",
+        json!({"UserID": "alice", "Nick": "Alice", "FaceUrl": "f.png"}),
+    );
     let alice = TestClient::new(&s.url, "alice");
     let dir = tempfile::tempdir().unwrap();
     let mut cfg = config(&s.url, "bob");
@@ -197,6 +232,11 @@ fn received_messages_of_an_earlier_run_are_found_and_forwarded() {
     assert_eq!(m["textElem"]["text"], "keep me");
     assert_eq!(m["isSelf"], false);
     assert_eq!(m["cloudCustomData"], "c");
+    assert_eq!(
+        m["nickName"], "Alice",
+        "the profile is stored with the message"
+    );
+    assert_eq!(m["faceUrl"], "f.png");
     let fwd = bob.call_wait("createForwardMessage", json!({"msgID": sent["msgID"]}));
     assert_eq!(fwd.code, 0, "{}", fwd.json);
     let id = fwd.json["data"]["id"].as_str().unwrap().to_string();

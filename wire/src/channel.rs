@@ -53,6 +53,11 @@ pub enum Event {
         #[serde(default)]
         online_only_flag: i64,
         msg: RoamMsg,
+        /// The sender's `Nick` and `FaceUrl` (as `account_import` set them), when it has them.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        nick: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        face_url: Option<String>,
     },
     /// A message of a group the account is in (targeted messages only to their targets).
     #[serde(rename_all = "PascalCase")]
@@ -63,6 +68,11 @@ pub enum Event {
         online_only_flag: i64,
         group_id: String,
         msg: GroupMsg,
+        /// The sender's `Nick` and `FaceUrl` (as `account_import` set them), when it has them.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        nick: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        face_url: Option<String>,
     },
     /// A peer read the account's one-to-one messages up to `MsgReadTime` (a C2C read receipt).
     #[serde(rename_all = "PascalCase")]
@@ -217,5 +227,21 @@ mod tests {
                 "MsgTimeStamp": 3, "MsgKey": "1_2_3", "MsgBody": []}}))
         .unwrap();
         assert_eq!(online.cursor(), None);
+        // The sender's profile: absent when unknown, `Nick` and `FaceUrl` when known.
+        let Event::C2cMsg { nick, face_url, .. } = &online else {
+            panic!("{online:?}")
+        };
+        assert_eq!((nick, face_url), (&None, &None));
+        let with = Event::GroupMsg {
+            cursor: Some(5),
+            online_only_flag: 0,
+            group_id: "g".into(),
+            msg: GroupMsg::default(),
+            nick: Some("Alice".into()),
+            face_url: None,
+        };
+        let v = serde_json::to_value(&with).unwrap();
+        assert_eq!((&v["Nick"], v.get("FaceUrl")), (&json!("Alice"), None));
+        assert_eq!(serde_json::from_value::<Event>(v).unwrap(), with);
     }
 }

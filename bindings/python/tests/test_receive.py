@@ -40,10 +40,10 @@ TIMEOUT = 30
 
 # --- helpers ----------------------------------------------------------------------------------
 
-def new_user(server: Dict[str, Any], prefix: str) -> str:
-    """An account of this test alone."""
+def new_user(server: Dict[str, Any], prefix: str, **profile: str) -> str:
+    """An account of this test alone (`Nick`, `FaceUrl`: its profile)."""
     user = f"{prefix}-{secrets.token_hex(4)}"
-    server["rest"].call("im_open_login_svc/account_import", {"UserID": user})
+    server["rest"].call("im_open_login_svc/account_import", {"UserID": user, **profile})
     return user
 
 
@@ -118,7 +118,7 @@ def assert_received(m: Message, sent: Message, sender: str) -> None:
 # --- receiving messages -----------------------------------------------------------------------
 
 def test_async_for_receives_a_text(make_client: Any, server: Dict[str, Any]) -> None:
-    alice_id, bob_id = new_user(server, "alice"), new_user(server, "bob")
+    alice_id, bob_id = new_user(server, "alice", Nick="Alice"), new_user(server, "bob")
     bob = receiver(make_client, bob_id)
     alice = make_client(alice_id)
 
@@ -137,6 +137,7 @@ def test_async_for_receives_a_text(make_client: Any, server: Dict[str, Any]) -> 
     assert_received(got, sent, alice_id)
     assert got.text == "hello through async for"
     assert got.cloud_custom_data == "ccd"
+    assert (got.nick_name, got.face_url) == ("Alice", None)
     assert stream.closed and stream.dropped == 0
 
 

@@ -9,7 +9,7 @@ use v2im_wire::channel::Event;
 use v2im_wire::codes;
 
 use super::conv::{self, Conv};
-use super::read::{group_msg, read_id, roam_msg, GROUP_COLS, ROAM_COLS};
+use super::read::{group_msg, profile, read_id, roam_msg, GROUP_COLS, ROAM_COLS};
 use crate::error::{ApiError, ApiResult};
 
 /// What an inbox row holds (`inbox.kind`).
@@ -110,6 +110,23 @@ impl Reads<'_> {
     }
 }
 
+/// Senders' profiles, read once per page.
+struct Profiles<'a> {
+    conn: &'a Connection,
+    cache: HashMap<String, (Option<String>, Option<String>)>,
+}
+
+impl Profiles<'_> {
+    fn of(&mut self, user: &str) -> rusqlite::Result<(Option<String>, Option<String>)> {
+        if let Some(p) = self.cache.get(user) {
+            return Ok(p.clone());
+        }
+        let p = profile(self.conn, user)?;
+        self.cache.insert(user.to_string(), p.clone());
+        Ok(p)
+    }
+}
+
 /// `account`'s events after `after`, as stream lines, and then one `Conversation` line for each
 /// conversation they touched: all read in one snapshot.
 pub(crate) fn page(
@@ -140,6 +157,10 @@ pub(crate) fn page(
         owner: account,
         cache: HashMap::new(),
     };
+    let mut profiles = Profiles {
+        conn: &tx,
+        cache: HashMap::new(),
+    };
     let n = rows.len();
     for (i, (id, kind, ref_id, data)) in rows.into_iter().enumerate() {
         page.last = id as u64;
@@ -157,10 +178,13 @@ pub(crate) fn page(
                     })
                     .optional()?;
                 let Some((peer, msg)) = row else { continue };
+                let (nick, face_url) = profiles.of(&msg.from_account)?;
                 let event = Event::C2cMsg {
                     cursor,
                     online_only_flag: 0,
                     msg,
+                    nick,
+                    face_url,
                 };
                 (serde_json::to_vec(&event), Some(Conv::C2c(peer)))
             }
@@ -173,11 +197,14 @@ pub(crate) fn page(
                     .optional()?;
                 // Gone with its group.
                 let Some((msg, group_id)) = row else { continue };
+                let (nick, face_url) = profiles.of(&msg.from_account)?;
                 let event = Event::GroupMsg {
                     cursor,
                     online_only_flag: 0,
                     group_id: group_id.clone(),
                     msg,
+                    nick,
+                    face_url,
                 };
                 (serde_json::to_vec(&event), Some(Conv::Group(group_id)))
             }

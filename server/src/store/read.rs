@@ -59,6 +59,22 @@ pub(crate) struct RoamQuery<'a> {
     pub last_msg_key: Option<&'a str>,
 }
 
+/// The `Nick` and `FaceUrl` of `user`, each `None` when not set (or no such account).
+pub(crate) fn profile(
+    conn: &Connection,
+    user: &str,
+) -> rusqlite::Result<(Option<String>, Option<String>)> {
+    let row: Option<(String, String)> = conn
+        .prepare_cached("SELECT nick, face_url FROM accounts WHERE user_id = ?1")?
+        .query_row([user], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    let (nick, face) = row.unwrap_or_default();
+    Ok((
+        (!nick.is_empty()).then_some(nick),
+        (!face.is_empty()).then_some(face),
+    ))
+}
+
 /// `owner` has read every message of `peer` with an id up to this.
 pub(crate) fn read_id(conn: &Connection, owner: &str, peer: &str) -> rusqlite::Result<i64> {
     Ok(conn

@@ -145,6 +145,16 @@ class Message(Mapping[str, Any]):
         return self._raw.get("sender")
 
     @property
+    def nick_name(self) -> Optional[str]:
+        """The sender's nickname, on received messages whose server knows it."""
+        return self._raw.get("nickName")
+
+    @property
+    def face_url(self) -> Optional[str]:
+        """The sender's avatar URL, on received messages whose server knows it."""
+        return self._raw.get("faceUrl")
+
+    @property
     def user_id(self) -> Optional[str]:
         """The peer of a one-to-one message."""
         return self._raw.get("userID")

@@ -11,7 +11,7 @@ use v2im_wire::group::GroupMsg;
 use super::Writer;
 use crate::store::events::kind;
 use crate::store::jobs::{C2cIn, C2cSent, GroupMsgIn};
-use crate::store::read::{body_col, json_col};
+use crate::store::read::{body_col, json_col, profile};
 
 /// Rows removed per trimming transaction, so that one never holds the writer long.
 const PRUNE_BATCH: usize = 10_000;
@@ -191,10 +191,13 @@ impl Writer {
             offline_push_info: json_col(c.push_info.clone()),
             send_msg_control: json_col(c.send_control.clone()),
         };
+        let (nick, face_url) = profile(&self.conn, &m.from)?;
         let event = Event::C2cMsg {
             cursor: None,
             online_only_flag: 1,
             msg,
+            nick,
+            face_url,
         };
         self.online.push((receivers, line(&event)));
         Ok(())
@@ -237,11 +240,14 @@ impl Writer {
             group_at_info: json_col(m.at_info.clone()),
             to_account: m.to_accounts.clone(),
         };
+        let (nick, face_url) = profile(&self.conn, &m.from)?;
         let event = Event::GroupMsg {
             cursor: None,
             online_only_flag: 1,
             group_id: m.group_id.clone(),
             msg,
+            nick,
+            face_url,
         };
         self.online.push((receivers, line(&event)));
         Ok(())
