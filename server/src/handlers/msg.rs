@@ -1,6 +1,7 @@
 //! What C2C and group messages share: the body and the send options, validated.
 
-use v2im_wire::codes::limits::MAX_BODY_BYTES;
+use v2im_wire::codes::limits::{MAX_BODY_BYTES, MAX_MERGER_LAYERS};
+use v2im_wire::elem::relay_layers;
 use v2im_wire::{MsgElement, OfflinePushInfo};
 
 use serde::Serialize;
@@ -38,6 +39,13 @@ fn body<B: Body>(elems: Vec<MsgElement>, rules: &MsgRules) -> ApiResult<String> 
         |problem: &str| ApiError::new(B::code("MsgBody[]"), format!("MsgBody: {problem}"));
     if elems.is_empty() {
         return Err(bad_body("missing or empty"));
+    }
+    // Every answer that will carry the message must stay readable by clients' JSON parsers.
+    let layers = relay_layers(&elems);
+    if layers > MAX_MERGER_LAYERS {
+        return Err(bad_body(&format!(
+            "merged messages nest {layers} layers deep; at most {MAX_MERGER_LAYERS} are allowed"
+        )));
     }
     let customs = elems
         .iter()

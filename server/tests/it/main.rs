@@ -11,5 +11,6 @@ mod channel_process;
 mod compat;
 mod conversations;
 mod group;
+mod nesting;
 mod process;
 mod receipts;
