@@ -1,8 +1,10 @@
 //! Media storage for rich-media messages (not Tencent's API: Tencent keeps media in its COS).
 //!
 //! `PUT /files/{uuid}/{name}?sdkappid=&identifier=&usersig=&random=` stores the request body,
-//! authenticated like a REST call, streamed to disk and renamed into place so a reader never sees
-//! half a file. Images (JPG, GIF, PNG, BMP) get Tencent's renditions: thumb (shorter side 198 px)
+//! authenticated like a REST call, streamed to disk and linked into place when complete, so a
+//! reader never sees half a file. Stored files are write-once: another account (or anyone) must
+//! not change what a URL already sent in a message serves, so other bytes at a taken path get 409
+//! and the same bytes again succeed. Images (JPG, GIF, PNG, BMP) get Tencent's renditions: thumb (shorter side 198 px)
 //! and large (shorter side 720 px); an image already that small keeps its original for them.
 //! `GET /files/{uuid}/{name}` serves the bytes (`?rendition=thumb|large` a rendition) with
 //! Content-Length and Content-Type, no sig needed: the URL is what a message hands its receivers.
@@ -210,18 +212,28 @@ async fn put(req: Request, dir: &Path, uuid: &str, name: &str, base: &str) -> Re
         }
         file.sync_all().await?;
         drop(file);
-        tokio::fs::rename(&tmp, &path).await?;
-        Ok::<_, std::io::Error>(Some(size))
+        let (from, to) = (tmp.clone(), path.clone());
+        let placed = tokio::task::spawn_blocking(move || place(&from, &to))
+            .await
+            .map_err(std::io::Error::other)??;
+        Ok::<_, std::io::Error>(Some((size, placed)))
     }
     .await;
+    let _ = tokio::fs::remove_file(&tmp).await;
     let size = match stored {
-        Ok(Some(size)) => size,
-        Ok(None) => {
-            let _ = tokio::fs::remove_file(&tmp).await;
-            return too_large();
+        Ok(Some((size, Placed::New | Placed::Same))) => size,
+        Ok(Some((_, Placed::Different))) => {
+            return status_json(
+                StatusCode::CONFLICT,
+                codes::FILE_EXISTS,
+                format!(
+                    "/files/{uuid}/{name} holds other bytes: stored files are never replaced, \
+                     store under another uuid or name"
+                ),
+            );
         }
+        Ok(None) => return too_large(),
         Err(e) => {
-            let _ = tokio::fs::remove_file(&tmp).await;
             tracing::warn!("storing {uuid}/{name}: {e}");
             return status_json(
                 StatusCode::INTERNAL_SERVER_ERROR,
@@ -249,6 +261,62 @@ async fn put(req: Request, dir: &Path, uuid: &str, name: &str, base: &str) -> Re
         answer["Renditions"] = serde_json::to_value(list).unwrap_or_default();
     }
     json_response(serde_json::to_vec(&answer).unwrap_or_default())
+}
+
+/// What linking an upload into place found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Placed {
+    /// Nothing was there: the upload is stored.
+    New,
+    /// The same bytes were there already (a retry, or another client with the same file).
+    Same,
+    /// Other bytes are there; they stay.
+    Different,
+}
+
+/// Links the complete upload `tmp` to `path` unless something is there already. `link(2)` never
+/// replaces its target and fails atomically when it exists, so of two uploads racing for one path
+/// exactly one is stored, whole, and URLs already handed out never change what they serve.
+fn place(tmp: &Path, path: &Path) -> std::io::Result<Placed> {
+    match std::fs::hard_link(tmp, path) {
+        Ok(()) => Ok(Placed::New),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(if same_bytes(tmp, path)? {
+            Placed::Same
+        } else {
+            Placed::Different
+        }),
+        Err(e) => Err(e),
+    }
+}
+
+/// Whether two files hold the same bytes (compared in 64 KiB pieces).
+fn same_bytes(a: &Path, b: &Path) -> std::io::Result<bool> {
+    use std::io::Read;
+    let (mut fa, mut fb) = (std::fs::File::open(a)?, std::fs::File::open(b)?);
+    if fa.metadata()?.len() != fb.metadata()?.len() {
+        return Ok(false);
+    }
+    let (mut ba, mut bb) = (vec![0u8; 64 * 1024], vec![0u8; 64 * 1024]);
+    // Fills `buf` unless the file ends first; the length read.
+    let fill = |f: &mut std::fs::File, buf: &mut [u8]| -> std::io::Result<usize> {
+        let mut n = 0;
+        while n < buf.len() {
+            match f.read(&mut buf[n..])? {
+                0 => break,
+                k => n += k,
+            }
+        }
+        Ok(n)
+    };
+    loop {
+        let (na, nb) = (fill(&mut fa, &mut ba)?, fill(&mut fb, &mut bb)?);
+        if ba[..na] != bb[..nb] {
+            return Ok(false);
+        }
+        if na == 0 {
+            return Ok(true);
+        }
+    }
 }
 
 /// REST `ImageFormat` of an image format V2TIM sends (JPG 1, GIF 2, PNG 3, BMP 4).
@@ -322,7 +390,21 @@ fn renditions(path: &Path, url: &str, size: u64) -> Option<(u8, Vec<Rendition>)>
             let out = path.parent()?.join(folder);
             std::fs::create_dir_all(&out).ok()?;
             let file = out.join(path.file_name()?);
-            small.save_with_format(&file, format).ok()?;
+            // Written aside and renamed over, so a reader never sees half a rendition while a
+            // repeated upload of the same image makes it again.
+            let tmp = out.join(format!(
+                ".{}.{:08x}.part",
+                path.file_name()?.to_string_lossy(),
+                fastrand::u32(..)
+            ));
+            let saved = small
+                .save_with_format(&tmp, format)
+                .ok()
+                .and_then(|()| std::fs::rename(&tmp, &file).ok());
+            if saved.is_none() {
+                let _ = std::fs::remove_file(&tmp);
+                return None;
+            }
             std::fs::metadata(&file).ok().map(|m| m.len())
         })();
         match made {

@@ -3,6 +3,8 @@
 
 mod common;
 
+#[cfg(unix)]
+mod attacks;
 mod auth;
 mod bodies;
 mod c2c;
