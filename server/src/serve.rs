@@ -14,7 +14,6 @@ use std::time::Duration;
 
 use axum::Router;
 use hyper_util::rt::TokioIo;
-use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio_rustls::TlsAcceptor;
@@ -257,8 +256,8 @@ where
     I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
 {
     let io = StallGuard::new(io, WRITE_STALL_TIMEOUT);
-    let conn = hyper::server::conn::http1::Builder::new()
-        .serve_connection(io, TowerToHyperService::new(router));
+    let svc = hyper::service::service_fn(move |req| crate::http::handle(router.clone(), req));
+    let conn = hyper::server::conn::http1::Builder::new().serve_connection(io, svc);
     tokio::pin!(conn);
     tokio::select! {
         r = conn.as_mut() => {

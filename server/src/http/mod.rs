@@ -39,6 +39,49 @@ pub(crate) fn router(app: Arc<App>) -> Router {
         .with_state(app)
 }
 
+/// Every request enters here (from `serve`): CONNECT is answered before routing, everything else
+/// goes to `router`.
+pub(crate) async fn handle(
+    router: Router,
+    req: Request<hyper::body::Incoming>,
+) -> Result<Response, std::convert::Infallible> {
+    if req.method() == Method::CONNECT {
+        return Ok(refuse_connect(req.uri()));
+    }
+    let svc = hyper_util::service::TowerToHyperService::new(router);
+    hyper::service::Service::call(&svc, req).await
+}
+
+/// CONNECT asks for a tunnel, and any 2xx answer to it tells the client one is open (hyper then
+/// sends no body): it gets the code any other wrong method gets on its target, with HTTP 405
+/// (a known path) or 404 instead of 200, and the connection is closed.
+fn refuse_connect(uri: &axum::http::Uri) -> Response {
+    let path = uri.path();
+    let known = path == "/healthz"
+        || path.starts_with("/files/")
+        || path
+            .strip_prefix("/v4/")
+            .is_some_and(|p| p == v2im_wire::channel::PATH || handlers::endpoint(p).is_some());
+    let mut r = if known {
+        status_json(
+            StatusCode::METHOD_NOT_ALLOWED,
+            codes::HTTP_PARSE_ERROR,
+            "CONNECT is not allowed: this server is not a proxy",
+        )
+    } else {
+        status_json(
+            StatusCode::NOT_FOUND,
+            codes::BAD_RESOURCE,
+            format!("unknown resource {:?}", uri.to_string()),
+        )
+    };
+    r.headers_mut().insert(
+        header::CONNECTION,
+        header::HeaderValue::from_static("close"),
+    );
+    r
+}
+
 /// A JSON answer with status 200.
 pub(crate) fn json_response(body: Vec<u8>) -> Response {
     ([(header::CONTENT_TYPE, "application/json")], body).into_response()
