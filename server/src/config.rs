@@ -44,20 +44,32 @@ pub struct ServerConfig {
     /// Inbox events (what a reconnecting channel can still get) are kept this many days; 0 keeps
     /// them for ever.
     pub inbox_retention_days: u32,
+    /// A connection is closed when a request's head has not arrived whole this many seconds
+    /// after the connection opened or its previous answer ended (idle keep-alive included).
+    pub header_timeout_secs: u64,
+    /// A request is cut off (HTTP 408) when its body brings no byte for this many seconds.
+    pub body_timeout_secs: u64,
+    /// Connections open at once (live channels included); more are refused with HTTP 503.
+    /// `None`: derived from the process's file-descriptor limit (see `serve`).
+    pub max_connections: Option<usize>,
 }
 
-/// Defaults of the live channel's settings (the binary's flags too).
+/// Defaults of the live channel's and the connections' settings (the binary's flags too).
 pub mod defaults {
     pub const HEARTBEAT_SECS: u64 = 15;
     pub const CHANNELS_PER_ACCOUNT: usize = 10;
     pub const CHANNELS_TOTAL: usize = 10_000;
     /// Tencent's offline retention, the longest `MsgLifeTime`.
     pub const INBOX_RETENTION_DAYS: u32 = 7;
+    /// hyper's own default, which needs a timer to take effect.
+    pub const HEADER_TIMEOUT_SECS: u64 = 30;
+    pub const BODY_TIMEOUT_SECS: u64 = 30;
 }
 
 impl ServerConfig {
     /// 127.0.0.1:0, sdkappid 1400000000, secret key [`TEST_SECRET_KEY`], admin "administrator",
-    /// auto_import true, group_rate 0, no files dir, no TLS, and the channel [`defaults`].
+    /// auto_import true, group_rate 0, no files dir, no TLS, the channel and connection
+    /// [`defaults`], and the connection cap derived from the file limit.
     pub fn for_test(db: PathBuf) -> Self {
         ServerConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
@@ -74,6 +86,9 @@ impl ServerConfig {
             channels_per_account: defaults::CHANNELS_PER_ACCOUNT,
             channels_total: defaults::CHANNELS_TOTAL,
             inbox_retention_days: defaults::INBOX_RETENTION_DAYS,
+            header_timeout_secs: defaults::HEADER_TIMEOUT_SECS,
+            body_timeout_secs: defaults::BODY_TIMEOUT_SECS,
+            max_connections: None,
         }
     }
 }

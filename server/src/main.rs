@@ -54,6 +54,20 @@ struct Cli {
     /// Days inbox events are kept for reconnecting channels (0 = for ever).
     #[arg(long, env = "V2IM_SERVER_INBOX_RETENTION_DAYS", default_value_t = defaults::INBOX_RETENTION_DAYS)]
     inbox_retention_days: u32,
+    /// Seconds a connection may take to send a request's head (from its opening or the end of
+    /// the previous answer) before it is closed.
+    #[arg(long, env = "V2IM_SERVER_HEADER_TIMEOUT_SECS", default_value_t = defaults::HEADER_TIMEOUT_SECS,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    header_timeout_secs: u64,
+    /// Seconds a request body may bring nothing before the request is cut off (HTTP 408).
+    #[arg(long, env = "V2IM_SERVER_BODY_TIMEOUT_SECS", default_value_t = defaults::BODY_TIMEOUT_SECS,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    body_timeout_secs: u64,
+    /// Connections open at once, live channels included; more get HTTP 503 (default: derived
+    /// from the file-descriptor limit).
+    #[arg(long, env = "V2IM_SERVER_MAX_CONNECTIONS",
+          value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    max_connections: Option<u64>,
 }
 
 fn resolve(listen: &str) -> std::io::Result<SocketAddr> {
@@ -128,6 +142,9 @@ fn main() {
         channels_per_account: cli.channels_per_account,
         channels_total: cli.channels_total,
         inbox_retention_days: cli.inbox_retention_days,
+        header_timeout_secs: cli.header_timeout_secs,
+        body_timeout_secs: cli.body_timeout_secs,
+        max_connections: cli.max_connections.map(|n| n as usize),
     };
     let server = match v2im_server::start(config) {
         Ok(s) => s,

@@ -1,22 +1,31 @@
-//! Binding, the accept loop (plain or TLS), and graceful shutdown.
+//! Binding, the accept loop (plain or TLS), connection bounds, and graceful shutdown.
 //!
 //! The server runs on its own thread with its own tokio runtime, so it can be embedded in tests
 //! and programs that are not async. Shutdown: stop accepting, end the live channels, ask every
 //! connection to finish its in-flight request and close, wait for them (bounded), then stop the
-//! writer after it has committed everything queued. Every connection's writes are guarded: one
-//! whose peer stops reading is closed (see `http::stall`).
+//! writer after it has committed everything queued.
+//!
+//! Bounds, so that no client can hold what others need: at most `max_connections` connections
+//! (live channels included; by default what the file-descriptor limit leaves room for), and a
+//! connection over it gets a 503 and is closed, where without the cap `accept` would fail with
+//! EMFILE for everyone; a request head must arrive within `header_timeout_secs` (hyper's timer,
+//! idle keep-alive included); a request body that brings nothing for `body_timeout_secs` is cut
+//! off, and a write that makes no progress for 60 s closes the connection (see `http::stall`).
 
 use std::net::SocketAddr;
 use std::sync::atomic::AtomicUsize;
 use std::sync::Arc;
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::Router;
-use hyper_util::rt::TokioIo;
-use tokio::net::TcpListener;
-use tokio::sync::watch;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
+use tokio::task::JoinSet;
 use tokio_rustls::TlsAcceptor;
+use v2im_wire::codes;
 
 use crate::auth::Auth;
 use crate::channel::hub::Hub;
@@ -31,6 +40,82 @@ use crate::App;
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 /// A TLS handshake that takes longer is dropped.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+/// File descriptors kept for everything but connections when the cap is derived from the limit:
+/// 18 at start (stdio, the listener, the runtime's epoll and wakers, the writer's and the
+/// checkpointer's database, WAL and shared-memory files), 3 per pooled read connection (at most
+/// 16), [`LINGERING_REFUSALS`], and a margin for SQLite's temporary files and the odd extra
+/// file of an upload being compared or an image being made smaller.
+const FD_RESERVE: u64 = 128;
+/// A derived cap is never lower, however low the file limit.
+const MIN_CONNECTIONS: usize = 16;
+/// The cap where the file limit is unknown (not Unix).
+const FALLBACK_CONNECTIONS: usize = 10_000;
+/// Refused connections that read what the client sends for a moment before they close, so that
+/// the close does not reset the connection before the client has read its 503; any further
+/// refusal is closed at once.
+const LINGERING_REFUSALS: usize = 32;
+/// How long a refused connection reads at most.
+const REFUSAL_LINGER: Duration = Duration::from_secs(1);
+/// A full cap is logged at most this often.
+const CAP_LOG_EVERY: Duration = Duration::from_secs(10);
+
+/// The bounds each connection is served with.
+#[derive(Debug, Clone, Copy)]
+struct ConnLimits {
+    header_timeout: Duration,
+    body_timeout: Duration,
+    max: usize,
+}
+
+/// The process's soft limit of open files, where there is one.
+fn nofile_limit() -> Option<u64> {
+    #[cfg(unix)]
+    {
+        let mut l = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        // SAFETY: getrlimit writes only the struct it is given.
+        if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut l) } == 0 {
+            #[allow(clippy::useless_conversion)]
+            return Some(u64::from(l.rlim_cur));
+        }
+    }
+    None
+}
+
+/// Connections a file limit leaves room for: each may hold its socket and one file (an upload
+/// being written, a file being served), after [`FD_RESERVE`] for the rest of the server.
+fn connections_for(nofile: u64) -> usize {
+    let n = nofile.saturating_sub(FD_RESERVE) / 2;
+    usize::try_from(n)
+        .unwrap_or(usize::MAX)
+        .clamp(MIN_CONNECTIONS, Semaphore::MAX_PERMITS)
+}
+
+/// The connection bounds of `config`, with the cap derived from the file limit unless given.
+fn conn_limits(config: &ServerConfig) -> ConnLimits {
+    let nofile = nofile_limit();
+    let room = nofile.map_or(FALLBACK_CONNECTIONS, connections_for);
+    let max = match config.max_connections {
+        Some(n) => {
+            if n > room && nofile.is_some() {
+                tracing::warn!(
+                    "--max-connections {n} is more than the file limit of {} leaves room for \
+                     ({room}): the server may run out of file descriptors",
+                    nofile.unwrap_or(0)
+                );
+            }
+            n.clamp(1, Semaphore::MAX_PERMITS)
+        }
+        None => room,
+    };
+    ConnLimits {
+        header_timeout: Duration::from_secs(config.header_timeout_secs.max(1)),
+        body_timeout: Duration::from_secs(config.body_timeout_secs.max(1)),
+        max,
+    }
+}
 
 /// A server started by [`start`]. Dropping it shuts it down.
 pub struct RunningServer {
@@ -110,6 +195,7 @@ pub fn start_with_clock(config: ServerConfig, clock: Clock) -> std::io::Result<R
     if let Some(d) = &config.files_dir {
         std::fs::create_dir_all(d)?;
     }
+    let limits = conn_limits(&config);
     let listener = bind(config.listen)?;
     listener.set_nonblocking(true)?;
     let addr = listener.local_addr()?;
@@ -167,7 +253,7 @@ pub fn start_with_clock(config: ServerConfig, clock: Clock) -> std::io::Result<R
     let thread = std::thread::Builder::new()
         .name("v2im-server".into())
         .spawn(move || {
-            rt.block_on(accept_loop(listener, router, tls, stop_rx));
+            rt.block_on(accept_loop(listener, router, tls, stop_rx, limits));
             rt.shutdown_timeout(Duration::from_secs(1));
         });
     let thread = match thread {
@@ -177,7 +263,13 @@ pub fn start_with_clock(config: ServerConfig, clock: Clock) -> std::io::Result<R
             return Err(e);
         }
     };
-    tracing::info!("listening on {scheme}://{addr}");
+    tracing::info!(
+        "listening on {scheme}://{addr}: at most {} connections, header timeout {:?}, body \
+         timeout {:?}",
+        limits.max,
+        limits.header_timeout,
+        limits.body_timeout
+    );
     Ok(RunningServer {
         addr,
         url: format!("{scheme}://{addr}"),
@@ -195,6 +287,7 @@ async fn accept_loop(
     router: Router,
     tls: Option<TlsAcceptor>,
     mut stop: watch::Receiver<bool>,
+    limits: ConnLimits,
 ) {
     let listener = match TcpListener::from_std(listener) {
         Ok(l) => l,
@@ -203,15 +296,42 @@ async fn accept_loop(
             return;
         }
     };
-    let mut conns = tokio::task::JoinSet::new();
+    let slots = Arc::new(Semaphore::new(limits.max));
+    let lingering = Arc::new(Semaphore::new(LINGERING_REFUSALS));
+    let refusal = refusal(limits.max);
+    let (mut refused, mut logged) = (0u64, None::<Instant>);
+    let mut conns = JoinSet::new();
     loop {
         tokio::select! {
             _ = stopped(&mut stop) => break,
             r = listener.accept() => match r {
-                Ok((stream, _peer)) => {
-                    let _ = stream.set_nodelay(true);
-                    conns.spawn(serve_conn(stream, router.clone(), tls.clone(), stop.clone()));
-                }
+                Ok((stream, _peer)) => match slots.clone().try_acquire_owned() {
+                    Ok(slot) => {
+                        let _ = stream.set_nodelay(true);
+                        conns.spawn(serve_conn(
+                            stream,
+                            router.clone(),
+                            tls.clone(),
+                            stop.clone(),
+                            limits,
+                            slot,
+                        ));
+                    }
+                    Err(_) => {
+                        refused += 1;
+                        if logged.is_none_or(|t| t.elapsed() >= CAP_LOG_EVERY) {
+                            tracing::warn!(
+                                "{} connections open, the cap (--max-connections): refusing \
+                                 more ({refused} refused so far)",
+                                limits.max
+                            );
+                            logged = Some(Instant::now());
+                        }
+                        if tls.is_none() {
+                            refuse(stream, refusal.as_bytes(), &lingering, &mut conns, &stop);
+                        }
+                    }
+                },
                 Err(e) => {
                     // Out of file descriptors and the like: back off instead of spinning.
                     tracing::warn!("accept failed: {e}");
@@ -229,21 +349,86 @@ async fn accept_loop(
     }
 }
 
+/// The answer to a connection over the cap: the REST error body with HTTP 503.
+fn refusal(max: usize) -> String {
+    let body = crate::http::error_body(&crate::error::ApiError::new(
+        codes::TOO_MANY_CONNECTIONS,
+        format!("the server has {max} connections open, its limit: retry later"),
+    ));
+    let body = String::from_utf8_lossy(&body);
+    format!(
+        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\n\
+         content-length: {}\r\nretry-after: 1\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    )
+}
+
+/// Answers a connection over the cap and closes it, without waiting on it in the accept loop:
+/// the answer fits any fresh socket's send buffer. What the client sent is read first, and for
+/// a moment after (while a lingering slot is free), because closing a socket with unread input
+/// resets the connection, which can destroy the answer before the client reads it.
+fn refuse(
+    stream: TcpStream,
+    answer: &[u8],
+    lingering: &Arc<Semaphore>,
+    conns: &mut JoinSet<()>,
+    stop: &watch::Receiver<bool>,
+) {
+    let mut scratch = [0u8; 4096];
+    for _ in 0..16 {
+        match stream.try_read(&mut scratch) {
+            Ok(n) if n > 0 => {}
+            _ => break,
+        }
+    }
+    let _ = stream.try_write(answer);
+    if let Ok(slot) = lingering.clone().try_acquire_owned() {
+        conns.spawn(linger(stream, slot, stop.clone()));
+    }
+}
+
+/// Ends the answer (FIN) and reads what still comes until the peer closes, for at most
+/// [`REFUSAL_LINGER`] and not past shutdown.
+async fn linger(
+    mut stream: TcpStream,
+    _slot: OwnedSemaphorePermit,
+    mut stop: watch::Receiver<bool>,
+) {
+    let _ = stream.shutdown().await;
+    let drain = async {
+        let mut buf = [0u8; 4096];
+        let mut left = 64 * 1024usize;
+        while let Ok(n @ 1..) = stream.read(&mut buf).await {
+            left = left.saturating_sub(n);
+            if left == 0 {
+                break;
+            }
+        }
+    };
+    tokio::select! {
+        _ = tokio::time::timeout(REFUSAL_LINGER, drain) => {}
+        _ = stopped(&mut stop) => {}
+    }
+}
+
+/// Serves one connection; `_slot` is its place under the cap, freed when it ends.
 async fn serve_conn(
-    stream: tokio::net::TcpStream,
+    stream: TcpStream,
     router: Router,
     tls: Option<TlsAcceptor>,
     mut stop: watch::Receiver<bool>,
+    limits: ConnLimits,
+    _slot: OwnedSemaphorePermit,
 ) {
     match tls {
-        None => serve_io(TokioIo::new(stream), router, stop).await,
+        None => serve_io(TokioIo::new(stream), router, stop, limits).await,
         Some(acceptor) => {
             let handshake = tokio::select! {
                 r = tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)) => r,
                 _ = stopped(&mut stop) => return,
             };
             match handshake {
-                Ok(Ok(s)) => serve_io(TokioIo::new(s), router, stop).await,
+                Ok(Ok(s)) => serve_io(TokioIo::new(s), router, stop, limits).await,
                 Ok(Err(e)) => tracing::debug!("TLS handshake failed: {e}"),
                 Err(_) => tracing::debug!("TLS handshake timed out"),
             }
@@ -251,13 +436,22 @@ async fn serve_conn(
     }
 }
 
-async fn serve_io<I>(io: I, router: Router, mut stop: watch::Receiver<bool>)
+async fn serve_io<I>(io: I, router: Router, mut stop: watch::Receiver<bool>, limits: ConnLimits)
 where
     I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
 {
     let io = StallGuard::new(io, WRITE_STALL_TIMEOUT);
-    let svc = hyper::service::service_fn(move |req| crate::http::handle(router.clone(), req));
-    let conn = hyper::server::conn::http1::Builder::new().serve_connection(io, svc);
+    let body_timeout = limits.body_timeout;
+    let svc = hyper::service::service_fn(move |req| {
+        crate::http::handle(router.clone(), body_timeout, req)
+    });
+    // hyper's header timeout runs only with a timer; it covers the wait for every request's
+    // head, from the connection's start and after each answer (an idle keep-alive connection),
+    // never an answer being written (a live channel).
+    let conn = hyper::server::conn::http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.header_timeout)
+        .serve_connection(io, svc);
     tokio::pin!(conn);
     tokio::select! {
         r = conn.as_mut() => {
@@ -269,4 +463,34 @@ where
         _ = stopped(&mut stop) => conn.as_mut().graceful_shutdown(),
     }
     let _ = conn.await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_derived_cap_leaves_the_reserve_and_a_file_per_connection() {
+        assert_eq!(connections_for(256), 64);
+        assert_eq!(connections_for(1024), 448);
+        assert_eq!(connections_for(65_536), 32_704);
+        assert_eq!(connections_for(0), MIN_CONNECTIONS);
+        assert_eq!(connections_for(FD_RESERVE + 10), MIN_CONNECTIONS);
+        assert_eq!(connections_for(u64::MAX), Semaphore::MAX_PERMITS);
+    }
+
+    #[test]
+    fn the_refusal_is_a_complete_http_answer_with_the_rest_error_body() {
+        let r = refusal(64);
+        let (head, body) = r.split_once("\r\n\r\n").unwrap();
+        assert!(head.starts_with("HTTP/1.1 503 "), "{head}");
+        assert!(head.contains("connection: close"), "{head}");
+        assert!(
+            head.contains(&format!("content-length: {}", body.len())),
+            "{head}"
+        );
+        let v: serde_json::Value = serde_json::from_str(body).unwrap();
+        assert_eq!(v["ErrorCode"], codes::TOO_MANY_CONNECTIONS);
+        assert_eq!(v["ActionStatus"], "FAIL");
+    }
 }

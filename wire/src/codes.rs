@@ -93,11 +93,13 @@ codes! {
     GROUP_SEND_MSG_FREQ_LIMIT = 10023, "server: group message rate limit";
     GROUP_RECEIPT_NOT_FOUND = 10062, "server: no read receipt information for this message";
 
-    // v2im-server's own (for what Tencent does not have: the live channel, media storage):
-    // 110001 upwards, append only, apart from the library's own block (100001 upwards).
+    // v2im-server's own (for what Tencent does not have: the live channel, media storage,
+    // connection limits): 110001 upwards, append only, apart from the library's own block
+    // (100001 upwards).
     CHANNEL_CURSOR_GONE = 110001, "server: channel cursor no longer kept (or never issued): resync from history";
     CHANNEL_LIMIT = 110002, "server: too many live channels (for this account or in all)";
     FILE_EXISTS = 110003, "server: another file is stored at this path (uploads are write-once)";
+    TOO_MANY_CONNECTIONS = 110004, "server: too many connections open, retry later";
 }
 
 /// The text of a code of this table.

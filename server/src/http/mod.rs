@@ -7,8 +7,9 @@ pub(crate) mod files;
 pub(crate) mod query;
 pub(crate) mod stall;
 
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::{Request, State};
@@ -40,16 +41,39 @@ pub(crate) fn router(app: Arc<App>) -> Router {
 }
 
 /// Every request enters here (from `serve`): CONNECT is answered before routing, everything else
-/// goes to `router`.
+/// goes to `router` with its body timed (`body_timeout` without a byte fails it).
 pub(crate) async fn handle(
     router: Router,
+    body_timeout: Duration,
     req: Request<hyper::body::Incoming>,
 ) -> Result<Response, std::convert::Infallible> {
     if req.method() == Method::CONNECT {
         return Ok(refuse_connect(req.uri()));
     }
+    let stalled = Arc::new(AtomicBool::new(false));
+    let req = req.map(|b| stall::TimedBody::new(b, body_timeout, stalled.clone()));
     let svc = hyper_util::service::TowerToHyperService::new(router);
-    hyper::service::Service::call(&svc, req).await
+    let answer = hyper::service::Service::call(&svc, req).await?;
+    if !stalled.load(Ordering::Relaxed) {
+        return Ok(answer);
+    }
+    // Whatever the handler made of its failed body (a parse error, an aborted upload, even an
+    // opened channel), the answer is the timeout, and the connection ends: the rest of the
+    // body may still come.
+    tracing::debug!("request body stalled for {body_timeout:?}");
+    let mut r = status_json(
+        StatusCode::REQUEST_TIMEOUT,
+        codes::HTTP_PARSE_ERROR,
+        format!(
+            "{}: closing the connection",
+            stall::BodyStalled(body_timeout)
+        ),
+    );
+    r.headers_mut().insert(
+        header::CONNECTION,
+        header::HeaderValue::from_static("close"),
+    );
+    Ok(r)
 }
 
 /// CONNECT asks for a tunnel, and any 2xx answer to it tells the client one is open (hyper then

@@ -1,14 +1,20 @@
-//! A connection whose peer stops reading is closed once a write has made no progress for
-//! [`WRITE_STALL_TIMEOUT`]: hyper has no write timeout, and a live channel (or a large answer)
-//! to a peer that never reads would otherwise hold its connection, its buffers and its channel
-//! slot for as long as TCP keeps the connection up.
+//! Stalls. A connection whose peer stops reading is closed once a write has made no progress
+//! for [`WRITE_STALL_TIMEOUT`]: hyper has no write timeout, and a live channel (or a large
+//! answer) to a peer that never reads would otherwise hold its connection, its buffers and its
+//! channel slot for as long as TCP keeps the connection up. A request body that stops coming
+//! fails after its own limit ([`TimedBody`]): hyper has no body timeout either, and a client that
+//! sends a head and then nothing would hold a connection (and an upload's file) for ever.
 
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use axum::body::Bytes;
+use hyper::body::{Body, Frame, SizeHint};
 use tokio::time::Sleep;
 
 /// How long a write may wait for the peer to read.
@@ -95,5 +101,86 @@ impl<I: hyper::rt::Write + Unpin> hyper::rt::Write for StallGuard<I> {
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Pin::new(&mut self.io).poll_shutdown(cx)
+    }
+}
+
+/// A request body that fails once it has brought nothing for `limit` while it is being read.
+/// The clock runs only while the handler waits for the body, and restarts with every frame: a
+/// large upload that keeps coming is never cut off, a stalled one is. Handlers that never read
+/// their body (a channel once open) never arm it.
+pub(crate) struct TimedBody<B> {
+    inner: B,
+    limit: Duration,
+    /// Armed while the handler waits for a frame.
+    timer: Option<Pin<Box<Sleep>>>,
+    /// Set when the limit passed, for the answer (see `http::handle`).
+    stalled: Arc<AtomicBool>,
+}
+
+impl<B> TimedBody<B> {
+    pub(crate) fn new(inner: B, limit: Duration, stalled: Arc<AtomicBool>) -> Self {
+        TimedBody {
+            inner,
+            limit,
+            timer: None,
+            stalled,
+        }
+    }
+}
+
+/// The error a stalled body ends with.
+#[derive(Debug)]
+pub(crate) struct BodyStalled(pub(crate) Duration);
+
+impl std::fmt::Display for BodyStalled {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "the request body brought nothing for {:?}", self.0)
+    }
+}
+
+impl std::error::Error for BodyStalled {}
+
+impl<B> Body for TimedBody<B>
+where
+    B: Body<Data = Bytes> + Unpin,
+    B::Error: Into<axum::BoxError>,
+{
+    type Data = Bytes;
+    type Error = axum::BoxError;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
+        let this = &mut *self;
+        if this.stalled.load(Ordering::Relaxed) {
+            return Poll::Ready(Some(Err(BodyStalled(this.limit).into())));
+        }
+        match Pin::new(&mut this.inner).poll_frame(cx) {
+            Poll::Pending => {
+                let limit = this.limit;
+                let timer = this
+                    .timer
+                    .get_or_insert_with(|| Box::pin(tokio::time::sleep(limit)));
+                if timer.as_mut().poll(cx).is_ready() {
+                    this.timer = None;
+                    this.stalled.store(true, Ordering::Relaxed);
+                    return Poll::Ready(Some(Err(BodyStalled(limit).into())));
+                }
+                Poll::Pending
+            }
+            Poll::Ready(frame) => {
+                this.timer = None;
+                Poll::Ready(frame.map(|r| r.map_err(Into::into)))
+            }
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
     }
 }

@@ -1,12 +1,16 @@
-//! Attacks over real HTTP: replacing another account's uploaded file, and CONNECT.
+//! Attacks over real HTTP: replacing another account's uploaded file, starving the server of
+//! connections with idle sockets or stalled bodies, holding channels, and CONNECT.
 
 use std::io::{Read, Write};
-use std::net::TcpStream;
-use std::sync::{Arc, Barrier};
+use std::net::{SocketAddr, TcpStream};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Barrier, Mutex};
 use std::time::{Duration, Instant};
 
+use crate::common::channel::Channel;
 use crate::common::*;
-use serde_json::Value;
+use serde_json::{json, Value};
 
 /// One answer read off a raw socket.
 #[derive(Debug)]
@@ -88,6 +92,353 @@ fn closed_within(s: &mut TcpStream, timeout: Duration) -> bool {
             }
             Err(_) => return true,
         }
+    }
+}
+
+/// A `v2im-server` process with its stderr collected.
+struct Server {
+    child: Binary,
+    url: String,
+    addr: SocketAddr,
+    log: Arc<Mutex<String>>,
+}
+
+impl Server {
+    /// The binary on `db` (port 0, auto-import, the test key) with `env` set, `args` added and,
+    /// when given, its file-descriptor limit (soft and hard) set to `nofile`.
+    fn spawn(db: &Path, nofile: Option<u64>, env: &[(&str, &str)], args: &[&str]) -> Server {
+        use std::io::BufRead;
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_v2im-server"));
+        cmd.args(["--listen", "127.0.0.1:0", "--db"])
+            .arg(db)
+            .args([
+                "--secret-key",
+                v2im_server::TEST_SECRET_KEY,
+                "--auto-import",
+            ])
+            .args(args)
+            .env("V2IM_SERVER_SDKAPPID", "1400000000")
+            .env("RUST_LOG", "warn")
+            .envs(env.iter().copied())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        if let Some(n) = nofile {
+            use std::os::unix::process::CommandExt;
+            let limit = libc::rlimit {
+                rlim_cur: n as libc::rlim_t,
+                rlim_max: n as libc::rlim_t,
+            };
+            // SAFETY: only setrlimit, which is async-signal-safe, runs between fork and exec.
+            unsafe {
+                cmd.pre_exec(move || {
+                    if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) != 0 {
+                        return Err(std::io::Error::last_os_error());
+                    }
+                    Ok(())
+                });
+            }
+        }
+        let mut child = cmd.spawn().expect("spawn v2im-server");
+        let log = Arc::new(Mutex::new(String::new()));
+        let stderr = child.stderr.take().unwrap();
+        let sink = log.clone();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stderr).lines() {
+                let Ok(line) = line else { return };
+                let mut l = sink.lock().unwrap();
+                l.push_str(&line);
+                l.push('\n');
+            }
+        });
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let url = line
+            .trim_end()
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| panic!("first line: {line:?}"))
+            .to_string();
+        let addr = url_addr(&url);
+        Server {
+            child: Binary(child),
+            url,
+            addr,
+            log,
+        }
+    }
+
+    /// A `sendmsg` from the admin to `to` on a fresh connection that asks to be closed after
+    /// the answer; None when no answer came within `timeout`.
+    fn send(&self, to: &str, text_: &str, timeout: Duration) -> Option<Answer> {
+        let body =
+            json!({"From_Account": "alice", "To_Account": to, "MsgRandom": fastrand::u32(..),
+            "MsgBody": text(text_)})
+            .to_string();
+        let mut s = TcpStream::connect(self.addr).unwrap();
+        let req = format!(
+            "POST {} HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{body}",
+            rest_path("openim/sendmsg", ADMIN),
+            body.len()
+        );
+        s.write_all(req.as_bytes()).ok()?;
+        read_answer(&mut s, timeout)
+    }
+
+    /// Sends SIGTERM and returns how long the process took to exit (asserting a clean exit
+    /// within `limit`).
+    fn terminate(mut self, limit: Duration) -> Duration {
+        let t = Instant::now();
+        // SAFETY: a plain kill(2) of our own child.
+        assert_eq!(
+            unsafe { libc::kill(self.child.0.id() as libc::pid_t, libc::SIGTERM) },
+            0
+        );
+        loop {
+            if let Some(st) = self.child.0.try_wait().unwrap() {
+                assert!(st.success(), "{st:?}");
+                return t.elapsed();
+            }
+            assert!(t.elapsed() < limit, "no exit {limit:?} after SIGTERM");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    fn log(&self) -> String {
+        self.log.lock().unwrap().clone()
+    }
+}
+
+/// `/v4/{path}?...` for `user` with the test key.
+fn rest_path(path: &str, user: &str) -> String {
+    format!(
+        "/v4/{path}?sdkappid=1400000000&identifier={user}&usersig={}&random=1&contenttype=json",
+        live_sig(user)
+    )
+}
+
+#[test]
+fn idle_sockets_cannot_starve_the_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let srv = Server::spawn(
+        &dir.path().join("idle.db"),
+        Some(256),
+        &[("V2IM_SERVER_HEADER_TIMEOUT_SECS", "2")],
+        &[],
+    );
+    let first = srv.send("bob", "before", Duration::from_secs(10)).unwrap();
+    assert_eq!(first.status, 200);
+    assert_ok(&first.body);
+
+    // 300 sockets that never send a request (one sends half a head), against a limit of 256
+    // descriptors.
+    let n = 300;
+    let t0 = Instant::now();
+    let mut socks: Vec<TcpStream> = (0..n)
+        .map(|_| TcpStream::connect(srv.addr).unwrap())
+        .collect();
+    socks[0]
+        .write_all(b"POST /v4/openim/sendmsg HTTP/1.1\r\nHost: x\r\nContent-Le")
+        .unwrap();
+    // A REST request still gets an answer at once: the cap's refusal (all slots are held).
+    let r = srv
+        .send("bob", "during", Duration::from_secs(5))
+        .expect("no answer while idle sockets are open: the server ran out of descriptors");
+    match r.status {
+        200 => assert_ok(&r.body),
+        503 => assert_code(&r.body, 110004),
+        s => panic!("status {s}: {r:?}"),
+    }
+    // The excess got the same refusal and was closed; the rest is held.
+    let mut refused = 0;
+    let mut held = Vec::new();
+    for mut s in socks {
+        match read_answer(&mut s, Duration::from_millis(20)) {
+            Some(a) => {
+                assert_eq!(a.status, 503, "{a:?}");
+                assert_code(&a.body, 110004);
+                assert_eq!(a.header("connection").as_deref(), Some("close"), "{a:?}");
+                assert!(closed_within(&mut s, Duration::from_secs(2)));
+                refused += 1;
+            }
+            None => held.push(s),
+        }
+    }
+    eprintln!(
+        "{n} idle sockets, RLIMIT_NOFILE 256: {} held, {refused} refused with 503",
+        held.len()
+    );
+    assert!(refused > 0 && held.len() <= 64, "held {}", held.len());
+    // Every held socket is closed once the header timeout (2 s) has passed.
+    let mut last = Duration::ZERO;
+    for s in &mut held {
+        assert!(
+            closed_within(s, Duration::from_secs(5)),
+            "an idle socket outlived the header timeout"
+        );
+        last = last.max(t0.elapsed());
+    }
+    eprintln!("the last idle socket was closed {last:?} after it was opened");
+    assert!(last >= Duration::from_millis(1900), "{last:?}");
+    let r = srv.send("bob", "after", Duration::from_secs(5)).unwrap();
+    assert_eq!(r.status, 200, "{r:?}");
+    assert_ok(&r.body);
+    let log = srv.log();
+    assert!(!log.contains("Too many open files"), "{log}");
+
+    // Shutdown is prompt with sockets held.
+    let _more: Vec<TcpStream> = (0..100)
+        .map(|_| TcpStream::connect(srv.addr).unwrap())
+        .collect();
+    std::thread::sleep(Duration::from_millis(100));
+    let took = srv.terminate(Duration::from_secs(5));
+    eprintln!("SIGTERM with 100 idle sockets open: exited after {took:?}");
+}
+
+#[test]
+fn a_stalled_body_is_cut_off() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = dir.path().join("files");
+    let srv = Server::spawn(
+        &dir.path().join("body.db"),
+        None,
+        &[("V2IM_SERVER_BODY_TIMEOUT_SECS", "1")],
+        &["--files-dir", files.to_str().unwrap()],
+    );
+    // A REST request whose body stops after 14 of 200 bytes.
+    let mut s = TcpStream::connect(srv.addr).unwrap();
+    let req = format!(
+        "POST {} HTTP/1.1\r\nHost: x\r\nContent-Length: 200\r\n\r\n{{\"To_Account\":",
+        rest_path("openim/sendmsg", ADMIN)
+    );
+    s.write_all(req.as_bytes()).unwrap();
+    let t = Instant::now();
+    let a = read_answer(&mut s, Duration::from_secs(6)).expect("no answer to a stalled body");
+    let took = t.elapsed();
+    eprintln!("stalled REST body answered after {took:?}");
+    assert!(
+        took >= Duration::from_millis(900) && took < Duration::from_secs(3),
+        "{took:?}"
+    );
+    assert_eq!(a.status, 408, "{a:?}");
+    assert_code(&a.body, 60002);
+    assert_eq!(a.header("connection").as_deref(), Some("close"), "{a:?}");
+    assert!(closed_within(&mut s, Duration::from_secs(2)));
+
+    // An upload that stops: the same, and nothing is stored.
+    let auth = format!(
+        "sdkappid=1400000000&identifier=alice&usersig={}&random=1",
+        live_sig("alice")
+    );
+    let mut s = TcpStream::connect(srv.addr).unwrap();
+    let req =
+        format!("PUT /files/u1/a.bin?{auth} HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n");
+    s.write_all(req.as_bytes()).unwrap();
+    s.write_all(&[7u8; 1000]).unwrap();
+    let t = Instant::now();
+    let a = read_answer(&mut s, Duration::from_secs(6)).expect("no answer to a stalled upload");
+    eprintln!("stalled upload answered after {:?}", t.elapsed());
+    assert_eq!(a.status, 408, "{a:?}");
+    assert_code(&a.body, 60002);
+    assert!(closed_within(&mut s, Duration::from_secs(2)));
+    assert!(matches!(
+        ureq::get(&format!("{}/files/u1/a.bin", srv.url)).call(),
+        Err(ureq::Error::Status(404, _))
+    ));
+    let left: Vec<_> = std::fs::read_dir(&files)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .filter(|n| n.to_string_lossy().ends_with(".part"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+
+    // A slow body that keeps coming is not cut off: 8 pieces 400 ms apart, 2.8 s in all.
+    let body = json!({"From_Account": "alice", "To_Account": "bob", "MsgRandom": 5,
+        "MsgBody": text("slow but steady")})
+    .to_string();
+    let mut s = TcpStream::connect(srv.addr).unwrap();
+    let head = format!(
+        "POST {} HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\n\r\n",
+        rest_path("openim/sendmsg", ADMIN),
+        body.len()
+    );
+    s.write_all(head.as_bytes()).unwrap();
+    let t = Instant::now();
+    for piece in body.as_bytes().chunks(body.len().div_ceil(8)) {
+        std::thread::sleep(Duration::from_millis(400));
+        s.write_all(piece).unwrap();
+    }
+    let a = read_answer(&mut s, Duration::from_secs(5)).unwrap();
+    assert!(t.elapsed() > Duration::from_millis(2500));
+    assert_eq!(a.status, 200, "{a:?}");
+    assert_ok(&a.body);
+}
+
+#[test]
+fn channels_outlive_the_timeouts_count_as_connections_and_are_capped_per_account() {
+    let dir = tempfile::tempdir().unwrap();
+    let srv = Server::spawn(
+        &dir.path().join("ch.db"),
+        None,
+        &[
+            ("V2IM_SERVER_MAX_CONNECTIONS", "16"),
+            ("V2IM_SERVER_HEADER_TIMEOUT_SECS", "1"),
+            ("V2IM_SERVER_BODY_TIMEOUT_SECS", "1"),
+            ("V2IM_SERVER_CHANNELS_PER_ACCOUNT", "4"),
+        ],
+        &[],
+    );
+    let open = |user: &str| Channel::request(srv.addr, "GET", &live_channel_path(user, None));
+    // One account gets its 4 channels and no more.
+    let mut mallory: Vec<Channel> = (0..4)
+        .map(|_| open("mallory").unwrap_or_else(|r| panic!("{r:?}")))
+        .collect();
+    for ch in &mut mallory {
+        assert_eq!(ch.event(Duration::from_secs(10))["Event"], "Hello");
+    }
+    match open("mallory") {
+        Err(r) => {
+            assert!(r.status.contains(" 200 "), "{r:?}");
+            assert_code(&r.body, 110002);
+        }
+        Ok(_) => panic!("a fifth channel of one account"),
+    }
+    // Others fill the remaining 12 connections; the 17th is refused with 503.
+    let mut others: Vec<Channel> = (0..12)
+        .map(|i| {
+            let mut ch = open(&format!("u{i}")).unwrap_or_else(|r| panic!("{r:?}"));
+            assert_eq!(ch.event(Duration::from_secs(10))["Event"], "Hello");
+            ch
+        })
+        .collect();
+    match open("late") {
+        Err(r) => {
+            assert!(r.status.contains(" 503 "), "{r:?}");
+            assert_code(&r.body, 110004);
+        }
+        Ok(_) => panic!("a 17th connection with a cap of 16"),
+    }
+    // Past both timeouts the channels are still open; freeing one slot lets a request in.
+    std::thread::sleep(Duration::from_millis(2500));
+    drop(others.pop());
+    let t = Instant::now();
+    let sent = loop {
+        match srv.send("mallory", "still there", Duration::from_secs(5)) {
+            Some(a) if a.status == 200 => break a,
+            Some(a) if a.status == 503 && t.elapsed() < Duration::from_secs(3) => {
+                std::thread::sleep(Duration::from_millis(50))
+            }
+            other => panic!("{other:?}"),
+        }
+    };
+    assert_ok(&sent.body);
+    for ch in &mut mallory {
+        assert_eq!(ch.expect("C2cMsg")["Msg"]["MsgKey"], sent.body["MsgKey"]);
+    }
+    let took = srv.terminate(Duration::from_secs(5));
+    eprintln!("SIGTERM with 15 channels open: exited after {took:?}");
+    for ch in mallory.iter_mut().chain(others.iter_mut()) {
+        assert!(ch.ends_within(Duration::from_secs(1)));
     }
 }
 
