@@ -101,20 +101,33 @@ impl Uploader {
                 Some(u) => u,
                 None => {
                     let mut stopped = false;
+                    // Never backwards, even when the file goes out a second time.
+                    let mut shown = 0;
                     let mut report = |sent: u64| {
-                        let p = (before + sent.min(size)) * 99 / total;
-                        let go_on = progress(p as i32);
+                        shown = shown.max((before + sent.min(size)) * 99 / total);
+                        let go_on = progress(shown as i32);
                         stopped |= !go_on;
                         go_on
                     };
-                    let put = put::put_file(
-                        &self.agent,
-                        &self.target(&uuid, &job.name),
-                        &uuid,
-                        &job.path,
-                        size,
-                        &mut report,
-                    );
+                    let mut put = |uuid: &str| {
+                        let target = self.target(uuid, &job.name);
+                        put::put_file(&self.agent, &target, uuid, &job.path, size, &mut report)
+                    };
+                    // The content's path holds other bytes: someone who knew this file's hash
+                    // stored something else there first. Uploads are write-once, so the file
+                    // goes to a path of its own; a URL always serves what the sender sent.
+                    let put = match put(&uuid) {
+                        Ok(None) => put(&format!("{uuid}-{:016x}", fastrand::u64(..))),
+                        first => first,
+                    };
+                    let put = put.and_then(|u| {
+                        u.ok_or_else(|| {
+                            Error::new(
+                                codes::ERR_FILE_TRANS_UPLOAD_FAILED,
+                                "upload refused: the server says a fresh random path holds other bytes",
+                            )
+                        })
+                    });
                     let u = match put {
                         Ok(u) => u,
                         Err(_) if stopped => return Err(shutting_down()),

@@ -96,7 +96,9 @@ impl<R: Read> Read for Counting<'_, R> {
     }
 }
 
-/// PUTs the file at `path` (`size` bytes) to `url`, streamed.
+/// PUTs the file at `path` (`size` bytes) to `url`, streamed. `Ok(None)`: the path already
+/// holds other bytes (the server's uploads are write-once, HTTP 409), so the file must go to
+/// another path.
 pub fn put_file(
     agent: &ureq::Agent,
     url: &str,
@@ -104,7 +106,7 @@ pub fn put_file(
     path: &str,
     size: u64,
     report: &mut dyn FnMut(u64) -> bool,
-) -> Result<Uploaded> {
+) -> Result<Option<Uploaded>> {
     let file = File::open(path).map_err(|e| read_error(path, &e))?;
     // Exactly the size checked: a file that grows meanwhile does not send more than it says.
     let reader = Counting {
@@ -120,9 +122,15 @@ pub fn put_file(
     let resp = match answer {
         Ok(r) => r,
         Err(ureq::Error::Status(status, r)) => {
-            let info = read_answer(r)
+            let answer = read_answer(r)
                 .ok()
-                .and_then(|t| serde_json::from_str::<Answer>(&t).ok())
+                .and_then(|t| serde_json::from_str::<Answer>(&t).ok());
+            if status == 409
+                && answer.as_ref().map(|a| a.error_code) == Some(v2im_wire::codes::FILE_EXISTS)
+            {
+                return Ok(None);
+            }
+            let info = answer
                 .map(|a| format!("{} ({})", a.error_info, a.error_code))
                 .unwrap_or_default();
             let code = if status == 401 || status == 403 {
@@ -170,13 +178,13 @@ pub fn put_file(
     } else {
         a.url
     };
-    Ok(Uploaded {
+    Ok(Some(Uploaded {
         uuid: uuid.to_owned(),
         url,
         size,
         image_format: a.image_format,
         renditions: a.renditions,
-    })
+    }))
 }
 
 fn read_answer(resp: ureq::Response) -> Result<String> {

@@ -561,3 +561,39 @@ fn a_group_image_message() {
     let url = m["imageElem"]["imageList"][0]["url"].as_str().unwrap();
     assert_eq!(sha(&fetch(url)), sha(&gif));
 }
+
+/// Uploads are write-once on the server, and the library names a file's path after its content:
+/// someone who knows a file's bytes can store other bytes at that path first. The send still
+/// succeeds, and its URL serves the sender's bytes, not the squatter's.
+#[test]
+fn a_path_taken_by_other_bytes_does_not_stop_the_upload() {
+    let s = media_server();
+    let tmp = tempfile::tempdir().unwrap();
+    let bytes = noise(50_000, 21);
+    let path = write(tmp.path(), "doc.bin", &bytes);
+    let uuid: String = sha(&bytes)[..16]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let sig =
+        v2im_wire::usersig::gen_usersig(SDKAPPID, v2im_server::TEST_SECRET_KEY, "mallory", 86_400);
+    let mut squat = format!(
+        "{}/files/{uuid}/doc.bin?sdkappid={SDKAPPID}&identifier=mallory&random=1&usersig=",
+        s.url
+    );
+    v2im_wire::url::push_query_value(&mut squat, &sig);
+    let put = ureq::put(&squat).send_bytes(b"not what alice sends");
+    assert!(put.is_ok(), "mallory's PUT: {put:?}");
+
+    let alice = TestClient::new(&s.url, "alice");
+    let id = create(
+        &alice,
+        "createFileMessage",
+        json!({"filePath": path, "fileName": "doc.bin"}),
+    );
+    let d = alice.send(&id, json!({"receiver": "bob"}));
+    assert_eq!(d.code, 0, "{}", d.json);
+    let url = d.json["data"]["fileElem"]["url"].as_str().unwrap();
+    assert!(!url.contains(&format!("/{uuid}/")), "{url}");
+    assert_eq!(sha(&fetch(url)), sha(&bytes));
+}
