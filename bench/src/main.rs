@@ -19,6 +19,7 @@ use std::time::{Duration, Instant};
 
 use v2im::ffi::{v2im_call, v2im_client, v2im_client_free, v2im_client_new};
 
+mod latency;
 mod receive;
 
 const APP: u64 = 1_400_000_001;
@@ -548,6 +549,15 @@ impl Drop for Server {
 /// per thread and round, so the server's duplicate check never drops one), and `check` adds a
 /// response hook that counts answers that are not `ActionStatus: OK`.
 fn sendmsg_lua(usersig: &str, base: u64, check: bool) -> String {
+    sendmsg_lua_to(usersig, base, check, None)
+}
+
+/// [`sendmsg_lua`] to the one receiver `to` (one conversation) when given.
+fn sendmsg_lua_to(usersig: &str, base: u64, check: bool, to: Option<&str>) -> String {
+    let to_account = match to {
+        Some(t) => format!("\"{t}\""),
+        None => format!("\"r' .. (counter % {RECEIVERS}) .. '\""),
+    };
     let mut s = format!(
         r#"local threads = {{}}
 function setup(thread)
@@ -562,7 +572,7 @@ local prefix = "/v4/openim/sendmsg?sdkappid={APP}&identifier={SENDER}&usersig={u
 function request()
   counter = counter + 1
   local r = {base} + tid * 20000000 + counter
-  local body = '{{"SyncOtherMachine":1,"From_Account":"{SENDER}","To_Account":"r' .. (counter % {RECEIVERS}) .. '","MsgSeq":' .. counter .. ',"MsgRandom":' .. r .. ',"MsgBody":[{{"MsgType":"TIMTextElem","MsgContent":{{"Text":"{TEXT}"}}}}]}}'
+  local body = '{{"SyncOtherMachine":1,"From_Account":"{SENDER}","To_Account":{to_account},"MsgSeq":' .. counter .. ',"MsgRandom":' .. r .. ',"MsgBody":[{{"MsgType":"TIMTextElem","MsgContent":{{"Text":"{TEXT}"}}}}]}}'
   return wrk.format(nil, prefix .. r .. "&contenttype=json", nil, body)
 end
 "#
@@ -980,6 +990,9 @@ fn run_all(o: &Opts) {
     // 6: the receiving side.
     receive::rows(o, &mut rows, &mut notes);
 
+    // 7: one message's latency, one conversation's rate.
+    latency::rows(o, &mut rows, &mut notes);
+
     // The report.
     let mut md = String::new();
     let _ = writeln!(md, "# v2im benchmark results\n");
@@ -1048,10 +1061,15 @@ fn main() {
             _ => die("usage: v2im-bench upload URL FILE"),
         },
         Some("all") => run_all(&parse_opts(&args[1..])),
-        Some("receive") => {
-            // Only the receiving side's rows, printed (for working on it).
+        Some(part @ ("receive" | "latency")) => {
+            // Only the rows of one part, printed (for working on it).
             let (mut rows, mut notes) = (Vec::new(), Vec::new());
-            receive::rows(&parse_opts(&args[1..]), &mut rows, &mut notes);
+            let o = parse_opts(&args[1..]);
+            if part == "receive" {
+                receive::rows(&o, &mut rows, &mut notes);
+            } else {
+                latency::rows(&o, &mut rows, &mut notes);
+            }
             for r in rows.iter() {
                 println!(
                     "{} | {} | {} | {} | {}",
@@ -1062,9 +1080,12 @@ fn main() {
                     verdict(r.pass)
                 );
             }
+            for n in &notes {
+                println!("- {n}");
+            }
         }
         _ => die(
-            "usage: v2im-bench all|receive [--server BIN] [--lib SO] [--tmp DIR] [--out FILE] \
+            "usage: v2im-bench all|receive|latency [--server BIN] [--lib SO] [--tmp DIR] [--out FILE] \
                   [--conns N] [--rounds N] [--secs N] [--upload] | queue N | callbacks N",
         ),
     }

@@ -76,34 +76,6 @@ fn wait_count(r: &Received, n: usize, limit: Duration) -> bool {
     true
 }
 
-/// The median of wrk's latency distribution ("50%" line of `--latency`), in µs.
-fn wrk_latency_us(secs: u64, url: &str, script: &Path) -> f64 {
-    let out = Command::new("wrk")
-        .args(["-t1", "-c1", "--latency", "--timeout", "10s"])
-        .arg(format!("-d{secs}s"))
-        .arg("-s")
-        .arg(script)
-        .arg(url)
-        .output()
-        .unwrap_or_else(|e| die(format!("wrk: {e}")));
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    let v = text
-        .lines()
-        .find_map(|l| l.trim().strip_prefix("50%"))
-        .map(str::trim)
-        .unwrap_or_else(|| die(format!("no 50% line in wrk output:\n{text}")));
-    let (num, unit) = v.split_at(v.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(v.len()));
-    let num: f64 = num
-        .parse()
-        .unwrap_or_else(|_| die(format!("wrk latency {v:?}")));
-    match unit {
-        "us" => num,
-        "ms" => num * 1000.0,
-        "s" => num * 1e6,
-        _ => die(format!("wrk latency unit {unit:?}")),
-    }
-}
-
 /// One round: (median send → receive latency in µs, median send → result callback latency in
 /// µs, receive rate, send rate).
 fn round(url: &str, latency_msgs: usize, rate_msgs: usize) -> (f64, f64, f64, f64) {
@@ -253,7 +225,7 @@ pub(crate) fn rows(o: &Opts, rows: &mut Vec<Row>, notes: &mut Vec<String>) {
             sendmsg_lua(&sig, 900_000_000 + 10_000_000 * r as u64, false),
         )
         .unwrap_or_else(|e| die(e));
-        let w = wrk_latency_us(o.secs.min(3), &server.url, &script);
+        let w = crate::latency::wrk_serial(o.secs.min(3), &server.url, &script).p50_us;
         let (l, sc, rr, sr) = round(&server.url, 300, 3000);
         eprintln!(
             "   round {r}: wrk -c1 median {w:.0} µs; send → onRecvNewMessage median {l:.0} µs \
