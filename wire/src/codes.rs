@@ -54,6 +54,7 @@ codes! {
     MSG_INVALID_ID = 20003, "server: sender or receiver account invalid or not imported";
     MSG_NETWORK_ERROR = 20004, "server: network error, retry";
     MSG_INTERNAL_ERROR = 20005, "server: internal error, retry";
+    C2C_CALLBACK_REFUSED = 20006, "server: the app's backend refused the message (callback before sending)";
     JSON_PARSE_FAILED = 90001, "server: request JSON could not be parsed";
     MSGBODY_INVALID = 90002, "server: MsgBody invalid";
     TO_ACCOUNT_INVALID = 90003, "server: To_Account invalid or not imported";
@@ -89,6 +90,7 @@ codes! {
     GROUP_PERMISSION_DENY = 10007, "server: no permission in this group";
     GROUP_NOT_FOUND = 10010, "server: group does not exist";
     GROUP_INVALID_GROUPID = 10015, "server: invalid group id";
+    GROUP_CALLBACK_REFUSED = 10016, "server: the app's backend refused the message (callback before sending)";
     GROUP_ID_IN_USE = 10021, "server: group id already in use";
     GROUP_SEND_MSG_FREQ_LIMIT = 10023, "server: group message rate limit";
     GROUP_RECEIPT_NOT_FOUND = 10062, "server: no read receipt information for this message";

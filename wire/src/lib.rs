@@ -17,6 +17,7 @@ pub mod group;
 pub mod push;
 pub mod url;
 pub mod usersig;
+pub mod webhook;
 
 pub use elem::MsgElement;
 pub use envelope::Envelope;
