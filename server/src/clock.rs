@@ -29,6 +29,17 @@ impl Clock {
         }
     }
 
+    /// Current Unix time in milliseconds (a manual clock's seconds × 1000).
+    pub fn now_ms(&self) -> i64 {
+        match &self.0 {
+            None => std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_millis() as i64)
+                .unwrap_or(0),
+            Some(t) => t.load(Ordering::SeqCst) * 1000,
+        }
+    }
+
     /// Sets a manual clock (no effect on the system clock).
     pub fn set(&self, t: i64) {
         if let Some(c) = &self.0 {

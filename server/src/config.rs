@@ -52,6 +52,17 @@ pub struct ServerConfig {
     /// Connections open at once (live channels included); more are refused with HTTP 503.
     /// `None`: derived from the process's file-descriptor limit (see `serve`).
     pub max_connections: Option<usize>,
+    /// Tencent-format callbacks (webhooks) are POSTed to this `http://` or `https://` URL;
+    /// `None`: no callbacks.
+    pub callback_url: Option<String>,
+    /// The callbacks that are on, by `CallbackCommand` (`v2im_wire::webhook::commands`).
+    pub callbacks: Vec<String>,
+    /// Every webhook request (callbacks and push jobs) gets at most this many milliseconds.
+    pub callback_timeout_ms: u64,
+    /// Offline-push jobs are POSTed to this `http://` or `https://` URL; `None`: no push jobs.
+    pub push_url: Option<String>,
+    /// CA certificates (PEM) trusted for `https` webhook URLs besides the public roots.
+    pub webhook_ca_file: Option<PathBuf>,
 }
 
 /// Defaults of the live channel's and the connections' settings (the binary's flags too).
@@ -64,12 +75,23 @@ pub mod defaults {
     /// hyper's own default, which needs a timer to take effect.
     pub const HEADER_TIMEOUT_SECS: u64 = 30;
     pub const BODY_TIMEOUT_SECS: u64 = 30;
+    /// Tencent's timeout of a before-send callback.
+    pub const CALLBACK_TIMEOUT_MS: u64 = 2000;
+
+    /// Every callback Tencent documents for messages.
+    pub fn callbacks() -> Vec<String> {
+        v2im_wire::webhook::commands::ALL
+            .iter()
+            .map(|c| c.to_string())
+            .collect()
+    }
 }
 
 impl ServerConfig {
     /// 127.0.0.1:0, sdkappid 1400000000, secret key [`TEST_SECRET_KEY`], admin "administrator",
     /// auto_import true, group_rate 0, no files dir, no TLS, the channel and connection
-    /// [`defaults`], and the connection cap derived from the file limit.
+    /// [`defaults`], the connection cap derived from the file limit, and no webhooks (every
+    /// callback on once `callback_url` is set).
     pub fn for_test(db: PathBuf) -> Self {
         ServerConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
@@ -89,6 +111,11 @@ impl ServerConfig {
             header_timeout_secs: defaults::HEADER_TIMEOUT_SECS,
             body_timeout_secs: defaults::BODY_TIMEOUT_SECS,
             max_connections: None,
+            callback_url: None,
+            callbacks: defaults::callbacks(),
+            callback_timeout_ms: defaults::CALLBACK_TIMEOUT_MS,
+            push_url: None,
+            webhook_ca_file: None,
         }
     }
 }

@@ -20,6 +20,7 @@ mod serve;
 mod store;
 mod tls;
 mod validate;
+mod webhook;
 
 pub use clock::Clock;
 pub use config::{defaults, ServerConfig, TEST_SDKAPPID, TEST_SECRET_KEY};
@@ -44,4 +45,6 @@ struct App {
     stop: tokio::sync::watch::Receiver<bool>,
     /// The live channel's heartbeat.
     heartbeat: std::time::Duration,
+    /// Callbacks and push jobs.
+    webhooks: std::sync::Arc<webhook::Webhooks>,
 }

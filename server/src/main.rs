@@ -68,6 +68,48 @@ struct Cli {
     #[arg(long, env = "V2IM_SERVER_MAX_CONNECTIONS",
           value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     max_connections: Option<u64>,
+    /// Tencent-format callbacks (webhooks) are POSTed to this http:// or https:// URL.
+    #[arg(long, env = "V2IM_SERVER_CALLBACK_URL")]
+    callback_url: Option<String>,
+    /// The callbacks that are on: `all`, `none`, or a comma-separated list of
+    /// C2C.CallbackBeforeSendMsg, C2C.CallbackAfterSendMsg, Group.CallbackBeforeSendMsg,
+    /// Group.CallbackAfterSendMsg.
+    #[arg(long, env = "V2IM_SERVER_CALLBACKS", default_value = "all")]
+    callbacks: String,
+    /// Milliseconds every webhook request (callback or push job) may take.
+    #[arg(long, env = "V2IM_SERVER_CALLBACK_TIMEOUT_MS", default_value_t = defaults::CALLBACK_TIMEOUT_MS,
+          value_parser = clap::value_parser!(u64).range(1..=30_000))]
+    callback_timeout_ms: u64,
+    /// Offline-push jobs are POSTed to this http:// or https:// URL (a v2im extension).
+    #[arg(long, env = "V2IM_SERVER_PUSH_URL")]
+    push_url: Option<String>,
+    /// PEM file of CA certificates trusted for https webhook URLs besides the public roots.
+    #[arg(long, env = "V2IM_SERVER_WEBHOOK_CA_FILE")]
+    webhook_ca_file: Option<PathBuf>,
+}
+
+/// `--callbacks`: `all`, `none`, or callback commands separated by commas.
+fn callback_list(list: &str) -> Result<Vec<String>, String> {
+    match list.trim() {
+        "all" => return Ok(defaults::callbacks()),
+        "none" | "" => return Ok(Vec::new()),
+        _ => {}
+    }
+    let known = v2im_wire::webhook::commands::ALL;
+    list.split(',')
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .map(|c| {
+            if known.contains(&c) {
+                Ok(c.to_string())
+            } else {
+                Err(format!(
+                    "unknown callback {c:?}; known: all, none, {}",
+                    known.join(", ")
+                ))
+            }
+        })
+        .collect()
 }
 
 fn resolve(listen: &str) -> std::io::Result<SocketAddr> {
@@ -121,6 +163,13 @@ fn main() {
             std::process::exit(2);
         }
     };
+    let callbacks = match callback_list(&cli.callbacks) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("v2im-server: --callbacks: {e}");
+            std::process::exit(2);
+        }
+    };
     // Media next to the database unless told otherwise, so clients can send images out of the box.
     let files_dir = cli.files_dir.unwrap_or_else(|| {
         let mut p = cli.db.clone().into_os_string();
@@ -145,6 +194,11 @@ fn main() {
         header_timeout_secs: cli.header_timeout_secs,
         body_timeout_secs: cli.body_timeout_secs,
         max_connections: cli.max_connections.map(|n| n as usize),
+        callback_url: cli.callback_url,
+        callbacks,
+        callback_timeout_ms: cli.callback_timeout_ms,
+        push_url: cli.push_url,
+        webhook_ca_file: cli.webhook_ca_file,
     };
     let server = match v2im_server::start(config) {
         Ok(s) => s,

@@ -32,8 +32,10 @@ use crate::channel::hub::Hub;
 use crate::clock::Clock;
 use crate::config::ServerConfig;
 use crate::http::stall::{StallGuard, WRITE_STALL_TIMEOUT};
+use crate::store::outbox::Signal;
 use crate::store::writer::WriterConfig;
 use crate::store::Store;
+use crate::webhook::Webhooks;
 use crate::App;
 
 /// How long in-flight requests get to finish at shutdown.
@@ -58,6 +60,10 @@ const LINGERING_REFUSALS: usize = 32;
 const REFUSAL_LINGER: Duration = Duration::from_secs(1);
 /// A full cap is logged at most this often.
 const CAP_LOG_EVERY: Duration = Duration::from_secs(10);
+
+/// The address a request came from (its callbacks' `ClientIP`), in each request's extensions.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ClientAddr(pub(crate) Option<std::net::IpAddr>);
 
 /// The bounds each connection is served with.
 #[derive(Debug, Clone, Copy)]
@@ -201,6 +207,9 @@ pub fn start_with_clock(config: ServerConfig, clock: Clock) -> std::io::Result<R
     let addr = listener.local_addr()?;
     let inflight = Arc::new(AtomicUsize::new(0));
     let hub = Arc::new(Hub::new(config.channels_per_account, config.channels_total));
+    let (stop, stop_rx) = watch::channel(false);
+    let webhooks = Arc::new(Webhooks::new(&config, clock.clone(), stop_rx.clone())?);
+    let signal = Arc::new(Signal::new());
     let store = Store::open(
         &config.db,
         WriterConfig {
@@ -211,9 +220,9 @@ pub fn start_with_clock(config: ServerConfig, clock: Clock) -> std::io::Result<R
             inflight: inflight.clone(),
             hub: hub.clone(),
             inbox_retention_secs: i64::from(config.inbox_retention_days) * 86_400,
+            hooks: webhooks.hooks(signal.clone()),
         },
     )?;
-    let (stop, stop_rx) = watch::channel(false);
     let app = Arc::new(App {
         auth: Auth::new(
             config.sdkappid,
@@ -229,6 +238,7 @@ pub fn start_with_clock(config: ServerConfig, clock: Clock) -> std::io::Result<R
         hub,
         stop: stop_rx.clone(),
         heartbeat: Duration::from_secs(config.heartbeat_secs.max(1)),
+        webhooks,
     });
     // HTTP work spreads over the cores; the writer thread is extra and mostly waits.
     let workers = std::thread::available_parallelism()
@@ -248,6 +258,7 @@ pub fn start_with_clock(config: ServerConfig, clock: Clock) -> std::io::Result<R
             return Err(e);
         }
     };
+    crate::webhook::delivery::start(&rt, &app, &signal);
     let router = crate::http::router(app.clone());
     let scheme = app.scheme;
     let thread = std::thread::Builder::new()
@@ -420,15 +431,16 @@ async fn serve_conn(
     limits: ConnLimits,
     _slot: OwnedSemaphorePermit,
 ) {
+    let peer = ClientAddr(stream.peer_addr().ok().map(|a| a.ip()));
     match tls {
-        None => serve_io(TokioIo::new(stream), router, stop, limits).await,
+        None => serve_io(TokioIo::new(stream), router, stop, limits, peer).await,
         Some(acceptor) => {
             let handshake = tokio::select! {
                 r = tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)) => r,
                 _ = stopped(&mut stop) => return,
             };
             match handshake {
-                Ok(Ok(s)) => serve_io(TokioIo::new(s), router, stop, limits).await,
+                Ok(Ok(s)) => serve_io(TokioIo::new(s), router, stop, limits, peer).await,
                 Ok(Err(e)) => tracing::debug!("TLS handshake failed: {e}"),
                 Err(_) => tracing::debug!("TLS handshake timed out"),
             }
@@ -436,13 +448,19 @@ async fn serve_conn(
     }
 }
 
-async fn serve_io<I>(io: I, router: Router, mut stop: watch::Receiver<bool>, limits: ConnLimits)
-where
+async fn serve_io<I>(
+    io: I,
+    router: Router,
+    mut stop: watch::Receiver<bool>,
+    limits: ConnLimits,
+    peer: ClientAddr,
+) where
     I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
 {
     let io = StallGuard::new(io, WRITE_STALL_TIMEOUT);
     let body_timeout = limits.body_timeout;
-    let svc = hyper::service::service_fn(move |req| {
+    let svc = hyper::service::service_fn(move |mut req: hyper::Request<_>| {
+        req.extensions_mut().insert(peer);
         crate::http::handle(router.clone(), body_timeout, req)
     });
     // hyper's header timeout runs only with a timer; it covers the wait for every request's

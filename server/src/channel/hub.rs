@@ -142,6 +142,21 @@ impl Hub {
         !open.accounts.is_empty() && accounts.any(|a| open.accounts.contains_key(a))
     }
 
+    /// Whether `account` has a channel open.
+    pub(crate) fn is_open(&self, account: &str) -> bool {
+        let open = self.lock();
+        !open.accounts.is_empty() && open.accounts.contains_key(account)
+    }
+
+    /// Those of `accounts` that have no channel open, in their order.
+    pub(crate) fn offline<'a>(&self, accounts: impl Iterator<Item = &'a str>) -> Vec<String> {
+        let open = self.lock();
+        accounts
+            .filter(|a| !open.accounts.contains_key(*a))
+            .map(str::to_string)
+            .collect()
+    }
+
     /// Queues an online-only line on every open channel of `accounts` (each account once).
     pub(crate) fn push_online(&self, accounts: &[String], line: &Bytes) {
         let open = self.lock();
@@ -205,6 +220,8 @@ mod tests {
 
         assert!(hub.any_open(["x", "b"].into_iter()));
         assert!(!hub.any_open(["x"].into_iter()));
+        assert!(hub.is_open("b") && !hub.is_open("x"));
+        assert_eq!(hub.offline(["x", "b", "a", "y"].into_iter()), ["x", "y"]);
         let line = Bytes::from_static(b"{}\n");
         for _ in 0..ONLINE_QUEUE {
             hub.push_online(&["a".into(), "a".into()], &line);

@@ -6,15 +6,17 @@ use v2im_wire::c2c::{
     SendMsgResponse,
 };
 use v2im_wire::codes::{self, limits};
+use v2im_wire::webhook::{commands, C2cBeforeSendMsg};
 use v2im_wire::Envelope;
 
-use super::msg::{common, MsgFields, MsgRules};
+use super::msg::{apply_changes, common, MsgFields, MsgRules};
 use super::{ok, sender};
 use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult};
 use crate::request::Body;
 use crate::store::jobs::{C2cIn, Job};
 use crate::store::read::{self, RoamQuery};
+use crate::webhook::Verdict;
 use crate::App;
 
 /// Largest page of `admin_getroammsg` (Tencent caps pages by size, ~13 KB; see README).
@@ -82,6 +84,20 @@ macro_rules! c2c_fields {
     }};
 }
 
+/// The rules of a whole C2C message.
+fn rules(batch: bool) -> MsgRules {
+    let (max_bytes, too_big) = if batch {
+        (MAX_BATCH_BODY, codes::BATCH_PACKET_TOO_LARGE)
+    } else {
+        (limits::MAX_BODY_BYTES, codes::JSON_PACKET_TOO_LARGE)
+    };
+    MsgRules {
+        format: codes::MSG_FORMAT_INVALID,
+        too_big,
+        max_bytes,
+    }
+}
+
 /// Everything but `To_Account`, validated.
 fn parse_c2c<B: Body>(
     app: &App,
@@ -89,6 +105,7 @@ fn parse_c2c<B: Body>(
     f: C2cFields,
     to: Vec<String>,
     batch: bool,
+    client_ip: String,
 ) -> ApiResult<C2cIn> {
     let from = sender(app, who, f.from_account, codes::ADMIN_PERMISSION_REQUIRED)?;
     let life_time = f.msg_life_time;
@@ -97,17 +114,7 @@ fn parse_c2c<B: Body>(
     }
     // Tencent clamps a longer lifetime to 7 days.
     let life_time = life_time.map(|t| t.min(limits::MAX_MSG_LIFETIME));
-    let (max_bytes, too_big) = if batch {
-        (MAX_BATCH_BODY, codes::BATCH_PACKET_TOO_LARGE)
-    } else {
-        (limits::MAX_BODY_BYTES, codes::JSON_PACKET_TOO_LARGE)
-    };
-    let rules = MsgRules {
-        format: codes::MSG_FORMAT_INVALID,
-        too_big,
-        max_bytes,
-    };
-    let mut common = common::<B>(f.msg, &rules)?;
+    let mut common = common::<B>(f.msg, &rules(batch))?;
     common.online_only = life_time == Some(0);
     Ok(C2cIn {
         from,
@@ -118,13 +125,81 @@ fn parse_c2c<B: Body>(
         sync_other: f.sync_other_machine,
         life_time,
         common,
+        announced: None,
+        client_ip,
     })
 }
 
-pub(super) async fn sendmsg(app: &App, who: &Principal, req: SendMsgRequest) -> ApiResult<Vec<u8>> {
+/// `C2C.CallbackBeforeSendMsg`: the message as the app's backend wants it. `Ok(Some(answer))`
+/// when the backend dropped it: the sender gets that answer, as if it had been stored.
+async fn before_send(app: &App, msg: &mut C2cIn) -> ApiResult<Option<SendMsgResponse>> {
+    let webhooks = &app.webhooks;
+    // The callback names the message by MsgSeq, MsgTime and MsgKey, so they are chosen now and
+    // the message keeps them.
+    let seq = msg.seq.unwrap_or_else(|| fastrand::u32(..));
+    let time = webhooks.clock.now();
+    let key = format!("{seq}_{}_{time}", msg.random);
+    let body = serde_json::value::RawValue::from_string(msg.common.body.clone())
+        .map_err(|e| ApiError::new(codes::INTERNAL_70500, format!("stored body: {e}")))?;
+    let callback = C2cBeforeSendMsg {
+        callback_command: commands::C2C_BEFORE_SEND_MSG.to_string(),
+        from_account: msg.from.clone(),
+        to_account: msg.to.first().cloned().unwrap_or_default(),
+        msg_seq: seq,
+        msg_random: msg.random,
+        msg_time: time,
+        msg_key: key.clone(),
+        online_only_flag: i64::from(msg.common.online_only),
+        msg_body: body,
+        cloud_custom_data: msg.common.cloud_custom_data.clone(),
+        event_time: webhooks.clock.now_ms(),
+    };
+    let verdict = webhooks
+        .before(
+            commands::C2C_BEFORE_SEND_MSG,
+            &msg.client_ip,
+            &callback,
+            codes::C2C_CALLBACK_REFUSED,
+        )
+        .await;
+    match verdict {
+        Verdict::Send {
+            msg_body,
+            cloud_custom_data,
+        } => {
+            apply_changes::<SendMsgRequest>(
+                &mut msg.common,
+                msg_body,
+                cloud_custom_data,
+                &rules(false),
+                commands::C2C_BEFORE_SEND_MSG,
+            );
+            msg.announced = Some((seq, time));
+            Ok(None)
+        }
+        Verdict::Refuse(e) => Err(e),
+        Verdict::Discard => Ok(Some(SendMsgResponse {
+            envelope: Envelope::ok(),
+            msg_time: time,
+            msg_key: key,
+        })),
+    }
+}
+
+pub(super) async fn sendmsg(
+    app: &App,
+    who: &Principal,
+    client_ip: String,
+    req: SendMsgRequest,
+) -> ApiResult<Vec<u8>> {
     SendMsgRequest::account("To_Account", &req.to_account)?;
     let to = vec![req.to_account.clone()];
-    let msg = parse_c2c::<SendMsgRequest>(app, who, c2c_fields!(req), to, false)?;
+    let mut msg = parse_c2c::<SendMsgRequest>(app, who, c2c_fields!(req), to, false, client_ip)?;
+    if app.webhooks.c2c_before && !msg.common.no_before_callback {
+        if let Some(dropped) = before_send(app, &mut msg).await? {
+            return ok(&dropped);
+        }
+    }
     let mut r = app.store.write(|reply| Job::SendC2c { msg, reply }).await?;
     let sent = r
         .pop()
@@ -139,6 +214,7 @@ pub(super) async fn sendmsg(app: &App, who: &Principal, req: SendMsgRequest) -> 
 pub(super) async fn batchsendmsg(
     app: &App,
     who: &Principal,
+    client_ip: String,
     mut req: BatchSendMsgRequest,
 ) -> ApiResult<Vec<u8>> {
     let to = std::mem::take(&mut req.to_account);
@@ -155,7 +231,8 @@ pub(super) async fn batchsendmsg(
             ),
         ));
     }
-    let msg = parse_c2c::<BatchSendMsgRequest>(app, who, c2c_fields!(req), to.clone(), true)?;
+    let msg =
+        parse_c2c::<BatchSendMsgRequest>(app, who, c2c_fields!(req), to.clone(), true, client_ip)?;
     let results = app.store.write(|reply| Job::SendC2c { msg, reply }).await?;
     let mut msg_key = String::new();
     let mut error_list = Vec::new();

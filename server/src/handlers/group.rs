@@ -9,9 +9,10 @@ use v2im_wire::group::{
     GroupAtInfo, GroupMsgGetSimpleRequest, GroupMsgGetSimpleResponse, SendGroupMsgRequest,
     SendGroupMsgResponse, SetUnreadMsgNumRequest,
 };
+use v2im_wire::webhook::{commands, GroupBeforeSendMsg};
 use v2im_wire::Envelope;
 
-use super::msg::{common, MsgFields, MsgRules};
+use super::msg::{apply_changes, common, MsgFields, MsgRules};
 use super::{ok, sender};
 use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult};
@@ -19,6 +20,7 @@ use crate::request::Body;
 use crate::store::jobs::{GroupIn, GroupMsgIn, Job};
 use crate::store::read;
 use crate::validate::{plausible_group_id, valid_custom_group_id};
+use crate::webhook::Verdict;
 use crate::App;
 
 /// Every group command's invalid-parameter code, which Tencent uses for nearly every field.
@@ -273,9 +275,78 @@ fn check_at_info(items: &[GroupAtInfo]) -> ApiResult<()> {
     Ok(())
 }
 
+/// The rules of a whole group message.
+const SEND_RULES: MsgRules = MsgRules {
+    format: BAD,
+    too_big: codes::BODY_SIZE_LIMIT,
+    max_bytes: limits::MAX_BODY_BYTES,
+};
+
+/// `Group.CallbackBeforeSendMsg`: the message as the app's backend wants it. `Ok(Some(answer))`
+/// when the backend dropped it: the sender gets that answer, with no seq (nothing is stored).
+async fn before_send(app: &App, msg: &mut GroupMsgIn) -> ApiResult<Option<SendGroupMsgResponse>> {
+    // Only a message the writer would take is shown to the app (it refuses the others with
+    // their own codes).
+    let (gid, from, as_admin) = (msg.group_id.clone(), msg.from.clone(), msg.as_admin);
+    let kind = app
+        .store
+        .read(move |c| read::group_kind_for_sender(c, &gid, &from, as_admin))
+        .await?;
+    let Some(kind) = kind else {
+        return Ok(None);
+    };
+    let webhooks = &app.webhooks;
+    let body = serde_json::value::RawValue::from_string(msg.common.body.clone())
+        .map_err(|e| ApiError::new(codes::INTERNAL_70500, format!("stored body: {e}")))?;
+    let callback = GroupBeforeSendMsg {
+        callback_command: commands::GROUP_BEFORE_SEND_MSG.to_string(),
+        group_id: msg.group_id.clone(),
+        kind,
+        from_account: msg.from.clone(),
+        operator_account: msg.operator.clone(),
+        random: msg.random,
+        online_only_flag: i64::from(msg.common.online_only),
+        msg_body: body,
+        cloud_custom_data: msg.common.cloud_custom_data.clone(),
+        topic_id: msg.topic_id.clone(),
+        event_time: webhooks.clock.now_ms(),
+    };
+    let verdict = webhooks
+        .before(
+            commands::GROUP_BEFORE_SEND_MSG,
+            &msg.client_ip,
+            &callback,
+            codes::GROUP_CALLBACK_REFUSED,
+        )
+        .await;
+    match verdict {
+        Verdict::Send {
+            msg_body,
+            cloud_custom_data,
+        } => {
+            apply_changes::<SendGroupMsgRequest>(
+                &mut msg.common,
+                msg_body,
+                cloud_custom_data,
+                &SEND_RULES,
+                commands::GROUP_BEFORE_SEND_MSG,
+            );
+            Ok(None)
+        }
+        Verdict::Refuse(e) => Err(e),
+        Verdict::Discard => Ok(Some(SendGroupMsgResponse {
+            envelope: Envelope::ok(),
+            msg_time: webhooks.clock.now(),
+            msg_seq: 0,
+            msg_drop_reason: String::new(),
+        })),
+    }
+}
+
 pub(super) async fn send(
     app: &App,
     who: &Principal,
+    client_ip: String,
     req: SendGroupMsgRequest,
 ) -> ApiResult<Vec<u8>> {
     type B = SendGroupMsgRequest;
@@ -304,14 +375,13 @@ pub(super) async fn send(
         support_message_extension: req.support_message_extension,
         read_receipt: ("NeedReadReceipt", req.need_read_receipt),
     };
-    let rules = MsgRules {
-        format: BAD,
-        too_big: codes::BODY_SIZE_LIMIT,
-        max_bytes: limits::MAX_BODY_BYTES,
-    };
-    let mut common = common::<B>(fields, &rules)?;
+    let mut common = common::<B>(fields, &SEND_RULES)?;
     common.online_only = online_only;
-    let msg = GroupMsgIn {
+    let operator = match who {
+        Principal::Admin => app.auth.admin().to_string(),
+        Principal::User(me) => me.clone(),
+    };
+    let mut msg = GroupMsgIn {
         group_id,
         as_admin: from == app.auth.admin(),
         from,
@@ -323,7 +393,14 @@ pub(super) async fn send(
         to_accounts,
         topic_id: req.topic_id,
         common,
+        operator,
+        client_ip,
     };
+    if app.webhooks.group_before && !msg.common.no_before_callback {
+        if let Some(dropped) = before_send(app, &mut msg).await? {
+            return ok(&dropped);
+        }
+    }
     let sent = app
         .store
         .write(|reply| Job::SendGroup { msg, reply })

@@ -117,6 +117,7 @@ pub(crate) async fn dispatch(
     app: Arc<App>,
     ep: &'static Endpoint,
     who: Principal,
+    client_ip: String,
     body: Bytes,
 ) -> ApiResult<Vec<u8>> {
     let app = &app;
@@ -125,8 +126,8 @@ pub(crate) async fn dispatch(
         paths::ACCOUNT_IMPORT => account::import(app, parse(body)?).await,
         paths::MULTIACCOUNT_IMPORT => account::multi_import(app, parse(body)?).await,
         paths::ACCOUNT_CHECK => account::check(app, parse(body)?).await,
-        paths::SENDMSG => c2c::sendmsg(app, &who, parse(body)?).await,
-        paths::BATCHSENDMSG => c2c::batchsendmsg(app, &who, parse(body)?).await,
+        paths::SENDMSG => c2c::sendmsg(app, &who, client_ip, parse(body)?).await,
+        paths::BATCHSENDMSG => c2c::batchsendmsg(app, &who, client_ip, parse(body)?).await,
         paths::ADMIN_GETROAMMSG => c2c::getroammsg(app, &who, parse(body)?).await,
         paths::GET_C2C_UNREAD_MSG_NUM => contact::c2c_unread(app, parse(body)?).await,
         paths::ADMIN_SET_MSG_READ => contact::set_msg_read(app, parse(body)?).await,
@@ -140,7 +141,7 @@ pub(crate) async fn dispatch(
         paths::ADD_GROUP_MEMBER => group::add_member(app, parse(body)?).await,
         paths::GET_GROUP_INFO => group::info(app, parse(body)?).await,
         paths::DESTROY_GROUP => group::destroy(app, parse(body)?).await,
-        paths::SEND_GROUP_MSG => group::send(app, &who, parse(body)?).await,
+        paths::SEND_GROUP_MSG => group::send(app, &who, client_ip, parse(body)?).await,
         paths::GROUP_MSG_GET_SIMPLE => group::history(app, &who, parse(body)?).await,
         paths::SET_UNREAD_MSG_NUM => group::set_unread(app, parse(body)?).await,
         _ => Err(ApiError::new(codes::BAD_RESOURCE, "unknown command")),

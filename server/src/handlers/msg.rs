@@ -2,6 +2,7 @@
 
 use v2im_wire::codes::limits::{MAX_BODY_BYTES, MAX_MERGER_LAYERS};
 use v2im_wire::elem::relay_layers;
+use v2im_wire::webhook::forbid;
 use v2im_wire::{MsgElement, OfflinePushInfo};
 
 use serde::Serialize;
@@ -88,6 +89,7 @@ pub(super) fn common<B: Body>(f: MsgFields, rules: &MsgRules) -> ApiResult<MsgCo
     }
     let control = f.send_msg_control;
     let has = |w: &str| control.iter().flatten().any(|x| x == w);
+    let forbids = |w: &str| f.forbid_callback_control.iter().flatten().any(|x| x == w);
     let (receipt_key, receipt) = f.read_receipt;
     Ok(MsgCommon {
         cloud_custom_data,
@@ -96,9 +98,51 @@ pub(super) fn common<B: Body>(f: MsgFields, rules: &MsgRules) -> ApiResult<MsgCo
         push_info: f.offline_push_info.as_ref().map(to_json),
         no_unread: has("NoUnread"),
         no_last: has("NoLastMsg"),
+        no_push: f
+            .offline_push_info
+            .as_ref()
+            .is_some_and(|p| p.push_flag == Some(1)),
+        no_before_callback: forbids(forbid::BEFORE_SEND_MSG),
+        no_after_callback: forbids(forbid::AFTER_SEND_MSG),
         send_control: control.as_ref().map(to_json),
         forbid_callback: f.forbid_callback_control.as_ref().map(to_json),
         online_only: false,
         body,
     })
+}
+
+/// Applies what a before-send callback's answer changed, checked like a sender's own body and
+/// `CloudCustomData`. A change that a sender would be refused for is ignored as a whole (and
+/// logged): the message goes as it was sent.
+pub(super) fn apply_changes<B: Body>(
+    c: &mut MsgCommon,
+    msg_body: Option<Vec<MsgElement>>,
+    cloud_custom_data: Option<String>,
+    rules: &MsgRules,
+    command: &str,
+) {
+    let new_body = match msg_body.map(|b| body::<B>(b, rules)).transpose() {
+        Ok(b) => b,
+        Err(e) => {
+            tracing::warn!(
+                "{command}: the app's MsgBody is not accepted ({e}); the message goes as sent"
+            );
+            return;
+        }
+    };
+    if cloud_custom_data
+        .as_ref()
+        .is_some_and(|c| c.len() > MAX_BODY_BYTES)
+    {
+        tracing::warn!(
+            "{command}: the app's CloudCustomData is over {MAX_BODY_BYTES} bytes; the message goes as sent"
+        );
+        return;
+    }
+    if let Some(b) = new_body {
+        c.body = b;
+    }
+    if let Some(d) = cloud_custom_data {
+        c.cloud_custom_data = d;
+    }
 }

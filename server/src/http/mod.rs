@@ -210,7 +210,13 @@ async fn rest(State(app): State<Arc<App>>, req: Request) -> Response {
     }
     // Handlers never panic by design; this is the net under that promise: a panic becomes an
     // internal-error answer instead of a dropped connection.
-    let task = catch::CatchPanic::new(handlers::dispatch(app, endpoint, who, bytes));
+    let client_ip = parts
+        .extensions
+        .get::<crate::serve::ClientAddr>()
+        .and_then(|a| a.0)
+        .map(|ip| ip.to_string())
+        .unwrap_or_default();
+    let task = catch::CatchPanic::new(handlers::dispatch(app, endpoint, who, client_ip, bytes));
     match task.await {
         Ok(Ok(body)) => json_response(body),
         Ok(Err(e)) => {

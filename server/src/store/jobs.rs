@@ -31,6 +31,12 @@ pub(crate) struct MsgCommon {
     pub online_only: bool,
     pub no_unread: bool,
     pub no_last: bool,
+    /// `OfflinePushInfo.PushFlag` 1: no push job.
+    pub no_push: bool,
+    /// `ForbidCallbackControl` holds `ForbidBeforeSendMsgCallback`.
+    pub no_before_callback: bool,
+    /// `ForbidCallbackControl` holds `ForbidAfterSendMsgCallback`.
+    pub no_after_callback: bool,
 }
 
 /// A C2C message to one (`sendmsg`) or several (`batchsendmsg`) receivers.
@@ -45,6 +51,10 @@ pub(crate) struct C2cIn {
     pub sync_other: Option<i64>,
     pub life_time: Option<i64>,
     pub common: MsgCommon,
+    /// The `MsgSeq` and `MsgTime` a before-send callback announced: the message gets them.
+    pub announced: Option<(u32, i64)>,
+    /// The sender's address (`ClientIP` of its callbacks).
+    pub client_ip: String,
 }
 
 /// The answer for one receiver of a C2C message (a duplicate gets the original's).
@@ -69,6 +79,10 @@ pub(crate) struct GroupMsgIn {
     pub to_accounts: Option<Vec<String>>,
     pub topic_id: Option<String>,
     pub common: MsgCommon,
+    /// Who made the request (`Operator_Account` of its callbacks).
+    pub operator: String,
+    /// The sender's address (`ClientIP` of its callbacks).
+    pub client_ip: String,
 }
 
 /// The answer of `send_group_msg` (a duplicate gets the original's).
@@ -150,6 +164,12 @@ pub(crate) enum Job {
         peer: String,
         keys: Vec<String>,
         reply: Reply<Vec<v2im_wire::c2c::MsgKeyError>>,
+    },
+    /// Outbox rows of `lane` that were delivered (or given up): deleted.
+    OutboxDone {
+        lane: usize,
+        ids: Vec<u64>,
+        reply: Reply<()>,
     },
     /// Finish what is queued, checkpoint the WAL and stop.
     Shutdown,

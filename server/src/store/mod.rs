@@ -7,6 +7,7 @@ pub(crate) mod dedup;
 pub(crate) mod events;
 pub(crate) mod jobs;
 pub(crate) mod joined;
+pub(crate) mod outbox;
 pub(crate) mod read;
 pub(crate) mod receipts;
 pub(crate) mod schema;
@@ -89,6 +90,11 @@ impl Store {
         let (tx, rx) = oneshot::channel();
         self.tx.send(make(tx)).map_err(|_| unavailable())?;
         rx.await.map_err(|_| unavailable())?
+    }
+
+    /// Queues a write job without waiting for it.
+    pub(crate) fn submit(&self, job: Job) {
+        let _ = self.tx.send(job);
     }
 
     /// Runs a read on a pooled read-only connection, off the async workers.

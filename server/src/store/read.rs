@@ -262,6 +262,23 @@ pub(crate) fn count_group_unread(
     .query_row(params![gid, member, read_seq], |r| r.get(0))
 }
 
+/// The type of group `gid` when `from` may send to it (a member, or the admin); else `None`.
+pub(crate) fn group_kind_for_sender(
+    conn: &Connection,
+    gid: &str,
+    from: &str,
+    as_admin: bool,
+) -> ApiResult<Option<String>> {
+    let kind: Option<String> = conn
+        .prepare_cached("SELECT kind FROM groups WHERE group_id = ?1")?
+        .query_row([gid], |r| r.get(0))
+        .optional()?;
+    if kind.is_none() || as_admin || is_member(conn, gid, from)? {
+        return Ok(kind);
+    }
+    Ok(None)
+}
+
 pub(crate) fn group_exists(conn: &Connection, gid: &str) -> ApiResult<bool> {
     Ok(conn
         .prepare_cached("SELECT 1 FROM groups WHERE group_id = ?1")?

@@ -9,7 +9,7 @@
 use rusqlite::Connection;
 
 /// The schema version this build writes.
-pub(crate) const SCHEMA_VERSION: i64 = 3;
+pub(crate) const SCHEMA_VERSION: i64 = 4;
 
 const V1: &str = r#"
 CREATE TABLE accounts(
@@ -184,6 +184,26 @@ INSERT INTO c2c_times(first_id, msg_time)
     WHERE prev IS NULL OR prev <> msg_time;
 "#;
 
+/// Version 4: the outbox (see `store::outbox`): webhook requests that are notifications, written
+/// in the transaction that stores their message and deleted once delivered. `lane` 0 goes to
+/// the callback URL, 1 to the push URL; `id` is numbered by the writer in commit order; `ref_id`
+/// is the message row (`c2c_msgs` or `group_msgs` by `kind`), unless `body` holds the whole
+/// request (for messages that were deleted); `created` is in milliseconds.
+const V4: &str = r#"
+CREATE TABLE outbox(
+    lane INTEGER NOT NULL,
+    id INTEGER NOT NULL,
+    kind INTEGER NOT NULL,
+    ref_id INTEGER,
+    operator TEXT,
+    client_ip TEXT,
+    receivers TEXT,
+    body TEXT,
+    created INTEGER NOT NULL,
+    PRIMARY KEY(lane, id)
+) WITHOUT ROWID;
+"#;
+
 /// The writer's page cache, in KiB (as a negative `cache_size`).
 const WRITER_CACHE_KIB: i64 = -8192;
 
@@ -246,7 +266,10 @@ pub(crate) fn migrate(conn: &Connection) -> rusqlite::Result<()> {
     if version < 3 {
         conn.execute_batch(&format!("BEGIN;{V3}PRAGMA user_version = 3;COMMIT;"))?;
     }
-    // Later versions: `if version < 4 { ... }`, each in its own transaction.
+    if version < 4 {
+        conn.execute_batch(&format!("BEGIN;{V4}PRAGMA user_version = 4;COMMIT;"))?;
+    }
+    // Later versions: `if version < 5 { ... }`, each in its own transaction.
     Ok(())
 }
 

@@ -26,9 +26,11 @@ use crate::error::{ApiError, ApiResult};
 use crate::validate::valid_user_id;
 
 mod inbox;
+mod outbox;
 mod receipts;
 
 pub(crate) use inbox::line;
+pub(crate) use outbox::Hooks;
 
 /// More jobs than this in one transaction only delays the first answers.
 const MAX_BATCH: usize = 2048;
@@ -68,6 +70,8 @@ pub(crate) struct WriterConfig {
     pub hub: Arc<Hub>,
     /// Inbox events older than this many seconds are removed; 0 keeps them.
     pub inbox_retention_secs: i64,
+    /// The notifications (after-send callbacks, push jobs) queued in the outbox.
+    pub hooks: Hooks,
 }
 
 pub(crate) struct Writer {
@@ -99,6 +103,9 @@ pub(crate) struct Writer {
     online: Vec<(Vec<String>, axum::body::Bytes)>,
     /// When the inbox is next trimmed to its retention.
     next_prune: i64,
+    /// The next outbox id, and per lane the newest id the open transaction added (0: none).
+    next_outbox: u64,
+    outbox_added: [u64; crate::store::outbox::lane::COUNT],
 }
 
 /// A job's answer, held until its transaction has committed. Called with the commit's error,
@@ -157,6 +164,8 @@ impl Writer {
             unread: HashMap::new(),
             online: Vec::new(),
             next_prune: 0,
+            next_outbox: 1,
+            outbox_added: [0; crate::store::outbox::lane::COUNT],
         };
         w.reload()?;
         Ok(w)
@@ -218,6 +227,8 @@ impl Writer {
             .optional()?;
         self.next_event = inbox::next_event_id(conn)?;
         self.next_group_msg = inbox::next_group_msg_id(conn)?;
+        self.next_outbox = outbox::next_id(conn)?;
+        self.outbox_added = [0; crate::store::outbox::lane::COUNT];
 
         // The duplicate windows, from the messages of the last five minutes (newest first, so
         // the scan stops at the first older one; ids grow with time).
@@ -380,6 +391,7 @@ impl Writer {
             for (accounts, line) in &self.online {
                 self.cfg.hub.push_online(accounts, line);
             }
+            self.outbox_committed();
         }
         self.inbox.clear();
         self.unread.clear();
@@ -454,6 +466,9 @@ impl Writer {
                 keys,
                 reply,
             } => run!(reply, self.c2c_receipt(&operator, &peer, keys, now)),
+            Job::OutboxDone { lane, ids, reply } => {
+                run!(reply, self.outbox_done(lane, &ids).map(Ok))
+            }
             Job::Shutdown => Ok(Box::new(|_| {})),
         }
     }
@@ -534,8 +549,13 @@ impl Writer {
                 format!("From_Account {:?} is not an imported account", m.from),
             )));
         }
-        // One seq for every receiver of a batch, so they share the MsgKey.
-        let seq = m.seq.unwrap_or_else(|| fastrand::u32(..));
+        // One seq for every receiver of a batch, so they share the MsgKey; a before-send callback
+        // announced its seq and time to the app, so the message keeps them.
+        let seq = m
+            .seq
+            .or(m.announced.map(|a| a.0))
+            .unwrap_or_else(|| fastrand::u32(..));
+        let msg_time = m.announced.map_or(now, |a| a.1);
         let mut out = Vec::with_capacity(m.to.len());
         for to in &m.to {
             if !self.ensure_account(to, now)? {
@@ -558,9 +578,9 @@ impl Writer {
                 }
             }
             let sent = C2cSent {
-                msg_time: now,
+                msg_time,
                 msg_seq: seq,
-                msg_key: format!("{seq}_{}_{now}", m.random),
+                msg_key: format!("{seq}_{}_{msg_time}", m.random),
             };
             let (lo, hi) = conv_key(&m.from, to);
             let c = &m.common;
@@ -579,7 +599,7 @@ impl Writer {
                     seq,
                     m.seq.is_some(),
                     m.random,
-                    now,
+                    msg_time,
                     sent.msg_key,
                     c.body,
                     c.cloud_custom_data,
@@ -595,12 +615,12 @@ impl Writer {
                     c.no_last,
                 ])?;
             let id = self.conn.last_insert_rowid();
-            if self.c2c_time != Some(now) {
+            if self.c2c_time != Some(msg_time) {
                 // The first message stored at this time: a run starts (how MsgKeys are found).
                 self.conn
                     .prepare_cached("INSERT INTO c2c_times(first_id, msg_time) VALUES (?1, ?2)")?
-                    .execute(params![id, now])?;
-                self.c2c_time = Some(now);
+                    .execute(params![id, msg_time])?;
+                self.c2c_time = Some(msg_time);
             }
             if !c.online_only && !c.no_unread {
                 *self.unread.entry((to.clone(), m.from.clone())).or_insert(0) += 1;
@@ -612,6 +632,7 @@ impl Writer {
                 self.convs.insert((lo, hi));
             }
             self.c2c_dedup.insert(key, now, id);
+            self.c2c_outbox(&m, to, id)?;
             self.deliver_c2c(&m, to, id, &sent, now)?;
             out.push(Ok(sent));
         }
@@ -793,6 +814,7 @@ impl Writer {
         // Inbox rows still name these messages by id: ids are never given out again (see
         // `next_group_msg`), so those rows are skipped, never delivered as another message.
         inbox::retire_group_msgs(&self.conn, group_id)?;
+        self.outbox_keep_group(group_id)?;
         for sql in [
             "DELETE FROM group_msgs WHERE group_id = ?1",
             "DELETE FROM group_members WHERE group_id = ?1",
@@ -928,6 +950,7 @@ impl Writer {
             drop_reason: "",
         };
         self.group_dedup.insert(key, now, id);
+        self.group_outbox(&m, &receivers, id)?;
         self.deliver_group(&m, receivers, id, seq, now)?;
         Ok(Ok(sent))
     }
@@ -1075,6 +1098,7 @@ fn refuse(job: Job) -> Pending {
         Job::SetGroupUnread { reply, .. } => p(reply),
         Job::GroupMsgReceipt { reply, .. } => p(reply),
         Job::C2cReceipt { reply, .. } => p(reply),
+        Job::OutboxDone { reply, .. } => p(reply),
         Job::Shutdown => Box::new(|_| {}),
     }
 }
@@ -1117,6 +1141,8 @@ mod tests {
                 body: "[]".into(),
                 ..MsgCommon::default()
             },
+            announced: None,
+            client_ip: String::new(),
         };
         let wait = Box::new(move || {
             let sent = rx.blocking_recv().unwrap().unwrap();
@@ -1144,6 +1170,7 @@ mod tests {
             inflight: Arc::new(AtomicUsize::new(0)),
             hub: hub.clone(),
             inbox_retention_secs: 0,
+            hooks: Hooks::off(),
         };
         let mut writer = Writer::new(conn, cfg, Checkpointer::start(&path).unwrap()).unwrap();
         let bob_channel = hub.admit("bob").unwrap();

@@ -16,3 +16,4 @@ mod group;
 mod nesting;
 mod process;
 mod receipts;
+mod webhooks;

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod channel;
+pub mod hooks;
 
 use std::io::{Read, Write};
 
