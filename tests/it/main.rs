@@ -15,3 +15,4 @@ mod receive;
 mod result_keys;
 mod send_params;
 mod tls;
+mod webhooks;
