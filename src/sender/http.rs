@@ -266,7 +266,19 @@ fn transport_error(path: &str, t: &ureq::Transport) -> Error {
         None if t.to_string().contains("timed out") => {
             Error::new(codes::ERR_REQUEST_TIME_OUT, format!("{path}: timed out"))
         }
-        None => Error::new(codes::V2IM_ERR_NETWORK, format!("{path}: {t}")),
+        None => Error::new(
+            codes::V2IM_ERR_NETWORK,
+            format!("{path}: {}", describe_transport(t)),
+        ),
+    }
+}
+
+/// A transport error in words, without its URL: the URL's query holds the user's sig.
+pub fn describe_transport(t: &ureq::Transport) -> String {
+    let source = std::error::Error::source(t).map(|s| format!(": {s}"));
+    match t.message() {
+        Some(m) => format!("{}: {m}{}", t.kind(), source.unwrap_or_default()),
+        None => format!("{}{}", t.kind(), source.unwrap_or_default()),
     }
 }
 

@@ -151,7 +151,8 @@ pub fn put_file(
                 | ureq::ErrorKind::UnknownScheme => codes::ERR_FILE_TRANS_NO_SERVER,
                 _ => codes::ERR_FILE_TRANS_UPLOAD_FAILED,
             };
-            return Err(Error::new(code, format!("upload failed: {t}")));
+            let what = crate::sender::http::describe_transport(&t);
+            return Err(Error::new(code, format!("upload failed: {what}")));
         }
     };
     let text = read_answer(resp)?;

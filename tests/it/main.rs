@@ -13,6 +13,7 @@ mod media;
 mod never_lose;
 mod receive;
 mod result_keys;
+mod secrets;
 mod send_params;
 mod tls;
 mod webhooks;

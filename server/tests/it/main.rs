@@ -16,4 +16,5 @@ mod group;
 mod nesting;
 mod process;
 mod receipts;
+mod secrets;
 mod webhooks;
