@@ -144,7 +144,10 @@ fn no_error_path_shows_the_secret_key_or_the_user_sig() {
             answering(b"HTTP/1.1 500 Oops\r\nContent-Length: 5\r\n\r\n<h1>x"),
         ),
         ("silent close", answering(b"")),
-        ("plain, spoken to as TLS", s.url.replace("http://", "https://")),
+        (
+            "plain, spoken to as TLS",
+            s.url.replace("http://", "https://"),
+        ),
     ];
     let mut said = Vec::new();
     for (name, url) in &servers {
@@ -156,8 +159,8 @@ fn no_error_path_shows_the_secret_key_or_the_user_sig() {
         for cfg in [with_key, with_sig] {
             let got = drive(cfg, media);
             assert!(
-                got.iter().any(|v| v["code"].as_i64().unwrap_or(0) != 0
-                    || v.get("desc").is_some()),
+                got.iter()
+                    .any(|v| v["code"].as_i64().unwrap_or(0) != 0 || v.get("desc").is_some()),
                 "{name}: no failure seen"
             );
             said.push((name.to_string(), got));

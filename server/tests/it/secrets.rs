@@ -66,7 +66,9 @@ fn no_secret_reaches_the_log() {
         let send = agent.post(&url_with(&base, "openim/sendmsg", "alice", sig));
         answers.push(answer(send.send_string(&body.to_string())));
         let bad_body = agent.post(&url_with(&base, "openim/sendmsg", "alice", sig));
-        answers.push(answer(bad_body.send_string("{\"To_Account\": 5, \"Nope\": [")));
+        answers.push(answer(
+            bad_body.send_string("{\"To_Account\": 5, \"Nope\": ["),
+        ));
         // An admin command as alice.
         let import = agent.post(&url_with(
             &base,
@@ -89,11 +91,13 @@ fn no_secret_reaches_the_log() {
         "administrator",
         &admin,
     ));
-    answers.push(answer(history.send_string(
-        &json!({"Operator_Account": "alice", "Peer_Account": "bob", "MaxCnt": 5,
+    answers.push(answer(
+        history.send_string(
+            &json!({"Operator_Account": "alice", "Peer_Account": "bob", "MaxCnt": 5,
                 "MinTime": 0, "MaxTime": 4000000000u32})
-        .to_string(),
-    )));
+            .to_string(),
+        ),
+    ));
 
     Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
