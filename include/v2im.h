@@ -67,7 +67,7 @@
 #define V2IM_ERR_FILE_OPEN_FAILED 7007
 /** The message body (all elements) or `cloudCustomData` is over 12 KB. */
 #define V2IM_ERR_SDK_MSG_BODY_SIZE_LIMIT 8001
-/** `createMergerMessage`: mergers may nest at most 100 layers. */
+/** `createMergerMessage`: merged messages may nest at most 16 layers (V2TIM allows 100, but REST carries merged messages inline, and deeper ones would not fit the JSON answers that hold them). */
 #define V2IM_ERR_MERGER_MSG_LAYERS_OVER_LIMIT 8005
 /** `cancelSendMessage`: the message is in flight or finished. */
 #define V2IM_ERR_SDK_INVALID_CANCEL_MESSAGE 8020

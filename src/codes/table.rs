@@ -89,8 +89,10 @@ codes! {
     ERR_FILE_OPEN_FAILED = 7007, "file could not be opened";
     /// The message body (all elements) or `cloudCustomData` is over 12 KB.
     ERR_SDK_MSG_BODY_SIZE_LIMIT = 8001, "message body larger than 12 KB";
-    /// `createMergerMessage`: mergers may nest at most 100 layers.
-    ERR_MERGER_MSG_LAYERS_OVER_LIMIT = 8005, "merger message nested over 100 layers";
+    /// `createMergerMessage`: merged messages may nest at most 16 layers (V2TIM allows 100, but
+    /// REST carries merged messages inline, and deeper ones would not fit the JSON answers that
+    /// hold them).
+    ERR_MERGER_MSG_LAYERS_OVER_LIMIT = 8005, "merger message nested over 16 layers";
     /// `cancelSendMessage`: the message is in flight or finished.
     ERR_SDK_INVALID_CANCEL_MESSAGE = 8020, "message can no longer be cancelled";
     /// The send was cancelled by `cancelSendMessage`.

@@ -64,14 +64,12 @@ pub struct MergerElem {
     /// Shown by clients that cannot show mergers.
     pub compatible_text: String,
     /// V2TIM sets this when the nesting is deeper than the SDK can show; v2im refuses such
-    /// mergers at creation, so it is false unless read from elsewhere.
+    /// mergers at creation (`limits::MAX_MERGER_LAYERS`), so it is false unless read from
+    /// elsewhere.
     pub is_layers_over_limit: bool,
     /// The merged messages (copies, without local custom data).
     pub messages: Vec<Message>,
 }
-
-/// The deepest merger nesting V2TIM allows (ERR_MERGER_MSG_LAYERS_OVER_LIMIT beyond it).
-pub const MAX_MERGER_LAYERS: usize = 100;
 
 impl MergerElem {
     /// Nesting depth: 1 for a merger of plain messages.

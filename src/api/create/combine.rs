@@ -4,7 +4,6 @@ use super::{created, not_found};
 use crate::api::methods::Local;
 use crate::api::LocalData;
 use crate::codes::{Error, Result, ERR_MERGER_MSG_LAYERS_OVER_LIMIT};
-use crate::model::elem::MAX_MERGER_LAYERS;
 use crate::model::{Elem, MergerElem, Message, MessageStatus};
 use crate::params::{self, Id};
 use crate::registry::Registry;
@@ -97,10 +96,16 @@ pub(crate) fn merger(local: Local<'_>, v: &Value) -> Result<LocalData> {
         is_layers_over_limit: false,
         messages,
     };
-    if merger.layers() > MAX_MERGER_LAYERS {
+    // The shared limit, not V2TIM's 100: deeper mergers would not fit the JSON answers that
+    // carry them (see `limits::MAX_MERGER_LAYERS`), and v2im-server refuses them.
+    let layers = merger.layers();
+    if layers > limits::MAX_MERGER_LAYERS {
         return Err(Error::new(
             ERR_MERGER_MSG_LAYERS_OVER_LIMIT,
-            format!("msgIDList: mergers may nest at most {MAX_MERGER_LAYERS} layers"),
+            format!(
+                "msgIDList: merged messages may nest at most {} layers; this one would nest {layers}",
+                limits::MAX_MERGER_LAYERS
+            ),
         ));
     }
     let mut m = super::new_message(local, Elem::Merger(Box::new(merger)));

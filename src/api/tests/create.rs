@@ -2,10 +2,10 @@ use super::{err, mark_sent, refused, run as call};
 use crate::api::create::cut_utf8;
 use crate::codes::ERR_MERGER_MSG_LAYERS_OVER_LIMIT;
 use crate::model::at::AT_ALL_TAG;
-use crate::model::elem::MAX_MERGER_LAYERS;
 use crate::model::MessageStatus;
 use crate::registry::Registry;
 use serde_json::{json, Value};
+use v2im_wire::codes::limits;
 
 /// Creates a text message and marks it sent (C2C) as the sender would.
 fn sent_text(r: &Registry, t: &str) -> (String, String) {
@@ -445,7 +445,7 @@ fn merger_errors() {
 fn merger_nesting_limit() {
     let r = Registry::new();
     let (mut id, _) = sent_text(&r, "base");
-    for _ in 0..MAX_MERGER_LAYERS {
+    for _ in 0..limits::MAX_MERGER_LAYERS {
         let d = call(
             &r,
             "createMergerMessage",
@@ -461,6 +461,14 @@ fn merger_nesting_limit() {
         json!({"msgIDList": [id], "title": "t", "abstractList": [], "compatibleText": "c"}),
     );
     assert_eq!(e.code, ERR_MERGER_MSG_LAYERS_OVER_LIMIT);
+    // v2im_error_str's text and the header name the limit too.
+    let code = crate::codes::TABLE
+        .iter()
+        .find(|c| c.value == ERR_MERGER_MSG_LAYERS_OVER_LIMIT)
+        .unwrap();
+    let limit = format!("{} layers", limits::MAX_MERGER_LAYERS);
+    assert!(code.text.to_str().unwrap().ends_with(&limit));
+    assert!(code.doc.contains(&limit));
 }
 
 #[test]
