@@ -35,10 +35,18 @@ from v2im import _lib  # noqa: E402
 
 LIBRARY = v2im.find_library()
 REQUIRE_LIBRARY = os.environ.get("V2IM_REQUIRE_LIBRARY") == "1"
-NO_LIBRARY_REASON = (
-    "libv2im not found; build it with `cargo build -p v2im` or set V2IM_LIBRARY. Looked for:\n  "
-    + "\n  ".join(str(p) for p in _lib.candidate_paths())
-)
+
+
+def _no_library_reason() -> str:
+    """The loader's own account of every place it looked at."""
+    try:
+        _lib.lib()
+    except v2im.LibraryNotFoundError as e:
+        return f"{e}\n(in this checkout: `cargo build -p v2im`)"
+    return "libv2im not found"
+
+
+NO_LIBRARY_REASON = "" if LIBRARY is not None else _no_library_reason()
 
 # Every key of a V2TimMessage in a result (V2TIM's returned template and what v2im adds), from
 # the list the Rust and Python tests share.
