@@ -2,7 +2,7 @@
 //! the Python package's constants.
 
 use super::TABLE;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::Path;
 
 fn repo_file(name: &str) -> String {
@@ -70,4 +70,75 @@ fn python_constants_are_the_declared_codes() {
         })
         .collect();
     assert_eq!(consts, declared(), "Python's v2im.errors constants");
+}
+
+/// The `{...}` block that follows `start` in `errors.py`, one entry per line.
+fn python_block<'a>(py: &'a str, start: &str) -> Vec<&'a str> {
+    let body = py
+        .split_once(start)
+        .unwrap_or_else(|| panic!("errors.py has {start}"))
+        .1;
+    let body = body
+        .split_once("\n}")
+        .expect("the block ends with a `}` line")
+        .0;
+    body.lines()
+        .skip(1) // the rest of the opening line
+        .map(|l| l.split('#').next().unwrap().trim())
+        .filter(|l| !l.is_empty())
+        .collect()
+}
+
+/// Python's exception families: `FAMILIES` gives every declared code but OK a class that
+/// errors.py defines, and `SERVER_AUTH_CODES` holds server codes only, every UserSig code of the
+/// server's table among them.
+#[test]
+fn python_families_cover_the_declared_codes() {
+    let py = repo_file("bindings/python/src/v2im/errors.py");
+    let families: BTreeMap<String, String> = python_block(&py, "\nFAMILIES: ")
+        .into_iter()
+        .map(|l| {
+            let (name, class) = l
+                .trim_end_matches(',')
+                .split_once(": ")
+                .unwrap_or_else(|| panic!("FAMILIES entry `{l}`"));
+            (name.to_owned(), class.to_owned())
+        })
+        .collect();
+    let want: BTreeSet<String> = declared().into_values().filter(|n| n != "OK").collect();
+    let got: BTreeSet<String> = families.keys().cloned().collect();
+    assert_eq!(
+        got, want,
+        "Python's errors.FAMILIES: the declared codes but OK"
+    );
+    for class in families.values() {
+        assert!(
+            py.contains(&format!("\nclass {class}(")),
+            "errors.py defines no class {class}"
+        );
+    }
+
+    let auth: HashSet<i32> = python_block(&py, "\nSERVER_AUTH_CODES = ")
+        .into_iter()
+        .map(|l| {
+            l.trim_end_matches(',')
+                .parse()
+                .unwrap_or_else(|_| panic!("SERVER_AUTH_CODES entry `{l}`"))
+        })
+        .collect();
+    let library = declared();
+    for code in &auth {
+        assert!(
+            v2im_wire::codes::text(*code).is_some() && !library.contains_key(code),
+            "SERVER_AUTH_CODES: {code} is not a server code"
+        );
+    }
+    for (code, text) in v2im_wire::codes::TEXTS {
+        if text.to_str().unwrap().contains("UserSig") {
+            assert!(
+                auth.contains(code),
+                "SERVER_AUTH_CODES lacks {code} ({text:?})"
+            );
+        }
+    }
 }

@@ -159,9 +159,17 @@ def test_raw_call(client: v2im.Client) -> None:
     res = client.call("createTextMessage", {"text": "raw", "@extra": "corr-1"}).result(TIMEOUT)
     assert res["code"] == 0 and res["data"]["messageInfo"]["textElem"]["text"] == "raw"
     assert res.get("@extra") == "corr-1"
-    # A method the library does not know is refused outright (never called back by C).
-    res = client.call("noSuchMethod", {}).result(TIMEOUT)
-    assert res["code"] == v2im.errors.V2IM_ERR_UNKNOWN_METHOD
+    # A method the library does not know is refused outright (never called back by C): call()
+    # raises at once, naming the closest method.
+    with pytest.raises(v2im.UnknownMethodError) as ei:
+        client.call("sendMesage", {})
+    assert ei.value.code == v2im.errors.V2IM_ERR_UNKNOWN_METHOD
+    assert isinstance(ei.value, v2im.InvalidParametersError)
+    assert "'sendMessage'" in ei.value.desc, ei.value.desc
+    # Params that are not a JSON object are refused outright too.
+    with pytest.raises(v2im.InvalidParametersError) as ei2:
+        client.call("createTextMessage", ["text"])  # type: ignore[arg-type]
+    assert ei2.value.code == v2im.errors.ERR_INVALID_JSON
 
 
 # --- errors -----------------------------------------------------------------------------------

@@ -17,7 +17,20 @@ from . import events
 from ._lib import LibraryNotFoundError, find_library
 from .client import Client, EventHandler, MessageHandler, MessageLike, error_str, version
 from .conversation import Conversation, ConversationPage, ConversationType, MessageReceipt
-from .errors import CANCELLATION_CODES, V2imError
+from .errors import (
+    CANCELLATION_CODES,
+    AuthError,
+    FileError,
+    InvalidParametersError,
+    NetworkError,
+    RequestCancelledError,
+    RequestTimeoutError,
+    ServerRefusedError,
+    StateError,
+    UnknownMethodError,
+    V2imError,
+    error_from_code,
+)
 from .events import (
     C2CReadReceipt,
     ConnectFailed,
@@ -61,6 +74,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AT_ALL_TAG",
+    "AuthError",
     "C2CReadReceipt",
     "CANCELLATION_CODES",
     "Client",
@@ -79,10 +93,12 @@ __all__ = [
     "EventHandler",
     "FaceElem",
     "FileElem",
+    "FileError",
     "Image",
     "ImageElem",
     "ImageFormat",
     "ImageType",
+    "InvalidParametersError",
     "LibraryNotFoundError",
     "LocationElem",
     "LogEvent",
@@ -96,15 +112,22 @@ __all__ = [
     "MessageStatusChanged",
     "MessageStream",
     "MessageStreamOverflow",
+    "NetworkError",
     "NewMessage",
     "OfflinePushInfo",
     "Priority",
+    "RequestCancelledError",
+    "RequestTimeoutError",
     "SendProgress",
+    "ServerRefusedError",
     "SoundElem",
+    "StateError",
     "TextElem",
     "TotalUnreadCountChanged",
+    "UnknownMethodError",
     "V2imError",
     "VideoElem",
+    "error_from_code",
     "error_str",
     "events",
     "find_library",

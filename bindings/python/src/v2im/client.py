@@ -44,6 +44,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 import ctypes
+import difflib
 import itertools
 import json
 import logging
@@ -73,14 +74,24 @@ from .errors import (
     V2IM_ERR_BAD_RESPONSE,
     V2IM_ERR_NO_CHANNEL,
     V2IM_ERR_SHUTTING_DOWN,
+    V2IM_ERR_UNKNOWN_METHOD,
     V2IM_ERR_WOULD_DEADLOCK,
     V2imError,
+    error_from_code,
 )
 from .events import ConnectionState, parse_event
 from .message import Message, OfflinePushInfo, Priority
 from .stream import OVERFLOW_POLICIES, MessageStream, _Buffer
 
-__all__ = ["Client", "EventHandler", "MessageHandler", "MessageLike", "error_str", "version"]
+__all__ = [
+    "METHODS",
+    "Client",
+    "EventHandler",
+    "MessageHandler",
+    "MessageLike",
+    "error_str",
+    "version",
+]
 
 log = logging.getLogger("v2im")
 
@@ -93,6 +104,38 @@ MessageHandler = Callable[[Message], Any]
 #: A :class:`Message`, or the string the library knows it by (its ``id`` / ``msgID``).
 MessageLike = Union[Message, str]
 _Handler = Callable[[int, Dict[str, Any]], None]
+
+#: Every library method (V2TIM's name): the :class:`Client` method that calls it, and whether it
+#: goes over the network (then its result comes later, on the callback thread, and the Client
+#: method has an ``await``-able ``..._async`` twin). A test holds this against the library's
+#: method table.
+METHODS: Dict[str, Tuple[str, bool]] = {
+    "createTextMessage": ("create_text", False),
+    "createCustomMessage": ("create_custom", False),
+    "createLocationMessage": ("create_location", False),
+    "createFaceMessage": ("create_face", False),
+    "createTextAtMessage": ("create_text_at", False),
+    "createAtSignedGroupMessage": ("create_at_signed_group", False),
+    "createTargetedGroupMessage": ("create_targeted_group", False),
+    "createForwardMessage": ("create_forward", False),
+    "createMergerMessage": ("create_merger", False),
+    "createImageMessage": ("create_image", False),
+    "createSoundMessage": ("create_sound", False),
+    "createVideoMessage": ("create_video", False),
+    "createFileMessage": ("create_file", False),
+    "sendMessage": ("send", True),
+    "findMessages": ("find_messages", False),
+    "setLocalCustomData": ("set_local_custom_data", False),
+    "getC2CHistoryMessageList": ("get_c2c_history", True),
+    "getGroupHistoryMessageList": ("get_group_history", True),
+    "cancelSendMessage": ("cancel", True),
+    "getConversationList": ("get_conversation_list", True),
+    "getTotalUnreadMessageCount": ("get_total_unread_message_count", True),
+    "markC2CMessageAsRead": ("mark_c2c_message_as_read", True),
+    "markGroupMessageAsRead": ("mark_group_message_as_read", True),
+    "sendMessageReadReceipts": ("send_message_read_receipts", True),
+    "getMessageReadReceipts": ("get_message_read_receipts", True),
+}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -221,7 +264,7 @@ def _error_from(code: int, res: Mapping[str, Any]) -> V2imError:
             desc = error_str(code)
         except Exception:  # pragma: no cover
             desc = ""
-    return V2imError(code, str(desc), msg)
+    return error_from_code(code, str(desc), msg)
 
 
 def _new_future() -> "Future[Any]":
@@ -245,13 +288,13 @@ def _created(data: Any) -> Message:
         return Message(info)
     if isinstance(data, Mapping):
         return Message(data)
-    raise V2imError(V2IM_ERR_BAD_RESPONSE, f"unexpected create result: {data!r}")
+    raise error_from_code(V2IM_ERR_BAD_RESPONSE, f"unexpected create result: {data!r}")
 
 
 def _message(data: Any) -> Message:
     if isinstance(data, Mapping):
         return Message(data)
-    raise V2imError(V2IM_ERR_BAD_RESPONSE, f"expected a V2TimMessage, got {data!r}")
+    raise error_from_code(V2IM_ERR_BAD_RESPONSE, f"expected a V2TimMessage, got {data!r}")
 
 
 def _message_list(data: Any) -> List[Message]:
@@ -264,7 +307,7 @@ def _message_list(data: Any) -> List[Message]:
         return []
     if isinstance(data, list):
         return [Message(m) for m in data if isinstance(m, Mapping)]
-    raise V2imError(V2IM_ERR_BAD_RESPONSE, f"expected a list of V2TimMessage, got {data!r}")
+    raise error_from_code(V2IM_ERR_BAD_RESPONSE, f"expected a list of V2TimMessage, got {data!r}")
 
 
 def _nothing(data: Any) -> None:
@@ -273,7 +316,7 @@ def _nothing(data: Any) -> None:
 
 def _conversation_page(data: Any) -> ConversationPage:
     if not isinstance(data, Mapping) or not isinstance(data.get("conversationList"), list):
-        raise V2imError(V2IM_ERR_BAD_RESPONSE, f"expected a V2TimConversationResult, got {data!r}")
+        raise error_from_code(V2IM_ERR_BAD_RESPONSE, f"expected a V2TimConversationResult, got {data!r}")
     return ConversationPage(
         next_seq=str(data.get("nextSeq") or ""),
         is_finished=bool(data.get("isFinished")),
@@ -285,13 +328,13 @@ def _conversation_page(data: Any) -> ConversationPage:
 def _count(data: Any) -> int:
     if isinstance(data, int) and not isinstance(data, bool):
         return data
-    raise V2imError(V2IM_ERR_BAD_RESPONSE, f"expected an integer, got {data!r}")
+    raise error_from_code(V2IM_ERR_BAD_RESPONSE, f"expected an integer, got {data!r}")
 
 
 def _receipt_list(data: Any) -> List[MessageReceipt]:
     if isinstance(data, list):
         return [MessageReceipt(r) for r in data if isinstance(r, Mapping)]
-    raise V2imError(V2IM_ERR_BAD_RESPONSE, f"expected a list of V2TimMessageReceipt, got {data!r}")
+    raise error_from_code(V2IM_ERR_BAD_RESPONSE, f"expected a list of V2TimMessageReceipt, got {data!r}")
 
 
 def _id_list(messages: Union[MessageLike, Iterable[MessageLike]]) -> List[str]:
@@ -375,7 +418,7 @@ class _EventSink:
             err = None
             if state is ConnectionState.FAILED:
                 d = data if isinstance(data, Mapping) else {}
-                err = V2imError(int(d.get("code") or 0), str(d.get("desc") or ""))
+                err = error_from_code(int(d.get("code") or 0), str(d.get("desc") or ""))
             with self.state_cond:
                 self.state = state
                 if state is not ConnectionState.CONNECTING:
@@ -624,7 +667,7 @@ class Client:
         :class:`V2imError` (100006, would deadlock) when called from a v2im callback.
         """
         if self._h.ptr is not None and _in_callback():
-            raise V2imError(
+            raise error_from_code(
                 V2IM_ERR_WOULD_DEADLOCK,
                 "close() called from a v2im callback (it would wait for its own thread)",
             )
@@ -715,7 +758,7 @@ class Client:
             raise ValueError(f"overflow must be one of {OVERFLOW_POLICIES}, not {overflow!r}")
         self._require_receive("messages()")
         if self.closed:
-            raise V2imError(V2IM_ERR_SHUTTING_DOWN, "client is closed")
+            raise error_from_code(V2IM_ERR_SHUTTING_DOWN, "client is closed")
         buf = _Buffer(maxsize, overflow)
         self._sink.add_buffer(buf)
         try:
@@ -741,7 +784,7 @@ class Client:
 
     def _require_receive(self, what: str) -> None:
         if not self._receive:
-            raise V2imError(
+            raise error_from_code(
                 ERR_INVALID_PARAMETERS,
                 f"{what}: this client was made without receive=True, so it receives nothing",
             )
@@ -769,7 +812,7 @@ class Client:
         if ptr is None:
             if not want:
                 return
-            raise V2imError(V2IM_ERR_SHUTTING_DOWN, "client is closed")
+            raise error_from_code(V2IM_ERR_SHUTTING_DOWN, "client is closed")
         try:
             if not want:
                 rc = _lib.lib().v2im_set_event_callback(ptr, _NULL_EVENT_CB, None, _NULL_FREE_CB)
@@ -786,7 +829,7 @@ class Client:
             if key:
                 with _table_lock:
                     _event_sinks.pop(key, None)
-            raise V2imError(rc, error_str(rc))
+            raise error_from_code(rc, error_str(rc))
         self._events_registered = want
 
     # --- the live channel's state --------------------------------------------------------------
@@ -813,13 +856,13 @@ class Client:
             if sink.state is ConnectionState.CONNECTED:
                 return True
         if not self._events_registered and not self.closed:
-            raise V2imError(
+            raise error_from_code(
                 ERR_INVALID_PARAMETERS,
                 "wait_connected(): nothing listens yet, so the channel is not opened: set "
                 "on_event or on_message, or open messages(), first",
             )
         if _in_callback():
-            raise V2imError(V2IM_ERR_WOULD_DEADLOCK, "wait_connected() in a v2im callback")
+            raise error_from_code(V2IM_ERR_WOULD_DEADLOCK, "wait_connected() in a v2im callback")
         deadline = None if timeout is None else time.monotonic() + timeout
         with sink.state_cond:
             while True:
@@ -831,7 +874,7 @@ class Client:
                 ):
                     raise err
                 if sink.ended:
-                    raise V2imError(V2IM_ERR_SHUTTING_DOWN, "client is closed")
+                    raise error_from_code(V2IM_ERR_SHUTTING_DOWN, "client is closed")
                 left = None if deadline is None else deadline - time.monotonic()
                 if left is not None and left <= 0:
                     return False
@@ -843,8 +886,12 @@ class Client:
         return await loop.run_in_executor(None, self.wait_connected, timeout)
 
     # --- the generic entry point -------------------------------------------------------------
-    def _submit(self, method: str, params: Mapping[str, Any], handler: _Handler) -> None:
-        """Hand one request to the library; ``handler(code, result)`` runs exactly once."""
+    def _submit(
+        self, method: str, params: Any, handler: _Handler, raise_refused: bool = False
+    ) -> None:
+        """Hand one request to the library; ``handler(code, result)`` runs exactly once, or
+        with ``raise_refused`` never when the library refuses the request outright (that error
+        is raised instead)."""
         body = _dumps(params)  # serialisation errors surface here, before anything is registered
         key = _register(handler)
         ptr = self._h.enter()
@@ -861,18 +908,36 @@ class Client:
             # Refused: the library never calls back. Complete it here (unless, against the
             # rules, it did call back, in which case the entry is already gone).
             h = _unregister(key)
+            if not desc and rc == V2IM_ERR_UNKNOWN_METHOD:
+                close = difflib.get_close_matches(method, METHODS, n=1)
+                desc = f"unknown method {method!r}" + (
+                    f"; did you mean {close[0]!r}?" if close else ""
+                )
+            desc = desc or error_str(rc)
+            if raise_refused:
+                raise error_from_code(rc, desc)
             if h is not None:
-                h(int(rc), {"code": int(rc), "desc": desc or error_str(rc), "data": None})
+                h(int(rc), {"code": int(rc), "desc": desc, "data": None})
 
     def call(self, method: str, params: Optional[Mapping[str, Any]] = None) -> "Future[Dict[str, Any]]":
         """Any library method by name: a future of the whole result ``{"code", "desc", "data"}``.
 
-        The future never fails for a non-zero code (look at ``result["code"]``); a request the
-        library refused outright resolves with that return code.
+        The future never fails for a non-zero code of a request the library took (look at
+        ``result["code"]``). A request it refuses outright raises here instead:
+        :class:`~v2im.UnknownMethodError` for a method it does not have (the message names the
+        closest one), :class:`~v2im.InvalidParametersError` for params that are not a JSON
+        object, :class:`~v2im.RequestCancelledError` on a closed client.
         """
         fut = _new_future()
-        self._submit(method, params or {}, lambda code, res: fut.set_result(res))
+        self._submit(method, {} if params is None else params,
+                     lambda code, res: fut.set_result(res), raise_refused=True)
         return fut
+
+    async def call_async(
+        self, method: str, params: Optional[Mapping[str, Any]] = None
+    ) -> Dict[str, Any]:
+        """``await``-able :meth:`call` (it raises the same way)."""
+        return await asyncio.wrap_future(self.call(method, params))
 
     def _request(self, method: str, params: Mapping[str, Any], convert: Callable[[Any], T]) -> "Future[T]":
         fut = _new_future()
@@ -894,7 +959,7 @@ class Client:
     def _local(self, method: str, params: Mapping[str, Any], convert: Callable[[Any], T]) -> T:
         fut = self._request(method, params, convert)
         if not fut.done() and _in_callback():
-            raise V2imError(V2IM_ERR_WOULD_DEADLOCK, f"{method} did not complete synchronously")
+            raise error_from_code(V2IM_ERR_WOULD_DEADLOCK, f"{method} did not complete synchronously")
         return fut.result()
 
     # --- create ---------------------------------------------------------------------------------
@@ -1037,8 +1102,12 @@ class Client:
         return await asyncio.wrap_future(self.send(message, **kwargs))
 
     def cancel(self, message: MessageLike) -> "Future[None]":
-        """Cancel a send that is still queued. The future fails with 8020 if it is too late."""
+        """Cancel a send that is still queued. The future fails with 8020 (a
+        :class:`~v2im.StateError`) if it is too late."""
         return self._request("cancelSendMessage", {"id": _local_id(message)}, _nothing)
+
+    async def cancel_async(self, message: MessageLike) -> None:
+        await asyncio.wrap_future(self.cancel(message))
 
     # --- history and local data -------------------------------------------------------------
     def get_c2c_history(
@@ -1050,6 +1119,11 @@ class Client:
             p["lastMsgID"] = last_msg_id
         return self._request("getC2CHistoryMessageList", p, _message_list)
 
+    async def get_c2c_history_async(
+        self, user_id: str, count: int, last_msg_id: Optional[str] = None
+    ) -> List[Message]:
+        return await asyncio.wrap_future(self.get_c2c_history(user_id, count, last_msg_id))
+
     def get_group_history(
         self, group_id: str, count: int, last_msg_id: Optional[str] = None
     ) -> "Future[List[Message]]":
@@ -1058,6 +1132,11 @@ class Client:
         if last_msg_id is not None:
             p["lastMsgID"] = last_msg_id
         return self._request("getGroupHistoryMessageList", p, _message_list)
+
+    async def get_group_history_async(
+        self, group_id: str, count: int, last_msg_id: Optional[str] = None
+    ) -> List[Message]:
+        return await asyncio.wrap_future(self.get_group_history(group_id, count, last_msg_id))
 
     def find_messages(self, msg_ids: Iterable[MessageLike]) -> List[Message]:
         """The library's current copies of messages by ``msgID``. Raises V2imError."""

@@ -35,7 +35,7 @@ import time
 import weakref
 from typing import Any, Callable, Deque, List, Optional, Tuple
 
-from .errors import V2IM_ERR_WOULD_DEADLOCK, V2imError
+from .errors import V2IM_ERR_WOULD_DEADLOCK, error_from_code
 from .message import Message
 
 __all__ = ["MessageStream", "MessageStreamOverflow", "OVERFLOW_POLICIES"]
@@ -250,7 +250,7 @@ class MessageStream:
         """The next message, blocking this thread: ``TimeoutError`` after ``timeout`` seconds,
         ``EOFError`` once the stream has ended (closed, and every buffered message read). Must
         not wait in a v2im callback (it would wait for its own thread): there it raises
-        V2imError 100006 unless a message is ready."""
+        StateError 100006 unless a message is ready."""
         from .client import _in_callback  # the callback-thread marker lives with the trampolines
 
         buf = self._buf
@@ -264,7 +264,7 @@ class MessageStream:
                 if buf.closed:
                     raise EOFError("the message stream has ended")
                 if _in_callback():
-                    raise V2imError(
+                    raise error_from_code(
                         V2IM_ERR_WOULD_DEADLOCK,
                         "MessageStream.get() would wait in a v2im callback for its own thread",
                     )
