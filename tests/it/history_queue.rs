@@ -180,8 +180,8 @@ fn cancel_takes_a_queued_message_out_and_is_too_late_in_flight() {
             0
         );
     }
-    // Give the one worker time to take the first message (it then hangs on the silent server).
-    std::thread::sleep(Duration::from_millis(300));
+    // The one worker has taken the first message once its request reached the silent server.
+    wait_unread_requests(port_of(&url), 1);
     let c = a.call_wait("cancelSendMessage", json!({"id": second}));
     // The cancelled send completes first, then the cancel call itself.
     assert_eq!(
@@ -234,8 +234,8 @@ fn a_full_queue_refuses_low_and_evicts_the_newest_low() {
         );
     };
     send("in flight", 2);
-    // Give the one worker time to take the first message (it then hangs on the silent server).
-    std::thread::sleep(Duration::from_millis(300));
+    // The one worker has taken it once its request reached the silent server.
+    wait_unread_requests(port_of(&url), 1);
     send("low 1", 3);
     send("low 2", 3);
     send("low 3", 3); // queue full: refused
@@ -421,7 +421,12 @@ fn freeing_the_client_stops_history_paging_at_once() {
         ),
         0
     );
-    std::thread::sleep(Duration::from_millis(500));
+    // Paging is under way.
+    let deadline = std::time::Instant::now() + WAIT;
+    while served.load(std::sync::atomic::Ordering::SeqCst) < 2 {
+        assert!(std::time::Instant::now() < deadline, "no pages requested");
+        std::thread::sleep(Duration::from_millis(5));
+    }
     let t = std::time::Instant::now();
     a.free();
     let took = t.elapsed();

@@ -350,7 +350,8 @@ fn with_the_server_stalled_high_goes_first_and_low_is_shed_first() {
     // The first Low is taken at once and hangs in flight; the rest queue behind it.
     send(&a, "prio", &a_msgs[0]);
     send(&c, "shed", &c_msgs[0]);
-    std::thread::sleep(Duration::from_millis(200));
+    // Both are in flight once their requests reached the stopped server.
+    wait_unread_requests(port_of(server.url()), 2);
     // alice: 299 Low, then 100 High.
     for m in &a_msgs[1..] {
         send(&a, "prio", m);

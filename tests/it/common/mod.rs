@@ -387,3 +387,45 @@ pub fn assert_envelope(j: &Value, what: &str) {
     assert!(o["desc"].is_string(), "{what}: {j}");
     assert!(o.contains_key("data"), "{what}: {j}");
 }
+
+/// Waits until at least `n` TCP connections to local `port` hold bytes the server side has not
+/// read: requests that reached a server which does not answer (a listener that never accepts,
+/// or a SIGSTOPped server). This is how a test knows a message is in flight, instead of guessing
+/// how long a worker takes to pick it up. Reads `/proc/net/tcp{,6}` (Linux).
+pub fn wait_unread_requests(port: u16, n: usize) {
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        let mut count = 0;
+        for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
+            let text = std::fs::read_to_string(table).unwrap_or_default();
+            for line in text.lines().skip(1) {
+                // sl local_address rem_address st tx_queue:rx_queue ...
+                let f: Vec<&str> = line.split_whitespace().collect();
+                if f.len() < 5 || f[3] != "01" {
+                    continue;
+                }
+                let local_port = f[1].rsplit(':').next().map(|p| u16::from_str_radix(p, 16));
+                let rx = f[4].split(':').nth(1).map(|q| u64::from_str_radix(q, 16));
+                if local_port == Some(Ok(port)) && matches!(rx, Some(Ok(r)) if r > 0) {
+                    count += 1;
+                }
+            }
+        }
+        if count >= n {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{count} of {n} requests to port {port} arrived within {WAIT:?}"
+        );
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
+/// The port of an `http://host:port` URL.
+pub fn port_of(url: &str) -> u16 {
+    url.rsplit(':')
+        .next()
+        .and_then(|p| p.trim_end_matches('/').parse().ok())
+        .unwrap_or_else(|| panic!("no port in {url}"))
+}
