@@ -123,7 +123,8 @@ def _pkg_config_libdir() -> Tuple[Optional[Path], str]:
         return None, "pkg-config finds no v2im.pc" + (
             f" (PKG_CONFIG_PATH={where})" if where else " (PKG_CONFIG_PATH is not set)"
         )
-    return Path(libdir), f"pkg-config's libdir of v2im.pc, {libdir}"
+    resolved = Path(libdir).resolve()  # v2im.pc's libdir is relative to its own place
+    return resolved, f"pkg-config's libdir of v2im.pc, {resolved}"
 
 
 def _checkout_targets() -> List[Path]:
