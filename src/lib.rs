@@ -14,6 +14,7 @@ pub mod codes;
 pub(crate) mod config;
 pub(crate) mod dispatch;
 pub mod ffi;
+pub(crate) mod items;
 pub(crate) mod model;
 pub(crate) mod params;
 pub(crate) mod receive;

@@ -5,15 +5,22 @@
 //! A conversation's unread count and last message come from v2im-server's extensions of
 //! `get_list` (`UnreadMsgNum`, `C2cLastMsg`, `GroupLastMsg`); Tencent's cloud answers without
 //! them, so there `unreadCount` is 0 and `lastMessage` null (the total count is Tencent's own).
+//!
+//! Pages are read item by item (`crate::items`): a conversation whose item cannot be read whole
+//! (its last message nested too deep for the JSON parser, say) is listed without its last
+//! message, with an `onLog` warning.
 
 use super::{request, Ctx, Reply};
 use crate::codes::{Error, Result, V2IM_ERR_BAD_RESPONSE};
+use crate::config::LogLevel;
+use crate::dispatch::Dispatcher;
+use crate::items::{self, Raw};
 use crate::model::conversation::Conversation;
 use crate::params::{self, Int};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use v2im_wire::c2c::{
-    GetC2cUnreadRequest, GetC2cUnreadResponse, GetRecentContactRequest, GetRecentContactResponse,
+    GetC2cUnreadRequest, GetC2cUnreadResponse, GetRecentContactRequest, SessionItem,
 };
 use v2im_wire::group::{GetJoinedGroupListRequest, GetJoinedGroupListResponse, JoinedGroupFilter};
 use v2im_wire::url::paths;
@@ -68,6 +75,68 @@ impl Seq {
     }
 }
 
+/// A `recentcontact/get_list` answer, its items unread yet.
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ContactPage<'a> {
+    #[serde(default)]
+    complete_flag: i64,
+    #[serde(default)]
+    time_stamp: i64,
+    #[serde(default)]
+    start_index: i64,
+    #[serde(default, borrow)]
+    session_item: Vec<Raw<'a>>,
+}
+
+/// A conversation item without its last message.
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct SessionHead {
+    #[serde(rename = "Type")]
+    kind: i64,
+    #[serde(rename = "To_Account", default)]
+    to_account: Option<String>,
+    #[serde(default)]
+    group_id: Option<String>,
+    #[serde(default)]
+    msg_time: i64,
+    #[serde(default)]
+    top_flag: i64,
+    #[serde(default)]
+    unread_msg_num: i64,
+}
+
+/// A conversation item as `me` sees it; without its last message when only that is unreadable.
+fn conversation(raw: Raw<'_>, me: &str, log: &Dispatcher) -> Option<Conversation> {
+    let u = match items::read::<SessionItem, SessionHead>(raw) {
+        Ok(item) => return Some(Conversation::from_session(&item, me)),
+        Err(u) => u,
+    };
+    let item = u.head.map(|h| SessionItem {
+        kind: h.kind,
+        to_account: h.to_account,
+        group_id: h.group_id,
+        msg_time: h.msg_time,
+        top_flag: h.top_flag,
+        unread_msg_num: h.unread_msg_num,
+        ..Default::default()
+    });
+    let conv = item.map(|i| Conversation::from_session(&i, me));
+    log.log(LogLevel::Warn, || match &conv {
+        Some(c) => format!(
+            "getConversationList: {} listed without its last message, not understood: {}",
+            c.id(),
+            u.error
+        ),
+        None => format!(
+            "getConversationList: a conversation left out, not understood: {}",
+            u.error
+        ),
+    });
+    conv
+}
+
 /// `V2TimConversationResult`.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -85,6 +154,7 @@ pub(crate) fn get_conversation_list(ctx: &Ctx, v: &Value, reply: Reply) {
         Err(e) => return reply.fail(ctx, &e, &Value::Null),
     };
     let me = ctx.self_user.clone();
+    let log = ctx.dispatch.clone();
     request::submit(ctx, reply, move |rest| {
         let want = p.count.0 as usize;
         let mut seq = seq;
@@ -94,7 +164,7 @@ pub(crate) fn get_conversation_list(ctx: &Ctx, v: &Value, reply: Reply) {
             if page > 0 {
                 rest.go_on(deadline, || format!("recentcontact/get_list: page {page}"))?;
             }
-            let page: GetRecentContactResponse = rest.post(
+            let text = rest.post_text(
                 paths::RECENTCONTACT_GET_LIST,
                 &GetRecentContactRequest {
                     from_account: me.clone(),
@@ -103,10 +173,11 @@ pub(crate) fn get_conversation_list(ctx: &Ctx, v: &Value, reply: Reply) {
                     ..Default::default()
                 },
             )?;
+            let page: ContactPage = items::page(paths::RECENTCONTACT_GET_LIST, &text)?;
             let items = page.session_item.iter().skip(seq.skip);
             let left = page.session_item.len().saturating_sub(seq.skip);
             let take = left.min(want - list.len());
-            list.extend(items.take(take).map(|i| Conversation::from_session(i, &me)));
+            list.extend(items.take(take).filter_map(|i| conversation(i, &me, &log)));
             let next_page = Seq {
                 time_stamp: page.time_stamp,
                 start_index: page.start_index,

@@ -5,13 +5,18 @@
 //! the history ends. `msgID`s are the ones `sendMessage`
 //! returned, and a message this client has in its registry shows its `localCustomData`, which
 //! never leaves the process.
+//!
+//! Pages are read item by item (`crate::items`): a message this client cannot read is left out,
+//! reported by an `onLog` warning that names its msgID, and paged past; the others are returned.
 
 use super::{Ctx, Reply};
 use crate::callback::ResultCallback;
 use crate::codes::{self, Error, Result};
+use crate::config::LogLevel;
 use crate::dispatch::Dispatcher;
+use crate::items::{self, Raw, Unread};
 use crate::model::message::now_secs;
-use crate::model::Message;
+use crate::model::{msg_id, Message};
 use crate::params::{self, nonempty, Id, Int};
 use crate::registry::Registry;
 use crate::result;
@@ -21,8 +26,8 @@ use serde::Deserialize;
 use serde_json::Value;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use v2im_wire::c2c::{GetRoamMsgRequest, GetRoamMsgResponse};
-use v2im_wire::group::{GroupMsgGetSimpleRequest, GroupMsgGetSimpleResponse};
+use v2im_wire::c2c::{GetRoamMsgRequest, RoamMsg};
+use v2im_wire::group::{GroupMsg, GroupMsgGetSimpleRequest};
 use v2im_wire::url::paths;
 
 /// `count`: 1 to 1000 messages.
@@ -138,6 +143,50 @@ fn submit(ctx: &Ctx, parsed: Result<(Target, i64)>, reply: Reply) {
     }
 }
 
+/// An `admin_getroammsg` answer, its messages unread yet.
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct RoamPage<'a> {
+    #[serde(default)]
+    complete: i64,
+    /// Where the page ends (Tencent's paging fields), for a page whose last messages are unread.
+    #[serde(default)]
+    last_msg_key: String,
+    #[serde(default)]
+    last_msg_time: i64,
+    #[serde(default, borrow)]
+    msg_list: Vec<Raw<'a>>,
+}
+
+/// What names a C2C item and pages past it.
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct RoamHead {
+    msg_key: String,
+    msg_time_stamp: i64,
+}
+
+/// A `group_msg_get_simple` answer, its messages unread yet.
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct GroupPage<'a> {
+    #[serde(default)]
+    is_finished: i64,
+    #[serde(default, borrow)]
+    rsp_msg_list: Vec<Raw<'a>>,
+}
+
+/// What names a group item and pages past it.
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct GroupHead {
+    msg_seq: u64,
+    #[serde(default)]
+    msg_random: u32,
+    #[serde(default)]
+    msg_time_stamp: i64,
+}
+
 struct HistoryTask {
     target: Target,
     count: i64,
@@ -194,20 +243,41 @@ impl HistoryTask {
                         max_time,
                         last_msg_key: last_key.clone(),
                     };
-                    let page: GetRoamMsgResponse = rest.post(paths::ADMIN_GETROAMMSG, &req)?;
-                    let Some(last) = page.msg_list.last() else {
+                    let text = rest.post_text(paths::ADMIN_GETROAMMSG, &req)?;
+                    let page: RoamPage = items::page(paths::ADMIN_GETROAMMSG, &text)?;
+                    if page.msg_list.is_empty() {
                         break;
+                    }
+                    let mut msgs = Vec::with_capacity(page.msg_list.len());
+                    let mut end = None;
+                    for raw in &page.msg_list {
+                        match items::read::<RoamMsg, RoamHead>(raw) {
+                            Ok(m) => {
+                                end = Some((m.msg_key.clone(), m.msg_time_stamp));
+                                msgs.push(Message::from_roam(&m, &self.self_user));
+                            }
+                            Err(u) => {
+                                let id = u.head.as_ref().map(|h| msg_id::c2c(&h.msg_key));
+                                if let Some(h) = &u.head {
+                                    end = Some((h.msg_key.clone(), h.msg_time_stamp));
+                                }
+                                self.skipped(paths::ADMIN_GETROAMMSG, id, &u);
+                            }
+                        }
+                    }
+                    let (key, time) = match end {
+                        Some(e) => e,
+                        None if !page.last_msg_key.is_empty() => {
+                            (page.last_msg_key.clone(), page.last_msg_time)
+                        }
+                        None => return Err(unpageable(paths::ADMIN_GETROAMMSG)),
                     };
-                    if last_key.as_deref() == Some(last.msg_key.as_str()) {
+                    if last_key.as_deref() == Some(key.as_str()) {
                         return Err(same_page());
                     }
-                    last_key = Some(last.msg_key.clone());
-                    max_time = last.msg_time_stamp;
-                    out.extend(
-                        page.msg_list
-                            .iter()
-                            .map(|m| Message::from_roam(m, &self.self_user)),
-                    );
+                    last_key = Some(key);
+                    max_time = time;
+                    out.extend(msgs);
                     if page.complete != 0 {
                         break;
                     }
@@ -226,20 +296,39 @@ impl HistoryTask {
                         req_msg_seq: below.map(|s| s - 1),
                         with_recalled_msg: None,
                     };
-                    let page: GroupMsgGetSimpleResponse =
-                        rest.post(paths::GROUP_MSG_GET_SIMPLE, &req)?;
-                    let Some(oldest) = page.rsp_msg_list.iter().map(|m| m.msg_seq).min() else {
+                    let text = rest.post_text(paths::GROUP_MSG_GET_SIMPLE, &req)?;
+                    let page: GroupPage = items::page(paths::GROUP_MSG_GET_SIMPLE, &text)?;
+                    if page.rsp_msg_list.is_empty() {
                         break;
+                    }
+                    let mut msgs = Vec::with_capacity(page.rsp_msg_list.len());
+                    let mut oldest: Option<u64> = None;
+                    for raw in &page.rsp_msg_list {
+                        let seq = match items::read::<GroupMsg, GroupHead>(raw) {
+                            Ok(m) => {
+                                msgs.push(Message::from_group_msg(&m, group, &self.self_user));
+                                Some(m.msg_seq)
+                            }
+                            Err(u) => {
+                                let id = u.head.as_ref().map(|h| {
+                                    msg_id::group(h.msg_seq, h.msg_random, h.msg_time_stamp)
+                                });
+                                self.skipped(paths::GROUP_MSG_GET_SIMPLE, id, &u);
+                                u.head.map(|h| h.msg_seq)
+                            }
+                        };
+                        if let Some(s) = seq {
+                            oldest = Some(oldest.map_or(s, |o| o.min(s)));
+                        }
+                    }
+                    let Some(oldest) = oldest else {
+                        return Err(unpageable(paths::GROUP_MSG_GET_SIMPLE));
                     };
                     if below.is_some_and(|b| oldest >= b) {
                         return Err(same_page());
                     }
                     below = Some(oldest);
-                    out.extend(
-                        page.rsp_msg_list
-                            .iter()
-                            .map(|m| Message::from_group_msg(m, group, &self.self_user)),
-                    );
+                    out.extend(msgs);
                     if page.is_finished == 1 {
                         break;
                     }
@@ -258,6 +347,20 @@ impl HistoryTask {
         Ok(out)
     }
 
+    /// Reports a history item left out because it could not be read.
+    fn skipped<H>(&self, path: &str, id: Option<String>, u: &Unread<H>) {
+        self.dispatch.log(LogLevel::Warn, || {
+            let which = match &id {
+                Some(id) => format!("message {id}"),
+                None => "a message whose MsgKey could not be read either".to_owned(),
+            };
+            format!(
+                "history: {which} left out, its {path} item not understood: {}",
+                u.error
+            )
+        });
+    }
+
     /// What only this process knows about a message it sent: its localCustomData.
     fn merge_local(&self, m: &mut Message) {
         let Some(key) = m.msg_id.as_deref() else {
@@ -271,6 +374,14 @@ impl HistoryTask {
             m.local_custom_int = int;
         }
     }
+}
+
+/// A page none of whose items says where it ends: there is no telling where the next begins.
+fn unpageable(path: &str) -> Error {
+    Error::new(
+        codes::V2IM_ERR_BAD_RESPONSE,
+        format!("history: no item of the {path} page could be read, so it cannot be paged past"),
+    )
 }
 
 fn seq_of(m: &Message) -> u64 {

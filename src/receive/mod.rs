@@ -12,6 +12,10 @@
 //!
 //! The client's own sends come back on the channel too (the server syncs a sender's messages to
 //! its other clients); those this client sent are recognised and not reported as received.
+//!
+//! A line that is not an event this client can read (a message nested deeper than the JSON
+//! parser goes, from an older server; a mistyped field) is skipped with an `onLog` warning, and
+//! its cursor committed: reconnecting would only give the same line again, for ever.
 
 mod events;
 mod own;
@@ -22,10 +26,12 @@ pub(crate) use own::OwnSends;
 use crate::codes::{self, Error};
 use crate::config::{Config, LogLevel};
 use crate::dispatch::Dispatcher;
+use crate::model::msg_id;
 use crate::registry::Registry;
 use crate::sender::http::{backoff_between, StopSignal};
 use crate::store::{Received, Store};
 use parking_lot::Mutex;
+use serde::Deserialize;
 use serde_json::json;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -217,6 +223,15 @@ fn connect_failed(sh: &Shared, e: &Error) {
     );
 }
 
+/// The channel answer `answer` (status line, head and chunked body, as a server sends them) as
+/// a fresh connection takes it: opened, each line read as an event and handled, on this thread.
+#[cfg(feature = "fuzzing")]
+pub(crate) fn replay(sh: &Shared, answer: Vec<u8>) -> Result<(), Error> {
+    let broken = Arc::new(AtomicBool::new(false));
+    let lines = stream::answered(Box::new(std::io::Cursor::new(answer)), None)?;
+    session(sh, lines, &mut None, &mut 0, &broken)
+}
+
 /// One open channel, until it ends: `Ok` when the server closed it, `Err` otherwise.
 fn session(
     sh: &Shared,
@@ -273,12 +288,13 @@ fn session(
         if !lines.next(&mut buf, MAX_LINE_BYTES).map_err(lost)? {
             return Ok(());
         }
-        let event = serde_json::from_slice::<Event>(&buf).map_err(|e| {
-            Error::new(
-                codes::V2IM_ERR_BAD_RESPONSE,
-                format!("channel: a line is not an event: {e}"),
-            )
-        })?;
+        let event = match serde_json::from_slice::<Event>(&buf) {
+            Ok(event) => event,
+            Err(e) => {
+                skip_unreadable(sh, &buf, &e, cursor);
+                continue;
+            }
+        };
         if let Some(c) = event.cursor() {
             if c <= cursor.unwrap_or(0) {
                 // Already committed (a server that repeats itself): never twice.
@@ -293,5 +309,75 @@ fn session(
                 "the local store could not record received messages",
             ));
         }
+    }
+}
+
+/// What a line that is not a readable event still tells: its kind, its cursor and which message
+/// it carries. Everything else in it is skipped unread (without a depth limit).
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct LineHead {
+    #[serde(default)]
+    event: Option<String>,
+    #[serde(default)]
+    cursor: Option<u64>,
+    #[serde(default)]
+    msg: Option<MsgHead>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct MsgHead {
+    /// C2C messages: their msgID.
+    #[serde(default)]
+    msg_key: Option<String>,
+    #[serde(default)]
+    msg_seq: Option<u64>,
+    #[serde(default)]
+    msg_random: Option<u32>,
+    #[serde(default)]
+    msg_time_stamp: Option<i64>,
+}
+
+impl MsgHead {
+    fn msg_id(&self) -> Option<String> {
+        if let Some(k) = &self.msg_key {
+            return Some(msg_id::c2c(k));
+        }
+        Some(msg_id::group(
+            self.msg_seq?,
+            self.msg_random?,
+            self.msg_time_stamp?,
+        ))
+    }
+}
+
+/// Skips a line that is not a readable event: reported, and its cursor (when it has one past
+/// ours) committed like a handled event's, so that the channel continues after it.
+fn skip_unreadable(sh: &Shared, line: &[u8], e: &serde_json::Error, cursor: &mut Option<u64>) {
+    let head = serde_json::from_slice::<LineHead>(line).ok();
+    let kind = head.as_ref().and_then(|h| h.event.clone());
+    let at = head.as_ref().and_then(|h| h.cursor);
+    let id = head
+        .as_ref()
+        .and_then(|h| h.msg.as_ref())
+        .and_then(MsgHead::msg_id);
+    sh.dispatch.log(LogLevel::Warn, || {
+        let mut what = format!("a {} event", kind.as_deref().unwrap_or("channel"));
+        if let Some(id) = &id {
+            what.push_str(&format!(" with message {id}"));
+        }
+        if let Some(c) = at {
+            what.push_str(&format!(" (cursor {c})"));
+        }
+        format!("receive: {what} not understood, skipped: {e}")
+    });
+    if let Some(c) = at.filter(|&c| c > cursor.unwrap_or(0)) {
+        *cursor = Some(c);
+        sh.store.received(Received {
+            msg: None,
+            cursor: Some(c),
+            after: None,
+        });
     }
 }

@@ -145,6 +145,14 @@ impl RestClient {
         })
     }
 
+    /// [`RestClient::post`] without reading the answer: its text once its envelope says OK, for
+    /// answers read item by item (see `crate::items`).
+    pub fn post_text<Req: Serialize>(&self, path: &str, req: &Req) -> codes::Result<String> {
+        let body = serde_json::to_vec(req)
+            .map_err(|e| Error::new(codes::ERR_INVALID_PARAMETERS, format!("request: {e}")))?;
+        self.post_bytes(path, &body)
+    }
+
     /// [`RestClient::post`] of a body already serialised: the answer's text once its envelope
     /// says OK. Not generic, so the HTTP and retry code exists once in the library.
     fn post_bytes(&self, path: &str, body: &[u8]) -> codes::Result<String> {

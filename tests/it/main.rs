@@ -10,6 +10,7 @@ mod events_retry;
 mod header;
 mod history_queue;
 mod media;
+mod nesting;
 mod never_lose;
 mod receive;
 mod result_keys;
