@@ -244,41 +244,19 @@ impl HistoryTask {
                         last_msg_key: last_key.clone(),
                     };
                     let text = rest.post_text(paths::ADMIN_GETROAMMSG, &req)?;
-                    let page: RoamPage = items::page(paths::ADMIN_GETROAMMSG, &text)?;
-                    if page.msg_list.is_empty() {
+                    let page = c2c_page(&text, &self.self_user, &mut |id, e| {
+                        self.skipped(paths::ADMIN_GETROAMMSG, id, e)
+                    })?;
+                    let Some((key, time)) = page.end else {
                         break;
-                    }
-                    let mut msgs = Vec::with_capacity(page.msg_list.len());
-                    let mut end = None;
-                    for raw in &page.msg_list {
-                        match items::read::<RoamMsg, RoamHead>(raw) {
-                            Ok(m) => {
-                                end = Some((m.msg_key.clone(), m.msg_time_stamp));
-                                msgs.push(Message::from_roam(&m, &self.self_user));
-                            }
-                            Err(u) => {
-                                let id = u.head.as_ref().map(|h| msg_id::c2c(&h.msg_key));
-                                if let Some(h) = &u.head {
-                                    end = Some((h.msg_key.clone(), h.msg_time_stamp));
-                                }
-                                self.skipped(paths::ADMIN_GETROAMMSG, id, &u);
-                            }
-                        }
-                    }
-                    let (key, time) = match end {
-                        Some(e) => e,
-                        None if !page.last_msg_key.is_empty() => {
-                            (page.last_msg_key.clone(), page.last_msg_time)
-                        }
-                        None => return Err(unpageable(paths::ADMIN_GETROAMMSG)),
                     };
                     if last_key.as_deref() == Some(key.as_str()) {
                         return Err(same_page());
                     }
                     last_key = Some(key);
                     max_time = time;
-                    out.extend(msgs);
-                    if page.complete != 0 {
+                    out.extend(page.msgs);
+                    if page.last {
                         break;
                     }
                 }
@@ -297,39 +275,18 @@ impl HistoryTask {
                         with_recalled_msg: None,
                     };
                     let text = rest.post_text(paths::GROUP_MSG_GET_SIMPLE, &req)?;
-                    let page: GroupPage = items::page(paths::GROUP_MSG_GET_SIMPLE, &text)?;
-                    if page.rsp_msg_list.is_empty() {
+                    let page = group_page(&text, group, &self.self_user, &mut |id, e| {
+                        self.skipped(paths::GROUP_MSG_GET_SIMPLE, id, e)
+                    })?;
+                    let Some(oldest) = page.end else {
                         break;
-                    }
-                    let mut msgs = Vec::with_capacity(page.rsp_msg_list.len());
-                    let mut oldest: Option<u64> = None;
-                    for raw in &page.rsp_msg_list {
-                        let seq = match items::read::<GroupMsg, GroupHead>(raw) {
-                            Ok(m) => {
-                                msgs.push(Message::from_group_msg(&m, group, &self.self_user));
-                                Some(m.msg_seq)
-                            }
-                            Err(u) => {
-                                let id = u.head.as_ref().map(|h| {
-                                    msg_id::group(h.msg_seq, h.msg_random, h.msg_time_stamp)
-                                });
-                                self.skipped(paths::GROUP_MSG_GET_SIMPLE, id, &u);
-                                u.head.map(|h| h.msg_seq)
-                            }
-                        };
-                        if let Some(s) = seq {
-                            oldest = Some(oldest.map_or(s, |o| o.min(s)));
-                        }
-                    }
-                    let Some(oldest) = oldest else {
-                        return Err(unpageable(paths::GROUP_MSG_GET_SIMPLE));
                     };
                     if below.is_some_and(|b| oldest >= b) {
                         return Err(same_page());
                     }
                     below = Some(oldest);
-                    out.extend(msgs);
-                    if page.is_finished == 1 {
+                    out.extend(page.msgs);
+                    if page.last {
                         break;
                     }
                 }
@@ -348,16 +305,13 @@ impl HistoryTask {
     }
 
     /// Reports a history item left out because it could not be read.
-    fn skipped<H>(&self, path: &str, id: Option<String>, u: &Unread<H>) {
+    fn skipped(&self, path: &str, id: Option<String>, error: &str) {
         self.dispatch.log(LogLevel::Warn, || {
             let which = match &id {
                 Some(id) => format!("message {id}"),
                 None => "a message whose MsgKey could not be read either".to_owned(),
             };
-            format!(
-                "history: {which} left out, its {path} item not understood: {}",
-                u.error
-            )
+            format!("history: {which} left out, its {path} item not understood: {error}")
         });
     }
 
@@ -374,6 +328,89 @@ impl HistoryTask {
             m.local_custom_int = int;
         }
     }
+}
+
+/// One history page as read: the messages that could be read, and where the page ends (`None`
+/// for an empty page).
+struct Page<End> {
+    msgs: Vec<Message>,
+    end: Option<End>,
+    /// Nothing older follows.
+    last: bool,
+}
+
+/// Hears of each item left out: its msgID (when that much could be read) and why.
+type Skipped<'a> = dyn FnMut(Option<String>, &str) + 'a;
+
+/// An `admin_getroammsg` page; it ends at the last item whose `MsgKey` could be read, or at the
+/// answer's `LastMsgKey` when none could.
+fn c2c_page(text: &str, self_user: &str, skipped: &mut Skipped<'_>) -> Result<Page<(String, i64)>> {
+    let page: RoamPage = items::page(paths::ADMIN_GETROAMMSG, text)?;
+    let mut msgs = Vec::with_capacity(page.msg_list.len());
+    let mut end = None;
+    for raw in &page.msg_list {
+        match items::read::<RoamMsg, RoamHead>(raw) {
+            Ok(m) => {
+                end = Some((m.msg_key.clone(), m.msg_time_stamp));
+                msgs.push(Message::from_roam(&m, self_user));
+            }
+            Err(Unread { head, error }) => {
+                skipped(head.as_ref().map(|h| msg_id::c2c(&h.msg_key)), &error);
+                if let Some(h) = head {
+                    end = Some((h.msg_key, h.msg_time_stamp));
+                }
+            }
+        }
+    }
+    if end.is_none() && !page.msg_list.is_empty() {
+        if page.last_msg_key.is_empty() {
+            return Err(unpageable(paths::ADMIN_GETROAMMSG));
+        }
+        end = Some((page.last_msg_key, page.last_msg_time));
+    }
+    Ok(Page {
+        msgs,
+        end,
+        last: page.complete != 0,
+    })
+}
+
+/// A `group_msg_get_simple` page of `group`; it ends at its smallest `MsgSeq`.
+fn group_page(
+    text: &str,
+    group: &str,
+    self_user: &str,
+    skipped: &mut Skipped<'_>,
+) -> Result<Page<u64>> {
+    let page: GroupPage = items::page(paths::GROUP_MSG_GET_SIMPLE, text)?;
+    let mut msgs = Vec::with_capacity(page.rsp_msg_list.len());
+    let mut oldest: Option<u64> = None;
+    for raw in &page.rsp_msg_list {
+        let seq = match items::read::<GroupMsg, GroupHead>(raw) {
+            Ok(m) => {
+                msgs.push(Message::from_group_msg(&m, group, self_user));
+                Some(m.msg_seq)
+            }
+            Err(Unread { head, error }) => {
+                let id = head
+                    .as_ref()
+                    .map(|h| msg_id::group(h.msg_seq, h.msg_random, h.msg_time_stamp));
+                skipped(id, &error);
+                head.map(|h| h.msg_seq)
+            }
+        };
+        if let Some(s) = seq {
+            oldest = Some(oldest.map_or(s, |o| o.min(s)));
+        }
+    }
+    if oldest.is_none() && !page.rsp_msg_list.is_empty() {
+        return Err(unpageable(paths::GROUP_MSG_GET_SIMPLE));
+    }
+    Ok(Page {
+        msgs,
+        end: oldest,
+        last: page.is_finished == 1,
+    })
 }
 
 /// A page none of whose items says where it ends: there is no telling where the next begins.
@@ -409,5 +446,97 @@ impl Task for HistoryTask {
                 result::failure(&e, &Value::Null, self.extra.as_ref()),
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A `MsgBody` of mergers `layers` deep around an empty list.
+    fn relays(layers: usize) -> String {
+        (0..layers).fold("[]".to_owned(), |body, _| {
+            format!(
+                r#"[{{"MsgType":"TIMRelayElem","MsgContent":{{"MsgList":[{{"MsgBody":{body}}}]}}}}]"#
+            )
+        })
+    }
+
+    const TEXT: &str = r#"[{"MsgType":"TIMTextElem","MsgContent":{"Text":"t"}}]"#;
+
+    fn c2c_item(seq: u32, time: i64, body: &str) -> String {
+        format!(
+            r#"{{"From_Account":"a","To_Account":"b","MsgSeq":{seq},"MsgRandom":1,"MsgTimeStamp":{time},"MsgKey":"{seq}_1_{time}","MsgBody":{body}}}"#
+        )
+    }
+
+    fn group_item(seq: u64, body: &str) -> String {
+        format!(
+            r#"{{"From_Account":"a","MsgPriority":2,"MsgRandom":1,"MsgSeq":{seq},"MsgTimeStamp":7,"MsgBody":{body}}}"#
+        )
+    }
+
+    type Heard = Vec<(Option<String>, String)>;
+
+    fn c2c(text: &str) -> (Result<Page<(String, i64)>>, Heard) {
+        let mut heard = Vec::new();
+        let page = c2c_page(text, "b", &mut |id, e| heard.push((id, e.to_owned())));
+        (page, heard)
+    }
+
+    #[test]
+    fn a_c2c_page_leaves_out_what_it_cannot_read_and_pages_past_it() {
+        // Newest first; the oldest two cannot be read (30 layers of mergers: 150 JSON levels).
+        let text = format!(
+            r#"{{"ErrorCode":0,"Complete":0,"MsgList":[{},{},{}]}}"#,
+            c2c_item(1, 5, TEXT),
+            c2c_item(2, 4, &relays(30)),
+            r#"{"MsgKey":3,"MsgTimeStamp":3}"#,
+        );
+        let (page, heard) = c2c(&text);
+        let page = page.unwrap();
+        let ids: Vec<_> = page.msgs.iter().map(|m| m.msg_id.clone()).collect();
+        assert_eq!(ids, [Some("1_1_5".to_owned())]);
+        // It ends at the last item whose MsgKey could be read.
+        assert_eq!(page.end, Some(("2_1_4".to_owned(), 4)));
+        assert!(!page.last);
+        assert_eq!(heard.len(), 2, "{heard:?}");
+        assert_eq!(heard[0].0.as_deref(), Some("2_1_4"));
+        assert!(heard[0].1.contains("recursion limit exceeded"), "{heard:?}");
+        assert_eq!(heard[1].0, None);
+        assert!(heard[1].1.contains("invalid type"), "{heard:?}");
+
+        // Nothing readable: the answer's own LastMsgKey says where it ends, else it is an error.
+        let (page, _) =
+            c2c(r#"{"Complete":1,"LastMsgKey":"9_1_9","LastMsgTime":9,"MsgList":[{"MsgKey":1}]}"#);
+        let page = page.unwrap();
+        assert_eq!((page.end, page.last), (Some(("9_1_9".to_owned(), 9)), true));
+        let (page, _) = c2c(r#"{"MsgList":[{"MsgKey":1}]}"#);
+        assert_eq!(page.err().unwrap().code, codes::V2IM_ERR_BAD_RESPONSE);
+        let (page, heard) = c2c(r#"{"Complete":1,"MsgList":[]}"#);
+        assert!(page.unwrap().end.is_none() && heard.is_empty());
+        let (page, _) = c2c("not JSON");
+        assert_eq!(page.err().unwrap().code, codes::V2IM_ERR_BAD_RESPONSE);
+    }
+
+    #[test]
+    fn a_group_page_leaves_out_what_it_cannot_read_and_pages_past_it() {
+        let text = format!(
+            r#"{{"IsFinished":0,"RspMsgList":[{},{},{}]}}"#,
+            group_item(12, TEXT),
+            group_item(11, &relays(30)),
+            group_item(10, r#"[{"MsgType":"TIMTextElem","MsgContent":{"Text":5}}]"#),
+        );
+        let mut heard = Vec::new();
+        let page = group_page(&text, "g", "b", &mut |id, e| heard.push((id, e.to_owned())));
+        let page = page.unwrap();
+        assert_eq!(page.msgs.len(), 1);
+        assert_eq!(page.msgs[0].msg_id.as_deref(), Some("12_1_7"));
+        assert_eq!((page.end, page.last), (Some(10), false));
+        let ids: Vec<_> = heard.iter().map(|(id, _)| id.as_deref()).collect();
+        assert_eq!(ids, [Some("11_1_7"), Some("10_1_7")]);
+        let mut none = |_: Option<String>, _: &str| {};
+        let e = group_page(r#"{"RspMsgList":[{"MsgSeq":"x"}]}"#, "g", "b", &mut none);
+        assert_eq!(e.err().unwrap().code, codes::V2IM_ERR_BAD_RESPONSE);
     }
 }
