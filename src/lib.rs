@@ -14,6 +14,9 @@ pub mod codes;
 pub(crate) mod config;
 pub(crate) mod dispatch;
 pub mod ffi;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzz;
 pub(crate) mod items;
 pub(crate) mod model;
 pub(crate) mod params;

@@ -40,7 +40,7 @@ pub unsafe fn read_str<'a>(p: *const c_char, not_utf8: i32) -> Result<&'a str, i
 }
 
 /// The top-level JSON object of `text`; anything else (bad JSON, an array, a number) → 6027.
-pub(super) fn json_object(text: &str) -> Result<Value, i32> {
+pub(crate) fn json_object(text: &str) -> Result<Value, i32> {
     match serde_json::from_str::<Value>(text) {
         Ok(v @ Value::Object(_)) => Ok(v),
         _ => Err(codes::ERR_INVALID_JSON),

@@ -5,7 +5,7 @@
 //! The doc comments here are the C documentation: cbindgen copies them into `v2im.h`.
 #![allow(non_camel_case_types)]
 
-mod checks;
+pub(crate) mod checks;
 pub mod types;
 
 // The order here is the order of the functions in v2im.h.

@@ -223,6 +223,15 @@ fn connect_failed(sh: &Shared, e: &Error) {
     );
 }
 
+/// The channel answer `answer` (status line, head and chunked body, as a server sends them) as
+/// a fresh connection takes it: opened, each line read as an event and handled, on this thread.
+#[cfg(feature = "fuzzing")]
+pub(crate) fn replay(sh: &Shared, answer: Vec<u8>) -> Result<(), Error> {
+    let broken = Arc::new(AtomicBool::new(false));
+    let lines = stream::answered(Box::new(std::io::Cursor::new(answer)), None)?;
+    session(sh, lines, &mut None, &mut 0, &broken)
+}
+
 /// One open channel, until it ends: `Ok` when the server closed it, `Err` otherwise.
 fn session(
     sh: &Shared,

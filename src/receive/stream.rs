@@ -97,7 +97,8 @@ impl Target {
 /// An open channel: its lines, one at a time.
 pub(crate) struct Lines {
     body: BufReader<Chunked<BufReader<Box<dyn Read + Send>>>>,
-    socket: TcpStream,
+    /// The connection, for its read timeout; None for bytes that come from no socket (fuzzing).
+    socket: Option<TcpStream>,
 }
 
 impl Lines {
@@ -125,7 +126,9 @@ impl Lines {
 
     /// How long a read may wait before the channel counts as dead.
     pub(crate) fn set_read_timeout(&self, d: Duration) {
-        let _ = self.socket.set_read_timeout(Some(d));
+        if let Some(s) = &self.socket {
+            let _ = s.set_read_timeout(Some(d));
+        }
     }
 }
 
@@ -139,17 +142,6 @@ pub(crate) fn open(
     interrupt: &Interrupt,
 ) -> Result<Lines> {
     let target = Target::parse(url)?;
-    let net = |what: &str, e: io::Error| {
-        let code = if matches!(
-            e.kind(),
-            io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock
-        ) {
-            codes::ERR_REQUEST_TIME_OUT
-        } else {
-            codes::V2IM_ERR_NETWORK
-        };
-        Error::new(code, format!("channel {what}: {e}"))
-    };
     let addrs = (target.host.as_str(), target.port)
         .to_socket_addrs()
         .map_err(|e| net("address", e))?;
@@ -193,7 +185,13 @@ pub(crate) fn open(
     io.write_all(request.as_bytes())
         .and_then(|()| io.flush())
         .map_err(|e| net("request", e))?;
-    let mut reader = BufReader::new(Box::new(ReadHalf(io)) as Box<dyn Read + Send>);
+    answered(Box::new(ReadHalf(io)), Some(socket))
+}
+
+/// The channel in the server's answer `answer` (head, then body), read from `socket`: its lines,
+/// or why the server did not open one.
+pub(crate) fn answered(answer: Box<dyn Read + Send>, socket: Option<TcpStream>) -> Result<Lines> {
+    let mut reader = BufReader::new(answer);
     let head = read_head(&mut reader).map_err(|e| net("answer", e))?;
     if head.status == 200 && head.content_type.starts_with("application/x-ndjson") && head.chunked {
         return Ok(Lines {
@@ -202,6 +200,19 @@ pub(crate) fn open(
         });
     }
     Err(refusal(head, reader))
+}
+
+/// A failure of the connection during `what`: a timeout or a network error.
+fn net(what: &str, e: io::Error) -> Error {
+    let code = if matches!(
+        e.kind(),
+        io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock
+    ) {
+        codes::ERR_REQUEST_TIME_OUT
+    } else {
+        codes::V2IM_ERR_NETWORK
+    };
+    Error::new(code, format!("channel {what}: {e}"))
 }
 
 /// Why a server did not open a channel: its REST error, or its HTTP status.

@@ -184,6 +184,23 @@ impl RestClient {
     }
 
     fn once(&self, path: &str, body: &[u8]) -> Result<String, Failure> {
+        let answer = self.exchange(path, body)?;
+        read_answer(path, answer)
+    }
+
+    /// One HTTP attempt: the server's answer, or a transport failure.
+    fn exchange(&self, path: &str, body: &[u8]) -> Result<Answer, Failure> {
+        #[cfg(feature = "fuzzing")]
+        if let Some(canned) = crate::fuzz::canned_answer() {
+            return match canned {
+                Some((200..=399, text)) => Ok(Answer::Ok(text)),
+                Some((status, text)) => Ok(Answer::Status(status, text)),
+                None => Err(Failure {
+                    err: Error::new(codes::V2IM_ERR_NETWORK, format!("{path}: no answer")),
+                    transient: true,
+                }),
+            };
+        }
         let url = v2im_wire::url::rest_url(
             &self.base,
             path,
@@ -198,51 +215,69 @@ impl RestClient {
             .set("Content-Type", "application/json")
             .send_bytes(body);
         match answer {
-            Ok(resp) => {
-                let text = read_body(resp).map_err(|err| Failure {
-                    err,
-                    transient: true,
-                })?;
-                let not_understood = |e: serde_json::Error| Failure {
-                    err: Error::new(
-                        codes::V2IM_ERR_BAD_RESPONSE,
-                        format!("{path}: answer not understood: {e}"),
-                    ),
-                    transient: false,
-                };
-                // Every answer carries the envelope: its code first, the rest only on success.
-                let env: Envelope = serde_json::from_str(&text).map_err(not_understood)?;
-                if !env.is_ok() {
-                    return Err(Failure {
-                        transient: v2im_wire::codes::is_retryable(env.error_code),
-                        err: Error::new(env.error_code, env.error_info),
-                    });
-                }
-                Ok(text)
-            }
+            Ok(resp) => Ok(read_body(resp).map_or_else(Answer::Lost, Answer::Ok)),
+            // Tencent answers 200 even for errors; a compatible server that puts its envelope on
+            // another status still gets its own code through.
             Err(ureq::Error::Status(status, resp)) => {
-                // Tencent answers 200 even for errors; a compatible server that puts its
-                // envelope on another status still gets its own code through.
-                let text = read_body(resp).unwrap_or_default();
-                match serde_json::from_str::<Envelope>(&text) {
-                    Ok(env) if env.error_code != 0 => Err(Failure {
-                        transient: v2im_wire::codes::is_retryable(env.error_code) || status >= 500,
-                        err: Error::new(env.error_code, env.error_info),
-                    }),
-                    _ => Err(Failure {
-                        err: Error::new(
-                            codes::V2IM_ERR_HTTP_STATUS,
-                            format!("{path}: HTTP status {status}"),
-                        ),
-                        transient: status >= 500 || status == 429,
-                    }),
-                }
+                Ok(Answer::Status(status, read_body(resp).unwrap_or_default()))
             }
             Err(ureq::Error::Transport(t)) => Err(Failure {
                 err: transport_error(path, &t),
                 transient: true,
             }),
         }
+    }
+}
+
+/// What one HTTP attempt brought back.
+enum Answer {
+    /// A success status, with the body.
+    Ok(String),
+    /// An error status (4xx, 5xx), with whatever body came.
+    Status(u16, String),
+    /// A success status whose body could not be read whole.
+    Lost(Error),
+}
+
+/// The answer's text once its envelope says OK; otherwise the server's code (or the HTTP
+/// status), and whether another attempt may succeed.
+fn read_answer(path: &str, answer: Answer) -> Result<String, Failure> {
+    match answer {
+        Answer::Ok(text) => {
+            let not_understood = |e: serde_json::Error| Failure {
+                err: Error::new(
+                    codes::V2IM_ERR_BAD_RESPONSE,
+                    format!("{path}: answer not understood: {e}"),
+                ),
+                transient: false,
+            };
+            // Every answer carries the envelope: its code first, the rest only on success.
+            let env: Envelope = serde_json::from_str(&text).map_err(not_understood)?;
+            if !env.is_ok() {
+                return Err(Failure {
+                    transient: v2im_wire::codes::is_retryable(env.error_code),
+                    err: Error::new(env.error_code, env.error_info),
+                });
+            }
+            Ok(text)
+        }
+        Answer::Status(status, text) => match serde_json::from_str::<Envelope>(&text) {
+            Ok(env) if env.error_code != 0 => Err(Failure {
+                transient: v2im_wire::codes::is_retryable(env.error_code) || status >= 500,
+                err: Error::new(env.error_code, env.error_info),
+            }),
+            _ => Err(Failure {
+                err: Error::new(
+                    codes::V2IM_ERR_HTTP_STATUS,
+                    format!("{path}: HTTP status {status}"),
+                ),
+                transient: status >= 500 || status == 429,
+            }),
+        },
+        Answer::Lost(err) => Err(Failure {
+            err,
+            transient: true,
+        }),
     }
 }
 

@@ -96,6 +96,18 @@ impl Sender {
         self.queue.cancel(id)
     }
 
+    /// Runs what is queued on this thread, one task after another as a worker would, but without
+    /// `catch_unwind`: a panic must reach the fuzzer, not poison a client. Start the sender with
+    /// no workers to use it.
+    #[cfg(feature = "fuzzing")]
+    pub fn run_queued_here(&self) {
+        while let Some(taken) = self.queue.try_pop() {
+            let mut task = taken.item;
+            task.execute(&self.rest);
+            self.queue.done(&taken.conv);
+        }
+    }
+
     /// Requests waiting in the queue.
     #[cfg(test)]
     pub fn queued(&self) -> usize {

@@ -139,6 +139,16 @@ impl<T> Queue<T> {
         }
     }
 
+    /// [`Queue::pop`] without waiting: None when nothing is ready.
+    #[cfg(feature = "fuzzing")]
+    pub fn try_pop(&self) -> Option<Taken<T>> {
+        let e = self.state.lock().pop_ready()?;
+        Some(Taken {
+            conv: e.conv,
+            item: e.item,
+        })
+    }
+
     /// The request taken from `conv` is finished: the conversation's next item becomes ready.
     pub fn done(&self, conv: &Arc<str>) {
         let mut st = self.state.lock();

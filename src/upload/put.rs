@@ -114,35 +114,21 @@ pub fn put_file(
         sent: 0,
         report,
     };
+    #[cfg(feature = "fuzzing")]
+    if let Some(canned) = crate::fuzz::canned_answer() {
+        let (status, text) = canned.ok_or_else(|| {
+            Error::new(codes::ERR_FILE_TRANS_NO_SERVER, "upload failed: no answer")
+        })?;
+        return answered(url, uuid, size, status, Ok(text));
+    }
     let answer = agent
         .put(url)
         .set("Content-Type", "application/octet-stream")
         .set("Content-Length", &size.to_string())
         .send(reader);
-    let resp = match answer {
-        Ok(r) => r,
-        Err(ureq::Error::Status(status, r)) => {
-            let answer = read_answer(r)
-                .ok()
-                .and_then(|t| serde_json::from_str::<Answer>(&t).ok());
-            if status == 409
-                && answer.as_ref().map(|a| a.error_code) == Some(v2im_wire::codes::FILE_EXISTS)
-            {
-                return Ok(None);
-            }
-            let info = answer
-                .map(|a| format!("{} ({})", a.error_info, a.error_code))
-                .unwrap_or_default();
-            let code = if status == 401 || status == 403 {
-                codes::ERR_FILE_TRANS_AUTH_FAILED
-            } else {
-                codes::ERR_FILE_TRANS_UPLOAD_FAILED
-            };
-            return Err(Error::new(
-                code,
-                format!("upload refused: HTTP {status} {info}"),
-            ));
-        }
+    let (status, text) = match answer {
+        Ok(r) => (r.status(), read_answer(r)),
+        Err(ureq::Error::Status(status, r)) => (status, read_answer(r)),
         Err(ureq::Error::Transport(t)) => {
             let code = match t.kind() {
                 ureq::ErrorKind::Dns
@@ -155,7 +141,41 @@ pub fn put_file(
             return Err(Error::new(code, format!("upload failed: {what}")));
         }
     };
-    let text = read_answer(resp)?;
+    answered(url, uuid, size, status, text)
+}
+
+/// What the server's answer (`status`, and `text` when its body could be read) says of the
+/// upload of `size` bytes to `url`.
+fn answered(
+    url: &str,
+    uuid: &str,
+    size: u64,
+    status: u16,
+    text: Result<String>,
+) -> Result<Option<Uploaded>> {
+    if status >= 400 {
+        let answer = text
+            .ok()
+            .and_then(|t| serde_json::from_str::<Answer>(&t).ok());
+        if status == 409
+            && answer.as_ref().map(|a| a.error_code) == Some(v2im_wire::codes::FILE_EXISTS)
+        {
+            return Ok(None);
+        }
+        let info = answer
+            .map(|a| format!("{} ({})", a.error_info, a.error_code))
+            .unwrap_or_default();
+        let code = if status == 401 || status == 403 {
+            codes::ERR_FILE_TRANS_AUTH_FAILED
+        } else {
+            codes::ERR_FILE_TRANS_UPLOAD_FAILED
+        };
+        return Err(Error::new(
+            code,
+            format!("upload refused: HTTP {status} {info}"),
+        ));
+    }
+    let text = text?;
     let a: Answer = serde_json::from_str(&text).map_err(|e| {
         Error::new(
             codes::ERR_FILE_TRANS_UPLOAD_FAILED,
