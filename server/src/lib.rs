@@ -13,6 +13,9 @@ mod channel;
 mod clock;
 mod config;
 mod error;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzz;
 mod handlers;
 mod http;
 mod request;

@@ -19,7 +19,7 @@ use percent_encoding::percent_decode_str;
 use v2im_wire::channel::{QUERY_CURSOR, QUERY_POLL, QUERY_USER_ID};
 use v2im_wire::codes;
 
-use crate::auth::Principal;
+use crate::auth::{Auth, Principal};
 use crate::error::ApiError;
 use crate::http::query::RestQuery;
 use crate::http::{drain, error_body, json_response};
@@ -66,11 +66,11 @@ struct Opening {
 }
 
 /// Checks the query: who, whose events, from where.
-fn check(app: &App, raw: Option<&str>) -> Result<Opening, ApiError> {
-    let who = app.auth.check(&RestQuery::parse(raw))?;
+fn check(auth: &Auth, raw: Option<&str>) -> Result<Opening, ApiError> {
+    let who = auth.check(&RestQuery::parse(raw))?;
     let q = ChannelQuery::parse(raw);
     let identifier = match &who {
-        Principal::Admin => app.auth.admin().to_string(),
+        Principal::Admin => auth.admin().to_string(),
         Principal::User(me) => me.clone(),
     };
     let account = q.user_id.filter(|u| !u.is_empty()).unwrap_or(identifier);
@@ -120,6 +120,12 @@ fn check(app: &App, raw: Option<&str>) -> Result<Opening, ApiError> {
     })
 }
 
+/// The channel query's checks (credentials, account, cursor, poll), for the fuzz targets.
+#[cfg(feature = "fuzzing")]
+pub(crate) fn check_query(auth: &Auth, raw: Option<&str>) -> Result<(), ApiError> {
+    check(auth, raw).map(drop)
+}
+
 fn refuse(e: &ApiError) -> Response {
     tracing::debug!("channel refused: {e}");
     json_response(error_body(e))
@@ -135,7 +141,7 @@ pub(crate) async fn open(State(app): State<Arc<App>>, req: Request) -> Response 
             format!("{} is not allowed: the channel is a GET", parts.method),
         ));
     }
-    let r = match check(&app, parts.uri.query()) {
+    let r = match check(&app.auth, parts.uri.query()) {
         Ok(r) => r,
         Err(e) => return refuse(&e),
     };

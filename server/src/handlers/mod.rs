@@ -148,6 +148,46 @@ pub(crate) async fn dispatch(
     }
 }
 
+/// What [`dispatch`] does with `body` before a handler runs, for the command
+/// `ENDPOINTS[command % ENDPOINTS.len()]` called by `who`: the self check and the parse into
+/// the handler's request type. For the fuzz targets.
+#[cfg(feature = "fuzzing")]
+pub(crate) fn parse_only(command: usize, who: &Principal, body: Bytes) -> ApiResult<()> {
+    use v2im_wire::account::*;
+    use v2im_wire::c2c::*;
+    use v2im_wire::group::*;
+    fn req<B: crate::request::Body>(body: Bytes) -> ApiResult<()> {
+        parse::<B>(body).map(drop)
+    }
+    let ep = &ENDPOINTS[command % ENDPOINTS.len()];
+    check_self(ep, who, &body)?;
+    match ep.path {
+        paths::ACCOUNT_IMPORT => req::<AccountImportRequest>(body),
+        paths::MULTIACCOUNT_IMPORT => req::<MultiAccountImportRequest>(body),
+        paths::ACCOUNT_CHECK => req::<AccountCheckRequest>(body),
+        paths::SENDMSG => req::<SendMsgRequest>(body),
+        paths::BATCHSENDMSG => req::<BatchSendMsgRequest>(body),
+        paths::ADMIN_GETROAMMSG => req::<c2c::GetRoamMsg>(body),
+        paths::GET_C2C_UNREAD_MSG_NUM => req::<GetC2cUnreadRequest>(body),
+        paths::ADMIN_SET_MSG_READ => req::<SetMsgReadRequest>(body),
+        paths::RECENTCONTACT_GET_LIST => req::<GetRecentContactRequest>(body),
+        paths::C2C_MSG_READ_RECEIPT => req::<C2cMsgReadReceiptRequest>(body),
+        paths::GROUP_MSG_RECEIPT => req::<GroupMsgReceiptRequest>(body),
+        paths::GET_GROUP_MSG_RECEIPT => req::<GetGroupMsgReceiptRequest>(body),
+        paths::GET_GROUP_MSG_RECEIPT_DETAIL => req::<GetGroupMsgReceiptDetailRequest>(body),
+        paths::GET_JOINED_GROUP_LIST => req::<GetJoinedGroupListRequest>(body),
+        paths::CREATE_GROUP => req::<CreateGroupRequest>(body),
+        paths::ADD_GROUP_MEMBER => req::<AddGroupMemberRequest>(body),
+        paths::GET_GROUP_INFO => req::<group::GetGroupInfo>(body),
+        paths::DESTROY_GROUP => req::<DestroyGroupRequest>(body),
+        paths::SEND_GROUP_MSG => req::<SendGroupMsgRequest>(body),
+        paths::GROUP_MSG_GET_SIMPLE => req::<GroupMsgGetSimpleRequest>(body),
+        paths::SET_UNREAD_MSG_NUM => req::<SetUnreadMsgNumRequest>(body),
+        // A new command must be added here too, or its body goes unfuzzed: fail loudly.
+        other => panic!("parse_only does not know {other}: add it beside dispatch's arm"),
+    }
+}
+
 /// The sender of a message: `From_Account`, or the caller. The admin may send as anyone (an
 /// empty `From_Account` means itself); an account only as itself, else `denied`.
 fn sender(app: &App, who: &Principal, from: Option<String>, denied: i32) -> ApiResult<String> {

@@ -69,7 +69,7 @@ pub(crate) fn valid_name(s: &str) -> bool {
 }
 
 /// `uuid` and decoded `name` of `/files/{uuid}/{name}`, or None when either is not acceptable.
-fn parse_path(path: &str) -> Option<(String, String)> {
+pub(crate) fn parse_path(path: &str) -> Option<(String, String)> {
     let rest = path.strip_prefix("/files/")?;
     let (uuid, name) = rest.split_once('/')?;
     let name = percent_decode_str(name).decode_utf8().ok()?.into_owned();
