@@ -178,12 +178,13 @@ pub fn url_name(name: &str) -> String {
             }
         })
         .collect();
-    while s.starts_with('.') {
-        s.remove(0);
-    }
     if s.len() > 100 {
         // Keep the end: it holds the extension.
         s = s[s.len() - 100..].to_owned();
+    }
+    // After the cut, which may start the name with a dot.
+    while s.starts_with('.') {
+        s.remove(0);
     }
     if s.is_empty() {
         s.push_str("file");
@@ -311,6 +312,12 @@ mod tests {
         let n = url_name(&long);
         assert_eq!(n.len(), 100);
         assert!(n.ends_with(".mp4"));
+        // The last 100 bytes of a long name may start with a dot: still no leading dot (which
+        // v2im-server refuses, so the file could never be sent).
+        let cut = url_name(&format!("{}.{}", "a".repeat(10), "b".repeat(99)));
+        assert_eq!(cut, "b".repeat(99));
+        assert_eq!(url_name(&format!("{}...", "a".repeat(97))), "a".repeat(97) + "...");
+        assert_eq!(url_name(&".".repeat(150)), "file");
         assert_eq!(base_name("/a/b/c.txt"), "c.txt");
         assert_eq!(base_name("c:\\x\\y.png"), "y.png");
     }
