@@ -255,11 +255,13 @@ pub(crate) fn get_total_unread_message_count(ctx: &Ctx, v: &Value, reply: Reply)
                 },
             )?;
             let n = page.group_id_list.len() as i64;
-            total += page
+            // Saturating: the counts are the server's, and a lying one must not make this
+            // overflow (a panic that would poison the client).
+            total = page
                 .group_id_list
                 .iter()
                 .filter_map(|g| g.self_info.as_ref()?.unread_msg_num)
-                .sum::<i64>();
+                .fold(total, i64::saturating_add);
             offset += n;
             if n < GROUP_PAGE || offset >= page.total_count {
                 return Ok(Value::from(total));

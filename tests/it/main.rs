@@ -9,6 +9,7 @@ mod callbacks;
 mod events_retry;
 mod header;
 mod history_queue;
+mod hostile_answers;
 mod media;
 mod nesting;
 mod never_lose;
