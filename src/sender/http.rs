@@ -1,5 +1,6 @@
-//! REST calls over the shared keep-alive `ureq` agent, with Tencent's URL shape, a timeout per
-//! attempt, and retries of transient failures with exponential backoff and jitter.
+//! REST calls over the workers' shared keep-alive connections (`conn`), with Tencent's URL
+//! shape, a timeout per attempt, and retries of transient failures with exponential backoff and
+//! jitter.
 //!
 //! A retry sends the very same body, so `MsgRandom`/`Random`/`MsgSeq` are the same and the
 //! server drops the duplicate if an earlier attempt did arrive.
@@ -7,6 +8,7 @@
 use crate::codes::{self, Error};
 use crate::config::{Config, LogLevel};
 use crate::dispatch::Dispatcher;
+use crate::sender::conn::Http;
 use parking_lot::{Condvar, Mutex};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -17,8 +19,6 @@ use v2im_wire::Envelope;
 /// First backoff; doubled per retry up to `BACKOFF_MAX`, then a random point in its upper half.
 pub const BACKOFF_BASE: Duration = Duration::from_millis(100);
 pub const BACKOFF_MAX: Duration = Duration::from_secs(2);
-/// Largest answer read (Tencent pages stay far below).
-const MAX_ANSWER_BYTES: u64 = 16 << 20;
 
 /// Set once at shutdown: backoff sleeps end at once and no new retry starts.
 #[derive(Default)]
@@ -54,11 +54,9 @@ struct Failure {
 }
 
 pub struct RestClient {
-    agent: ureq::Agent,
-    base: String,
-    sdk_app_id: u64,
-    identifier: String,
-    user_sig: String,
+    http: Http,
+    /// Every URL's query up to its `random` value: `?sdkappid=..&identifier=..&usersig=..&random=`.
+    query: String,
     max_retries: u32,
     request_timeout: Duration,
     stop: Arc<StopSignal>,
@@ -74,20 +72,15 @@ impl RestClient {
     pub fn new(cfg: &Config, stop: Arc<StopSignal>, log: Arc<Dispatcher>) -> RestClient {
         // One idle connection kept per worker, so every worker reuses its own.
         let conns = cfg.sender_threads * 2;
-        let agent = ureq::AgentBuilder::new()
-            .tls_config(cfg.tls.clone())
-            .timeout(cfg.request_timeout)
-            .max_idle_connections(conns)
-            .max_idle_connections_per_host(conns)
-            .no_delay(true)
-            .user_agent(concat!("v2im/", env!("CARGO_PKG_VERSION")))
-            .build();
+        let http = Http::new(
+            &cfg.server_url,
+            cfg.tls.clone(),
+            conns,
+            concat!("v2im/", env!("CARGO_PKG_VERSION")),
+        );
         RestClient {
-            agent,
-            base: cfg.server_url.clone(),
-            sdk_app_id: cfg.sdk_app_id,
-            identifier: cfg.identifier.clone(),
-            user_sig: cfg.user_sig.clone(),
+            http,
+            query: rest_query(cfg),
             max_retries: cfg.max_retries,
             request_timeout: cfg.request_timeout,
             stop,
@@ -201,28 +194,20 @@ impl RestClient {
                 }),
             };
         }
-        let url = v2im_wire::url::rest_url(
-            &self.base,
-            path,
-            self.sdk_app_id,
-            &self.identifier,
-            &self.user_sig,
-            fastrand::u32(..),
-        );
-        let answer = self
-            .agent
-            .post(&url)
-            .set("Content-Type", "application/json")
-            .send_bytes(body);
-        match answer {
-            Ok(resp) => Ok(read_body(resp).map_or_else(Answer::Lost, Answer::Ok)),
+        let mut target = String::with_capacity(path.len() + self.query.len() + 36);
+        target.push_str("/v4/");
+        target.push_str(path.trim_start_matches('/'));
+        target.push_str(&self.query);
+        target.push_str(&fastrand::u32(..).to_string());
+        target.push_str("&contenttype=json");
+        let deadline = Instant::now() + self.request_timeout;
+        match self.http.post(&target, body, deadline, path) {
+            Ok(a) if (200..300).contains(&a.status) => Ok(Answer::Ok(a.body)),
             // Tencent answers 200 even for errors; a compatible server that puts its envelope on
             // another status still gets its own code through.
-            Err(ureq::Error::Status(status, resp)) => {
-                Ok(Answer::Status(status, read_body(resp).unwrap_or_default()))
-            }
-            Err(ureq::Error::Transport(t)) => Err(Failure {
-                err: transport_error(path, &t),
+            Ok(a) => Ok(Answer::Status(a.status, a.body)),
+            Err(err) => Err(Failure {
+                err,
                 transient: true,
             }),
         }
@@ -233,10 +218,8 @@ impl RestClient {
 enum Answer {
     /// A success status, with the body.
     Ok(String),
-    /// An error status (4xx, 5xx), with whatever body came.
+    /// An error status (3xx, 4xx, 5xx), with whatever body came.
     Status(u16, String),
-    /// A success status whose body could not be read whole.
-    Lost(Error),
 }
 
 /// The answer's text once its envelope says OK; otherwise the server's code (or the HTTP
@@ -274,46 +257,17 @@ fn read_answer(path: &str, answer: Answer) -> Result<String, Failure> {
                 transient: status >= 500 || status == 429,
             }),
         },
-        Answer::Lost(err) => Err(Failure {
-            err,
-            transient: true,
-        }),
     }
 }
 
-fn read_body(resp: ureq::Response) -> codes::Result<String> {
-    use std::io::Read;
-    let mut text = String::new();
-    resp.into_reader()
-        .take(MAX_ANSWER_BYTES)
-        .read_to_string(&mut text)
-        .map_err(|e| io_error("reading the answer", &e))?;
-    Ok(text)
-}
-
-fn io_error(what: &str, e: &std::io::Error) -> Error {
-    if matches!(
-        e.kind(),
-        std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock
-    ) {
-        Error::new(codes::ERR_REQUEST_TIME_OUT, format!("{what}: timed out"))
-    } else {
-        Error::new(codes::V2IM_ERR_NETWORK, format!("{what}: {e}"))
-    }
-}
-
-fn transport_error(path: &str, t: &ureq::Transport) -> Error {
-    let io = std::error::Error::source(t).and_then(|s| s.downcast_ref::<std::io::Error>());
-    match io {
-        Some(e) => io_error(path, e),
-        None if t.to_string().contains("timed out") => {
-            Error::new(codes::ERR_REQUEST_TIME_OUT, format!("{path}: timed out"))
-        }
-        None => Error::new(
-            codes::V2IM_ERR_NETWORK,
-            format!("{path}: {}", describe_transport(t)),
-        ),
-    }
+/// The query of every REST URL up to its `random` value (as `v2im_wire::url::rest_url` builds it).
+fn rest_query(cfg: &Config) -> String {
+    let mut q = format!("?sdkappid={}&identifier=", cfg.sdk_app_id);
+    v2im_wire::url::push_query_value(&mut q, &cfg.identifier);
+    q.push_str("&usersig=");
+    v2im_wire::url::push_query_value(&mut q, &cfg.user_sig);
+    q.push_str("&random=");
+    q
 }
 
 /// A transport error in words, without its URL: the URL's query holds the user's sig.
@@ -342,6 +296,29 @@ pub fn backoff_between(attempt: u32, base: Duration, max: Duration) -> Duration 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn urls_are_the_ones_rest_url_builds() {
+        let cfg = Config::parse(
+            &serde_json::json!({"sdkAppID": 1400000001, "userID": "a b*",
+            "userSig": "s+/=", "serverUrl": "http://h:1"}),
+        )
+        .unwrap();
+        assert_eq!(
+            format!(
+                "http://h:1/v4/openim/sendmsg{}7&contenttype=json",
+                rest_query(&cfg)
+            ),
+            v2im_wire::url::rest_url(
+                "http://h:1",
+                "openim/sendmsg",
+                1400000001,
+                "a b*",
+                "s+/=",
+                7
+            )
+        );
+    }
 
     #[test]
     fn backoff_grows_and_is_capped() {

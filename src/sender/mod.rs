@@ -1,10 +1,11 @@
-//! The sender: a bounded priority queue drained by `senderThreads` workers that share one
-//! keep-alive HTTP agent (see `queue` and `http`).
+//! The sender: a bounded priority queue drained by `senderThreads` workers that share the
+//! keep-alive connections of one HTTP client (see `queue`, `http` and `conn`).
 //!
 //! Workers only do HTTP and bookkeeping; results go to the callback thread (`dispatch`), so
 //! a worker never runs user code. Each task runs under `catch_unwind`: a panic completes that
 //! task with `V2IM_ERR_PANIC` and poisons the client.
 
+mod conn;
 pub mod http;
 pub mod queue;
 

@@ -1,0 +1,770 @@
+//! The REST calls' HTTP/1.1 client: keep-alive connections to the one server, over TCP or TLS.
+//!
+//! Built for the latency of one request: the server URL is parsed once; a request is one
+//! `write` (head and body together, so with `TCP_NODELAY` it leaves as one segment) and its
+//! answer normally one `read`; socket timeouts are only changed when they would let a wait run
+//! past the attempt's deadline. (A general client — ureq — costs about twenty system calls per
+//! request on a kept-alive connection: two writes, a non-blocking peek, timeouts set before and
+//! after every read.)
+
+use crate::codes::{self, Error};
+use parking_lot::Mutex;
+use std::io::{self, Read, Write};
+use std::net::{TcpStream, ToSocketAddrs};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Largest answer head.
+const MAX_HEAD_BYTES: usize = 64 << 10;
+/// Largest answer body read; a longer one is cut there (its JSON then fails to parse) and the
+/// connection dropped.
+const MAX_BODY_BYTES: usize = 16 << 20;
+/// A kept connection idle at least this long is checked before it is used again: the server may
+/// have closed it meanwhile. A busy connection skips the check (three system calls).
+const CHECK_IDLE: Duration = Duration::from_secs(1);
+/// How far past the deadline a wait may run before a socket timeout is set again.
+const TIMEOUT_SLACK: Duration = Duration::from_millis(1);
+
+/// The server: where to connect and what every request's head starts with.
+struct Server {
+    https: bool,
+    host: String,
+    port: u16,
+    /// `Host` header value.
+    authority: String,
+    /// The server URL's path, without a trailing `/` (usually empty).
+    prefix: String,
+}
+
+/// One server's keep-alive connections.
+pub(crate) struct Http {
+    /// The server, or why `serverUrl` cannot be used (every request fails with it).
+    server: Result<Server, String>,
+    tls: Arc<rustls::ClientConfig>,
+    idle: Mutex<Vec<Conn>>,
+    max_idle: usize,
+    user_agent: &'static str,
+}
+
+/// A successful exchange: the status and the body (cut at `MAX_BODY_BYTES`).
+pub(crate) struct Answer {
+    pub status: u16,
+    pub body: String,
+}
+
+impl Http {
+    /// A client for `server_url` keeping at most `max_idle` idle connections.
+    pub(crate) fn new(
+        server_url: &str,
+        tls: Arc<rustls::ClientConfig>,
+        max_idle: usize,
+        user_agent: &'static str,
+    ) -> Http {
+        Http {
+            server: Server::parse(server_url),
+            tls,
+            idle: Mutex::new(Vec::new()),
+            max_idle,
+            user_agent,
+        }
+    }
+
+    /// POSTs `body` (JSON) to `target` (path and query, appended to the server URL's path),
+    /// within `deadline`. Any status is an answer; errors are transport failures, named after
+    /// `what`.
+    pub(crate) fn post(
+        &self,
+        target: &str,
+        body: &[u8],
+        deadline: Instant,
+        what: &str,
+    ) -> codes::Result<Answer> {
+        let server = self
+            .server
+            .as_ref()
+            .map_err(|why| Error::new(codes::V2IM_ERR_NETWORK, format!("{what}: {why}")))?;
+        let request = self.request(server, target, body);
+        // A kept connection may have been closed by the server just before the request went
+        // out: then it cannot be written, or is closed before any byte of the answer came. The
+        // request goes once more on a new connection, which is safe because every request the
+        // library makes may arrive twice (a send's MsgRandom makes the server drop a duplicate;
+        // the others are reads or set a state).
+        let mut reuse = true;
+        loop {
+            let kept = if reuse { self.take() } else { None };
+            let (mut conn, reused) = match kept {
+                Some(c) => (c, true),
+                None => (
+                    Conn::open(server, &self.tls, deadline).map_err(|e| io_error(what, &e))?,
+                    false,
+                ),
+            };
+            let outcome = match conn.write(&request, deadline) {
+                Ok(()) => conn.answer(deadline),
+                Err(e) => Err(e),
+            };
+            match outcome {
+                Ok((answer, keep)) => {
+                    if keep {
+                        self.give_back(conn);
+                    }
+                    return Ok(answer);
+                }
+                Err(e) if reused && is_closed(&e) && conn.nothing_read() => reuse = false,
+                Err(e) => return Err(io_error(what, &e)),
+            }
+        }
+    }
+
+    fn request(&self, server: &Server, target: &str, body: &[u8]) -> Vec<u8> {
+        let mut r = Vec::with_capacity(target.len() + body.len() + server.authority.len() + 160);
+        r.extend_from_slice(b"POST ");
+        r.extend_from_slice(server.prefix.as_bytes());
+        r.extend_from_slice(target.as_bytes());
+        r.extend_from_slice(b" HTTP/1.1\r\nHost: ");
+        r.extend_from_slice(server.authority.as_bytes());
+        r.extend_from_slice(b"\r\nUser-Agent: ");
+        r.extend_from_slice(self.user_agent.as_bytes());
+        r.extend_from_slice(
+            b"\r\nAccept: */*\r\nContent-Type: application/json\r\nContent-Length: ",
+        );
+        r.extend_from_slice(body.len().to_string().as_bytes());
+        r.extend_from_slice(b"\r\n\r\n");
+        r.extend_from_slice(body);
+        r
+    }
+
+    /// The most recently used idle connection that is still open.
+    fn take(&self) -> Option<Conn> {
+        loop {
+            let conn = self.idle.lock().pop()?;
+            if conn.last_used.elapsed() < CHECK_IDLE || conn.still_open() {
+                return Some(conn);
+            }
+        }
+    }
+
+    fn give_back(&self, mut conn: Conn) {
+        conn.last_used = Instant::now();
+        // A long answer's buffer is not kept for the next one.
+        if conn.buf.capacity() > 64 << 10 {
+            conn.buf = Vec::with_capacity(4096);
+            conn.pos = 0;
+        }
+        let mut idle = self.idle.lock();
+        if idle.len() < self.max_idle {
+            idle.push(conn);
+        }
+    }
+}
+
+impl Server {
+    fn parse(server_url: &str) -> Result<Server, String> {
+        let bad = |why: String| format!("serverUrl \"{server_url}\": {why}");
+        let u = url::Url::parse(server_url).map_err(|e| bad(e.to_string()))?;
+        let https = match u.scheme() {
+            "https" => true,
+            "http" => false,
+            s => return Err(bad(format!("unknown scheme {s}"))),
+        };
+        let (host, bracketed) = match u.host() {
+            Some(url::Host::Domain(d)) => (d.to_owned(), d.to_owned()),
+            Some(url::Host::Ipv4(a)) => (a.to_string(), a.to_string()),
+            Some(url::Host::Ipv6(a)) => (a.to_string(), format!("[{a}]")),
+            None => return Err(bad("no host".into())),
+        };
+        let default_port = if https { 443 } else { 80 };
+        let port = u.port().unwrap_or(default_port);
+        let authority = if port == default_port {
+            bracketed
+        } else {
+            format!("{bracketed}:{port}")
+        };
+        Ok(Server {
+            https,
+            host,
+            port,
+            authority,
+            prefix: u.path().trim_end_matches('/').to_owned(),
+        })
+    }
+}
+
+enum Io {
+    Plain(TcpStream),
+    Tls(Box<rustls::StreamOwned<rustls::ClientConnection, TcpStream>>),
+}
+
+/// One kept-alive connection with its read buffer and the socket timeouts set on it.
+struct Conn {
+    io: Io,
+    buf: Vec<u8>,
+    /// Unread bytes are `buf[pos..]`.
+    pos: usize,
+    read_timeout: Option<Duration>,
+    write_timeout: Option<Duration>,
+    last_used: Instant,
+}
+
+/// The parts of an answer head the exchange needs.
+struct Head {
+    status: u16,
+    length: Option<usize>,
+    chunked: bool,
+    close: bool,
+    head_len: usize,
+}
+
+impl Conn {
+    fn open(
+        server: &Server,
+        tls: &Arc<rustls::ClientConfig>,
+        deadline: Instant,
+    ) -> io::Result<Conn> {
+        let mut last = None;
+        let mut sock = None;
+        for addr in (server.host.as_str(), server.port).to_socket_addrs()? {
+            match TcpStream::connect_timeout(&addr, left(deadline)?) {
+                Ok(s) => {
+                    sock = Some(s);
+                    break;
+                }
+                Err(e) => last = Some(e),
+            }
+        }
+        let sock = match (sock, last) {
+            (Some(s), _) => s,
+            (None, Some(e)) => return Err(e),
+            (None, None) => {
+                return Err(io::Error::new(
+                    io::ErrorKind::NotFound,
+                    format!("no address for {}", server.host),
+                ))
+            }
+        };
+        sock.set_nodelay(true)?;
+        let io = if server.https {
+            let name = rustls::pki_types::ServerName::try_from(server.host.clone())
+                .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+            let tls = rustls::ClientConnection::new(tls.clone(), name)
+                .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
+            Io::Tls(Box::new(rustls::StreamOwned::new(tls, sock)))
+        } else {
+            Io::Plain(sock)
+        };
+        Ok(Conn {
+            io,
+            buf: Vec::with_capacity(4096),
+            pos: 0,
+            read_timeout: None,
+            write_timeout: None,
+            last_used: Instant::now(),
+        })
+    }
+
+    /// Whether no byte came since the last answer.
+    fn nothing_read(&self) -> bool {
+        self.pos == self.buf.len()
+    }
+
+    fn socket(&self) -> &TcpStream {
+        match &self.io {
+            Io::Plain(s) => s,
+            Io::Tls(t) => &t.sock,
+        }
+    }
+
+    /// Whether the server has neither closed the connection nor sent anything unasked (a
+    /// TLS close_notify, a 408).
+    fn still_open(&self) -> bool {
+        let s = self.socket();
+        if s.set_nonblocking(true).is_err() {
+            return false;
+        }
+        let open = matches!(s.peek(&mut [0u8; 1]), Err(e) if e.kind() == io::ErrorKind::WouldBlock);
+        s.set_nonblocking(false).is_ok() && open
+    }
+
+    /// Sets the socket's read or write timeout to what is left before `deadline` when the one
+    /// set would let a wait run past it.
+    fn arm(&mut self, deadline: Instant, read: bool, force: bool) -> io::Result<()> {
+        let left = left(deadline)?;
+        let set = if read {
+            self.read_timeout
+        } else {
+            self.write_timeout
+        };
+        if !force && set.is_some_and(|s| s <= left + TIMEOUT_SLACK) {
+            return Ok(());
+        }
+        let s = self.socket();
+        if read {
+            s.set_read_timeout(Some(left))?;
+            self.read_timeout = Some(left);
+        } else {
+            s.set_write_timeout(Some(left))?;
+            self.write_timeout = Some(left);
+        }
+        Ok(())
+    }
+
+    fn write(&mut self, request: &[u8], deadline: Instant) -> io::Result<()> {
+        // A TLS handshake reads inside the first write.
+        self.arm(deadline, true, false)?;
+        let mut rest = request;
+        let mut force = false;
+        while !rest.is_empty() {
+            self.arm(deadline, false, force)?;
+            force = false;
+            let n = match &mut self.io {
+                Io::Plain(s) => s.write(rest),
+                Io::Tls(t) => t.write(rest),
+            };
+            match n {
+                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                Ok(n) => rest = &rest[n..],
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                // The socket's timeout was shorter than what is left: wait again.
+                Err(e) if is_timeout(&e) => force = true,
+                Err(e) => return Err(e),
+            }
+        }
+        if let Io::Tls(t) = &mut self.io {
+            t.flush()?;
+        }
+        Ok(())
+    }
+
+    /// Reads more bytes into the buffer; 0 at the end of the stream.
+    fn fill(&mut self, deadline: Instant) -> io::Result<usize> {
+        if self.pos > 0 && self.pos == self.buf.len() {
+            self.buf.clear();
+            self.pos = 0;
+        }
+        let mut force = false;
+        loop {
+            self.arm(deadline, true, force)?;
+            let len = self.buf.len();
+            if self.buf.capacity() - len < 2048 {
+                self.buf.reserve(8192);
+            }
+            let cap = self.buf.capacity();
+            self.buf.resize(cap, 0);
+            let n = match &mut self.io {
+                Io::Plain(s) => s.read(&mut self.buf[len..]),
+                Io::Tls(t) => t.read(&mut self.buf[len..]),
+            };
+            self.buf.truncate(len + *n.as_ref().unwrap_or(&0));
+            match n {
+                Ok(n) => return Ok(n),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) if is_timeout(&e) => force = true,
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Reads the answer; also whether the connection can carry another request.
+    fn answer(&mut self, deadline: Instant) -> io::Result<(Answer, bool)> {
+        let head = loop {
+            let head = self.head(deadline)?;
+            self.pos += head.head_len;
+            // 100 Continue and other interim answers come before the real one.
+            if !(100..200).contains(&head.status) || head.status == 101 {
+                break head;
+            }
+        };
+        let mut keep = !head.close;
+        let body = if head.status == 204 || head.status == 304 {
+            Vec::new()
+        } else if head.chunked {
+            self.chunked(deadline, &mut keep)?
+        } else if let Some(n) = head.length {
+            self.exactly(n, deadline, &mut keep)?
+        } else {
+            keep = false;
+            self.until_closed(deadline)?
+        };
+        keep &= self.pos == self.buf.len();
+        let body = String::from_utf8(body)
+            .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "answer is not UTF-8"))?;
+        Ok((
+            Answer {
+                status: head.status,
+                body,
+            },
+            keep,
+        ))
+    }
+
+    fn head(&mut self, deadline: Instant) -> io::Result<Head> {
+        // Bytes after `pos` already searched (`fill` may move them to the buffer's start).
+        let mut searched: usize = 0;
+        loop {
+            let from = self.pos + searched.saturating_sub(3);
+            if let Some(i) = find(&self.buf[from..], b"\r\n\r\n") {
+                return parse_head(&self.buf[self.pos..from + i + 4]);
+            }
+            searched = self.buf.len() - self.pos;
+            if searched > MAX_HEAD_BYTES {
+                return Err(invalid("answer head too long"));
+            }
+            if self.fill(deadline)? == 0 {
+                return Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "connection closed before the answer",
+                ));
+            }
+        }
+    }
+
+    /// `n` body bytes (at most `MAX_BODY_BYTES`; the connection is not kept after a cut).
+    fn exactly(&mut self, n: usize, deadline: Instant, keep: &mut bool) -> io::Result<Vec<u8>> {
+        let want = n.min(MAX_BODY_BYTES);
+        *keep &= want == n;
+        while self.buf.len() - self.pos < want {
+            if self.fill(deadline)? == 0 {
+                return Err(eof_in_body());
+            }
+        }
+        let body = self.buf[self.pos..self.pos + want].to_vec();
+        self.pos += want;
+        Ok(body)
+    }
+
+    /// Everything until the server closes the connection (over TLS without close_notify too).
+    fn until_closed(&mut self, deadline: Instant) -> io::Result<Vec<u8>> {
+        while self.buf.len() - self.pos < MAX_BODY_BYTES {
+            match self.fill(deadline) {
+                Ok(0) => break,
+                Ok(_) => {}
+                Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => break,
+                Err(e) => return Err(e),
+            }
+        }
+        let end = self.buf.len().min(self.pos + MAX_BODY_BYTES);
+        let body = self.buf[self.pos..end].to_vec();
+        self.pos = self.buf.len();
+        Ok(body)
+    }
+
+    /// A chunked body (trailers skipped).
+    fn chunked(&mut self, deadline: Instant, keep: &mut bool) -> io::Result<Vec<u8>> {
+        let mut body = Vec::new();
+        loop {
+            let line = self.line(deadline)?;
+            let size = line.split(|&b| b == b';').next().unwrap_or(&[]);
+            let size = std::str::from_utf8(size)
+                .ok()
+                .and_then(|s| usize::from_str_radix(s.trim(), 16).ok())
+                .ok_or_else(|| invalid("bad chunk size"))?;
+            if size == 0 {
+                // Trailers, up to the empty line.
+                while !self.line(deadline)?.is_empty() {}
+                return Ok(body);
+            }
+            if body.len() + size > MAX_BODY_BYTES {
+                *keep = false;
+                let room = MAX_BODY_BYTES - body.len();
+                body.extend(self.exactly(room, deadline, keep)?);
+                return Ok(body);
+            }
+            body.extend(self.exactly(size, deadline, keep)?);
+            if !self.line(deadline)?.is_empty() {
+                return Err(invalid("bad chunk end"));
+            }
+        }
+    }
+
+    /// The next line (without CRLF) of at most a few bytes.
+    fn line(&mut self, deadline: Instant) -> io::Result<Vec<u8>> {
+        loop {
+            if let Some(i) = find(&self.buf[self.pos..], b"\r\n") {
+                let line = self.buf[self.pos..self.pos + i].to_vec();
+                self.pos += i + 2;
+                return Ok(line);
+            }
+            if self.buf.len() - self.pos > 4096 {
+                return Err(invalid("chunk line too long"));
+            }
+            if self.fill(deadline)? == 0 {
+                return Err(eof_in_body());
+            }
+        }
+    }
+}
+
+fn parse_head(head: &[u8]) -> io::Result<Head> {
+    let text = std::str::from_utf8(head).map_err(|_| invalid("answer head is not UTF-8"))?;
+    let mut lines = text.split("\r\n");
+    let status_line = lines.next().unwrap_or("");
+    let mut parts = status_line.splitn(3, ' ');
+    let version = parts.next().unwrap_or("");
+    let status: u16 = parts
+        .next()
+        .and_then(|s| s.parse().ok())
+        .filter(|s| (100..1000).contains(s))
+        .ok_or_else(|| invalid("bad status line"))?;
+    let http10 = match version {
+        "HTTP/1.1" => false,
+        "HTTP/1.0" => true,
+        _ => return Err(invalid("not an HTTP/1 answer")),
+    };
+    let mut h = Head {
+        status,
+        length: None,
+        chunked: false,
+        close: http10,
+        head_len: head.len(),
+    };
+    for line in lines {
+        let Some((name, value)) = line.split_once(':') else {
+            continue;
+        };
+        let value = value.trim();
+        if name.eq_ignore_ascii_case("content-length") {
+            h.length = Some(value.parse().map_err(|_| invalid("bad Content-Length"))?);
+        } else if name.eq_ignore_ascii_case("transfer-encoding") {
+            h.chunked = value
+                .split(',')
+                .any(|v| v.trim().eq_ignore_ascii_case("chunked"));
+        } else if name.eq_ignore_ascii_case("connection") {
+            for v in value.split(',').map(str::trim) {
+                if v.eq_ignore_ascii_case("close") {
+                    h.close = true;
+                } else if v.eq_ignore_ascii_case("keep-alive") && http10 {
+                    h.close = false;
+                }
+            }
+        }
+    }
+    Ok(h)
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+fn left(deadline: Instant) -> io::Result<Duration> {
+    let now = Instant::now();
+    if now >= deadline {
+        return Err(io::Error::new(io::ErrorKind::TimedOut, "timed out"));
+    }
+    Ok(deadline - now)
+}
+
+fn is_timeout(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock
+    )
+}
+
+/// The peer closed or reset the connection.
+fn is_closed(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::UnexpectedEof
+            | io::ErrorKind::ConnectionReset
+            | io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::BrokenPipe
+    )
+}
+
+fn invalid(what: &'static str) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, what)
+}
+
+fn eof_in_body() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::UnexpectedEof,
+        "connection closed inside the answer",
+    )
+}
+
+/// A transport failure as the library reports it: a timeout or a network error.
+pub(crate) fn io_error(what: &str, e: &io::Error) -> Error {
+    if is_timeout(e) {
+        Error::new(codes::ERR_REQUEST_TIME_OUT, format!("{what}: timed out"))
+    } else {
+        Error::new(codes::V2IM_ERR_NETWORK, format!("{what}: {e}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::BufRead;
+    use std::net::TcpListener;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// A server that reads each request (head and Content-Length body) and answers it with the
+    /// next of `answers` (each a list of pieces written with a pause in between), on every
+    /// connection; it closes a connection once its answers run out. Counts connections and
+    /// keeps the request lines.
+    struct Fake {
+        url: String,
+        conns: Arc<AtomicUsize>,
+        lines: Arc<Mutex<Vec<String>>>,
+    }
+
+    fn fake(answers: Vec<Vec<&'static [u8]>>) -> Fake {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", l.local_addr().unwrap());
+        let conns = Arc::new(AtomicUsize::new(0));
+        let lines = Arc::new(Mutex::new(Vec::new()));
+        let (c2, l2) = (conns.clone(), lines.clone());
+        std::thread::spawn(move || {
+            for s in l.incoming().take(16) {
+                let Ok(s) = s else { return };
+                c2.fetch_add(1, Ordering::SeqCst);
+                let (answers, lines) = (answers.clone(), l2.clone());
+                std::thread::spawn(move || serve(s, answers, &lines));
+            }
+        });
+        Fake { url, conns, lines }
+    }
+
+    fn serve(s: TcpStream, answers: Vec<Vec<&'static [u8]>>, lines: &Mutex<Vec<String>>) {
+        let mut r = io::BufReader::new(s.try_clone().unwrap());
+        let mut w = s;
+        for pieces in answers {
+            let mut line = String::new();
+            if r.read_line(&mut line).unwrap_or(0) == 0 {
+                return;
+            }
+            lines.lock().push(line.trim_end().to_owned());
+            let mut len = 0;
+            loop {
+                let mut h = String::new();
+                if r.read_line(&mut h).unwrap_or(0) == 0 || h == "\r\n" {
+                    break;
+                }
+                if let Some(v) = h.to_ascii_lowercase().strip_prefix("content-length:") {
+                    len = v.trim().parse().unwrap();
+                }
+            }
+            let mut body = vec![0; len];
+            r.read_exact(&mut body).unwrap();
+            for (i, p) in pieces.iter().enumerate() {
+                if i > 0 {
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                w.write_all(p).unwrap();
+            }
+        }
+    }
+
+    fn client(url: &str) -> Http {
+        let roots = rustls::RootCertStore::empty();
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let tls = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        Http::new(url, Arc::new(tls), 4, "v2im-test")
+    }
+
+    fn post(h: &Http, target: &str) -> codes::Result<Answer> {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        h.post(target, b"{}", deadline, "test")
+    }
+
+    const OK: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+
+    #[test]
+    fn keeps_the_connection_and_reads_split_and_chunked_answers() {
+        let f = fake(vec![
+            vec![OK],
+            vec![b"HTTP/1.1 200 OK\r\nContent-Le", b"ngth: 5\r\n\r\nab", b"cde"],
+            vec![
+                b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n",
+                b"3;x=1\r\nabc\r\n",
+                b"2\r\nde\r\n0\r\nT: 1\r\n\r\n",
+            ],
+            vec![b"HTTP/1.1 500 Oops\r\nContent-Length: 4\r\n\r\nfail"],
+        ]);
+        let h = client(&f.url);
+        assert_eq!(post(&h, "/a").unwrap().body, "ok");
+        assert_eq!(post(&h, "/b").unwrap().body, "abcde");
+        assert_eq!(post(&h, "/c").unwrap().body, "abcde");
+        let a = post(&h, "/d").unwrap();
+        assert_eq!((a.status, a.body.as_str()), (500, "fail"));
+        assert_eq!(f.conns.load(Ordering::SeqCst), 1, "one kept connection");
+        assert_eq!(f.lines.lock()[0], "POST /a HTTP/1.1");
+    }
+
+    #[test]
+    fn a_closed_or_closing_connection_is_not_used_again() {
+        let close = b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok";
+        let f = fake(vec![vec![close], vec![OK]]);
+        let h = client(&f.url);
+        assert_eq!(post(&h, "/a").unwrap().body, "ok");
+        assert_eq!(post(&h, "/b").unwrap().body, "ok");
+        assert_eq!(
+            f.conns.load(Ordering::SeqCst),
+            2,
+            "not kept after Connection: close"
+        );
+        // The server closes a connection after one answer without saying so: once idle long
+        // enough to be checked, the next request goes on a new one.
+        let f = fake(vec![vec![OK]]);
+        let h = client(&f.url);
+        assert_eq!(post(&h, "/a").unwrap().body, "ok");
+        std::thread::sleep(CHECK_IDLE + Duration::from_millis(100));
+        assert_eq!(post(&h, "/b").unwrap().body, "ok");
+        assert_eq!(
+            f.conns.load(Ordering::SeqCst),
+            2,
+            "the closed one was not used"
+        );
+        // Sooner than that, the request finds it closed, and goes again on a new one.
+        std::thread::sleep(Duration::from_millis(50));
+        assert_eq!(post(&h, "/c").unwrap().body, "ok");
+        assert_eq!(f.conns.load(Ordering::SeqCst), 3);
+        assert_eq!(
+            f.lines.lock().len(),
+            3,
+            "the closed connection carried nothing"
+        );
+    }
+
+    #[test]
+    fn the_server_urls_path_prefixes_every_target() {
+        let f = fake(vec![vec![OK]]);
+        let h = client(&format!("{}/im/", f.url));
+        assert_eq!(post(&h, "/v4/x?y=1").unwrap().body, "ok");
+        assert_eq!(f.lines.lock()[0], "POST /im/v4/x?y=1 HTTP/1.1");
+    }
+
+    #[test]
+    fn a_silent_server_times_out_at_the_deadline() {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let h = client(&format!("http://{}", l.local_addr().unwrap()));
+        let t = Instant::now();
+        let deadline = t + Duration::from_millis(300);
+        let e = h.post("/a", b"{}", deadline, "test").err().unwrap();
+        assert_eq!(e.code, codes::ERR_REQUEST_TIME_OUT, "{}", e.desc);
+        assert!(t.elapsed() >= Duration::from_millis(300));
+        drop(l);
+    }
+
+    #[test]
+    fn broken_answers_are_errors() {
+        for answer in [
+            &b"HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nshort"[..],
+            b"HTTP/2 200 OK\r\n\r\n",
+            b"HTTP/1.1 2x0 OK\r\n\r\n",
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+        ] {
+            let f = fake(vec![vec![answer]]);
+            let e = post(&client(&f.url), "/a").err().unwrap();
+            assert_eq!(e.code, codes::V2IM_ERR_NETWORK, "{}", e.desc);
+        }
+        let e = post(&client("http://127.0.0.1:1"), "/a").err().unwrap();
+        assert_eq!(e.code, codes::V2IM_ERR_NETWORK, "{}", e.desc);
+        let e = post(&client("ftp://x"), "/a").err().unwrap();
+        assert!(e.desc.contains("scheme"), "{}", e.desc);
+    }
+}
