@@ -134,7 +134,8 @@ impl Sender {
 }
 
 fn work(queue: &Queue<BoxTask>, rest: &RestClient, poisoned: &AtomicBool) {
-    while let Some(taken) = queue.pop() {
+    let mut finished = None;
+    while let Some(taken) = queue.next(finished.as_ref()) {
         let mut task = taken.item;
         let outcome = catch_unwind(AssertUnwindSafe(|| task.execute(rest)));
         if outcome.is_err() {
@@ -146,7 +147,7 @@ fn work(queue: &Queue<BoxTask>, rest: &RestClient, poisoned: &AtomicBool) {
                 )
             }));
         }
-        queue.done(&taken.conv);
+        finished = Some(taken.conv);
     }
 }
 
@@ -250,6 +251,33 @@ mod tests {
         open.send(()).unwrap();
         let order: Vec<&str> = (0..7).map(|_| ran.recv().unwrap()).collect();
         assert_eq!(order, ["blocker", "h1", "h2", "n1", "n2", "l1", "l2"]);
+        s.shutdown();
+    }
+
+    #[test]
+    fn a_conversation_queued_behind_its_request_runs_in_order_with_idle_workers() {
+        let s = start(4);
+        let (ran_tx, ran) = crossbeam_channel::unbounded();
+        let (open, gate) = crossbeam_channel::bounded(0);
+        let probe = |name, gate| {
+            Box::new(Probe {
+                name,
+                gate,
+                ran: ran_tx.clone(),
+            })
+        };
+        s.submit("0".into(), "a", 1, probe("first", Some(gate)));
+        while s.queued() > 0 {
+            std::thread::yield_now();
+        }
+        // Queued behind "first": no worker can take them until it is done.
+        for (i, name) in ["second", "third", "fourth"].into_iter().enumerate() {
+            s.submit(format!("{}", i + 1), "a", 1, probe(name, None));
+        }
+        open.send(()).unwrap();
+        let wait = std::time::Duration::from_secs(30);
+        let order: Vec<&str> = (0..4).map(|_| ran.recv_timeout(wait).unwrap()).collect();
+        assert_eq!(order, ["first", "second", "third", "fourth"]);
         s.shutdown();
     }
 

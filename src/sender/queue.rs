@@ -113,9 +113,13 @@ impl<T> Queue<T> {
                 None => return Push::Full(item),
             }
         }
-        st.insert(rank, id, conv, item);
+        let ready = st.insert(rank, id, conv, item);
         drop(st);
-        self.cv.notify_one();
+        // An item behind its conversation's request in flight cannot be taken yet: waking a
+        // worker for it would only cost a wake-up (the worker that finishes takes it).
+        if ready || evicted.is_some() {
+            self.cv.notify_one();
+        }
         match evicted {
             Some(e) => Push::Evicted(e.item),
             None => Push::Queued,
@@ -123,13 +127,30 @@ impl<T> Queue<T> {
     }
 
     /// Takes the next ready item, waiting for one; None once the queue is closed.
+    #[cfg(test)]
     pub fn pop(&self) -> Option<Taken<T>> {
+        self.next(None)
+    }
+
+    /// [`Queue::done`] of `finished` (if any), then [`Queue::pop`], under one lock: the worker
+    /// that finishes a request takes the next one itself, its conversation's next included,
+    /// without waking another worker for it.
+    pub fn next(&self, finished: Option<&Arc<str>>) -> Option<Taken<T>> {
         let mut st = self.state.lock();
+        if let Some(conv) = finished {
+            st.finish(conv);
+        }
         loop {
             if st.closed {
                 return None;
             }
             if let Some(e) = st.pop_ready() {
+                // One wake-up per item left ready: a woken worker passes it on the same way.
+                let more = st.ready.iter().any(|r| !r.is_empty());
+                drop(st);
+                if more {
+                    self.cv.notify_one();
+                }
                 return Some(Taken {
                     conv: e.conv,
                     item: e.item,
@@ -150,24 +171,12 @@ impl<T> Queue<T> {
     }
 
     /// The request taken from `conv` is finished: the conversation's next item becomes ready.
+    #[cfg(any(test, feature = "fuzzing"))]
     pub fn done(&self, conv: &Arc<str>) {
-        let mut st = self.state.lock();
-        let st = &mut *st;
-        let mut woke = false;
-        if let Some(c) = st.convs.get_mut(conv) {
-            c.busy = false;
-            for (r, q) in c.q.iter().enumerate() {
-                if let Some(&h) = q.front() {
-                    st.ready[r].insert(h);
-                    woke = true;
-                }
-            }
-            if c.is_empty() {
-                st.convs.remove(conv);
-            }
-        }
-        if woke {
-            self.cv.notify_all();
+        let ready = self.state.lock().finish(conv);
+        // Only one of the conversation's heads can be taken.
+        if ready {
+            self.cv.notify_one();
         }
     }
 
@@ -202,7 +211,26 @@ impl<T> Queue<T> {
 }
 
 impl<T> State<T> {
-    fn insert(&mut self, rank: usize, id: String, conv: &str, item: T) {
+    /// The request in flight of `conv` is finished; true if the conversation has a next one.
+    fn finish(&mut self, conv: &Arc<str>) -> bool {
+        let mut ready = false;
+        if let Some(c) = self.convs.get_mut(conv) {
+            c.busy = false;
+            for (r, q) in c.q.iter().enumerate() {
+                if let Some(&h) = q.front() {
+                    self.ready[r].insert(h);
+                    ready = true;
+                }
+            }
+            if c.is_empty() {
+                self.convs.remove(conv);
+            }
+        }
+        ready
+    }
+
+    /// Queues the item; true if it is ready to be taken (its conversation has nothing before it).
+    fn insert(&mut self, rank: usize, id: String, conv: &str, item: T) -> bool {
         let seq = self.next_seq;
         self.next_seq += 1;
         let key: Arc<str> = match self.convs.get_key_value(conv) {
@@ -211,7 +239,8 @@ impl<T> State<T> {
         };
         let c = self.convs.entry(key.clone()).or_default();
         c.q[rank].push_back(seq);
-        if !c.busy && c.q[rank].len() == 1 {
+        let ready = !c.busy && c.q[rank].len() == 1;
+        if ready {
             self.ready[rank].insert(seq);
         }
         self.by_id.insert(id.clone(), (rank, seq));
@@ -224,6 +253,7 @@ impl<T> State<T> {
             },
         );
         self.len += 1;
+        ready
     }
 
     fn remove(&mut self, rank: usize, seq: u64) -> Entry<T> {
@@ -325,6 +355,29 @@ mod tests {
         assert_eq!(third, 2);
         q.done(&ca);
         assert_eq!(take(&q).1, 4);
+    }
+
+    #[test]
+    fn next_finishes_then_takes_by_priority() {
+        let q = Queue::new(100);
+        q.push("1".into(), "a", 1, 1);
+        q.push("2".into(), "a", 1, 2);
+        q.push("3".into(), "b", 2, 3);
+        q.push("4".into(), "c", 0, 4);
+        let t = q.pop().unwrap();
+        assert_eq!(t.item, 4);
+        // c finished: a's Normal head before b's Low.
+        let t = q.next(Some(&t.conv)).unwrap();
+        assert_eq!(t.item, 1);
+        // a is busy: b's Low is all that is ready.
+        let b = q.pop().unwrap();
+        assert_eq!(b.item, 3);
+        // a finished: its next is taken by the worker that finished it.
+        let t = q.next(Some(&t.conv)).unwrap();
+        assert_eq!(t.item, 2);
+        q.done(&b.conv);
+        q.done(&t.conv);
+        assert_eq!(q.len(), 0);
     }
 
     #[test]
