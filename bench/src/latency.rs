@@ -160,16 +160,31 @@ pub(crate) fn rows(o: &Opts, rows: &mut Vec<Row>, notes: &mut Vec<String>) {
     let sig = v2im_wire::usersig::gen_usersig(APP, KEY, SENDER, 86_400);
     let (mut w50, mut w90, mut wrps) = (Vec::new(), Vec::new(), Vec::new());
     let (mut l50, mut l90, mut lrps) = (Vec::new(), Vec::new(), Vec::new());
+    // CPU per message (µs): wrk's and the library process's, the server's under each.
+    let (mut c_wrk, mut c_lib, mut c_srv_wrk, mut c_srv_lib) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let srv_stat = format!("/proc/{}/stat", server.child.id());
     for r in 0..o.rounds {
         let script = o.tmp.join(format!("one-{r}.lua"));
         let base = 1_000_000_000 + 10_000_000 * r as u64;
         std::fs::write(&script, sendmsg_lua_to(&sig, base, false, Some(TO)))
             .unwrap_or_else(|e| die(e));
+        let (w0, s0) = (
+            stat_cpu_ns("/proc/self/stat", true),
+            stat_cpu_ns(&srv_stat, false),
+        );
         let w = wrk_serial(o.secs, &server.url, &script);
+        let reqs = w.rps * o.secs as f64;
+        c_wrk.push((stat_cpu_ns("/proc/self/stat", true) - w0) as f64 / reqs / 1000.0);
+        c_srv_wrk.push((stat_cpu_ns(&srv_stat, false) - s0) as f64 / reqs / 1000.0);
         let mut lat = one_at_a_time(&server.url, LATENCY_MSGS);
         lat.sort_by(|a, b| a.total_cmp(b));
         let p90 = lat[lat.len() * 9 / 10];
+        let (l0, s0) = (process_cpu_ns(), stat_cpu_ns(&srv_stat, false));
         let (rate, failed, first) = one_conversation(&server.url, CONVERSATION_MSGS);
+        let n = CONVERSATION_MSGS as f64;
+        c_lib.push((process_cpu_ns() - l0) as f64 / n / 1000.0);
+        c_srv_lib.push((stat_cpu_ns(&srv_stat, false) - s0) as f64 / n / 1000.0);
         if failed > 0 {
             notes.push(format!(
                 "round {r}: one conversation: {failed} of {CONVERSATION_MSGS} sends failed, \
@@ -221,5 +236,14 @@ pub(crate) fn rows(o: &Opts, rows: &mut Vec<Row>, notes: &mut Vec<String>) {
         "7a: 90th percentiles (medians of the rounds): library {}, wrk -c1 {}.",
         us(median(&l90)),
         us(median(&w90))
+    ));
+    notes.push(format!(
+        "7b: CPU per message (medians, µs; 10 ms ticks): wrk -c1 {:.1}, library process (its \
+         7b loop: creates, sends, callbacks) {:.1}; server under wrk {:.1}, under the library \
+         {:.1}.",
+        median(&c_wrk),
+        median(&c_lib),
+        median(&c_srv_wrk),
+        median(&c_srv_lib)
     ));
 }
