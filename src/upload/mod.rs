@@ -316,7 +316,10 @@ mod tests {
         // v2im-server refuses, so the file could never be sent).
         let cut = url_name(&format!("{}.{}", "a".repeat(10), "b".repeat(99)));
         assert_eq!(cut, "b".repeat(99));
-        assert_eq!(url_name(&format!("{}...", "a".repeat(97))), "a".repeat(97) + "...");
+        assert_eq!(
+            url_name(&format!("{}...", "a".repeat(97))),
+            "a".repeat(97) + "..."
+        );
         assert_eq!(url_name(&".".repeat(150)), "file");
         assert_eq!(base_name("/a/b/c.txt"), "c.txt");
         assert_eq!(base_name("c:\\x\\y.png"), "y.png");
