@@ -13,12 +13,12 @@ const DEFAULT_SENDER_THREADS: usize = 4;
 /// The time a result callback ran, taken first thing on the callback thread, so how the loop
 /// waits for it (blocked, not spinning on one of the machine's two cores) is outside the clock.
 #[derive(Default)]
-struct Stamp {
+pub(crate) struct Stamp {
     at: Mutex<Option<(i32, Instant)>>,
     cv: Condvar,
 }
 
-unsafe extern "C" fn on_stamp(ud: *mut c_void, code: i32, _json: *const c_char) {
+pub(crate) unsafe extern "C" fn on_stamp(ud: *mut c_void, code: i32, _json: *const c_char) {
     let t = Instant::now();
     // SAFETY: `ud` is the loop's `Stamp`, alive until its client is freed.
     let s = unsafe { &*(ud as *const Stamp) };
@@ -28,7 +28,7 @@ unsafe extern "C" fn on_stamp(ud: *mut c_void, code: i32, _json: *const c_char) 
 
 impl Stamp {
     /// The next callback's (code, time), waiting at most `limit`.
-    fn take(&self, limit: Duration) -> Option<(i32, Instant)> {
+    pub(crate) fn take(&self, limit: Duration) -> Option<(i32, Instant)> {
         let g = self.at.lock().unwrap_or_else(|e| e.into_inner());
         let (mut g, _) = self
             .cv
