@@ -45,8 +45,10 @@ const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 /// File descriptors kept for everything but connections when the cap is derived from the limit:
 /// 18 at start (stdio, the listener, the runtime's epoll and wakers, the writer's and the
 /// checkpointer's database, WAL and shared-memory files), 3 per pooled read connection (at most
-/// 16), [`LINGERING_REFUSALS`], and a margin for SQLite's temporary files and the odd extra
-/// file of an upload being compared or an image being made smaller.
+/// 16), [`LINGERING_REFUSALS`], the webhooks' own connections (at most 12 per URL: the delivery
+/// lane's and the idle ones; a before-send callback is its request's one extra file), and a
+/// margin for SQLite's temporary files and the odd extra file of an upload being compared or an
+/// image being made smaller.
 const FD_RESERVE: u64 = 128;
 /// A derived cap is never lower, however low the file limit.
 const MIN_CONNECTIONS: usize = 16;
@@ -135,6 +137,8 @@ pub struct RunningServer {
 struct Inner {
     stop: watch::Sender<bool>,
     thread: JoinHandle<()>,
+    /// The webhook delivery thread, when a webhook URL is set.
+    delivery: Option<JoinHandle<()>>,
     app: Arc<App>,
 }
 
@@ -150,6 +154,10 @@ impl RunningServer {
             let _ = inner.stop.send(true);
             if inner.thread.join().is_err() {
                 tracing::error!("the server thread panicked");
+            }
+            // Before the writer stops: the lanes hand it what they delivered.
+            if inner.delivery.is_some_and(|d| d.join().is_err()) {
+                tracing::error!("the webhook delivery thread panicked");
             }
             inner.app.store.shutdown();
             tracing::info!("server on {} stopped", self.addr);
@@ -258,7 +266,6 @@ pub fn start_with_clock(config: ServerConfig, clock: Clock) -> std::io::Result<R
             return Err(e);
         }
     };
-    crate::webhook::delivery::start(&rt, &app, &signal);
     let router = crate::http::router(app.clone());
     let scheme = app.scheme;
     let thread = std::thread::Builder::new()
@@ -274,6 +281,15 @@ pub fn start_with_clock(config: ServerConfig, clock: Clock) -> std::io::Result<R
             return Err(e);
         }
     };
+    let delivery = match crate::webhook::delivery::start(&app, &signal) {
+        Ok(d) => d,
+        Err(e) => {
+            let _ = stop.send(true);
+            let _ = thread.join();
+            app.store.shutdown();
+            return Err(e);
+        }
+    };
     tracing::info!(
         "listening on {scheme}://{addr}: at most {} connections, header timeout {:?}, body \
          timeout {:?}",
@@ -284,7 +300,12 @@ pub fn start_with_clock(config: ServerConfig, clock: Clock) -> std::io::Result<R
     Ok(RunningServer {
         addr,
         url: format!("{scheme}://{addr}"),
-        inner: Some(Inner { stop, thread, app }),
+        inner: Some(Inner {
+            stop,
+            thread,
+            delivery,
+            app,
+        }),
     })
 }
 

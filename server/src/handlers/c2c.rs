@@ -173,6 +173,7 @@ async fn before_send(app: &App, msg: &mut C2cIn) -> ApiResult<Option<SendMsgResp
                 cloud_custom_data,
                 &rules(false),
                 commands::C2C_BEFORE_SEND_MSG,
+                &webhooks.failed,
             );
             msg.announced = Some((seq, time));
             Ok(None)

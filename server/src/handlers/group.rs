@@ -330,6 +330,7 @@ async fn before_send(app: &App, msg: &mut GroupMsgIn) -> ApiResult<Option<SendGr
                 cloud_custom_data,
                 &SEND_RULES,
                 commands::GROUP_BEFORE_SEND_MSG,
+                &webhooks.failed,
             );
             Ok(None)
         }

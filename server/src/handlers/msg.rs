@@ -10,6 +10,7 @@ use serde::Serialize;
 use crate::error::{ApiError, ApiResult};
 use crate::request::Body;
 use crate::store::jobs::MsgCommon;
+use crate::webhook::Throttle;
 
 /// The fields C2C and group sends share, as parsed.
 pub(super) struct MsgFields {
@@ -113,20 +114,23 @@ pub(super) fn common<B: Body>(f: MsgFields, rules: &MsgRules) -> ApiResult<MsgCo
 
 /// Applies what a before-send callback's answer changed, checked like a sender's own body and
 /// `CloudCustomData`. A change that a sender would be refused for is ignored as a whole (and
-/// logged): the message goes as it was sent.
+/// logged through `log`): the message goes as it was sent.
 pub(super) fn apply_changes<B: Body>(
     c: &mut MsgCommon,
     msg_body: Option<Vec<MsgElement>>,
     cloud_custom_data: Option<String>,
     rules: &MsgRules,
     command: &str,
+    log: &Throttle,
 ) {
     let new_body = match msg_body.map(|b| body::<B>(b, rules)).transpose() {
         Ok(b) => b,
         Err(e) => {
-            tracing::warn!(
-                "{command}: the app's MsgBody is not accepted ({e}); the message goes as sent"
-            );
+            log.warn(|| {
+                format!(
+                    "{command}: the app's MsgBody is not accepted ({e}); the message goes as sent"
+                )
+            });
             return;
         }
     };
@@ -134,9 +138,12 @@ pub(super) fn apply_changes<B: Body>(
         .as_ref()
         .is_some_and(|c| c.len() > MAX_BODY_BYTES)
     {
-        tracing::warn!(
-            "{command}: the app's CloudCustomData is over {MAX_BODY_BYTES} bytes; the message goes as sent"
-        );
+        log.warn(|| {
+            format!(
+                "{command}: the app's CloudCustomData is over {MAX_BODY_BYTES} bytes; the \
+                 message goes as sent"
+            )
+        });
         return;
     }
     if let Some(b) = new_body {

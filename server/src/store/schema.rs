@@ -186,7 +186,7 @@ INSERT INTO c2c_times(first_id, msg_time)
 
 /// Version 4: the outbox (see `store::outbox`): webhook requests that are notifications, written
 /// in the transaction that stores their message and deleted once delivered. `lane` 0 goes to
-/// the callback URL, 1 to the push URL; `id` is numbered by the writer in commit order; `ref_id`
+/// the callback URL, 1 to the push URL; `id` is numbered per lane by the writer in commit order; `ref_id`
 /// is the message row (`c2c_msgs` or `group_msgs` by `kind`), unless `body` holds the whole
 /// request (for messages that were deleted); `created` is in milliseconds.
 const V4: &str = r#"

@@ -103,8 +103,8 @@ pub(crate) struct Writer {
     online: Vec<(Vec<String>, axum::body::Bytes)>,
     /// When the inbox is next trimmed to its retention.
     next_prune: i64,
-    /// The next outbox id, and per lane the newest id the open transaction added (0: none).
-    next_outbox: u64,
+    /// Per lane, the next outbox id and the newest id the open transaction added (0: none).
+    next_outbox: [u64; crate::store::outbox::lane::COUNT],
     outbox_added: [u64; crate::store::outbox::lane::COUNT],
 }
 
@@ -164,7 +164,7 @@ impl Writer {
             unread: HashMap::new(),
             online: Vec::new(),
             next_prune: 0,
-            next_outbox: 1,
+            next_outbox: [1; crate::store::outbox::lane::COUNT],
             outbox_added: [0; crate::store::outbox::lane::COUNT],
         };
         w.reload()?;
@@ -227,7 +227,7 @@ impl Writer {
             .optional()?;
         self.next_event = inbox::next_event_id(conn)?;
         self.next_group_msg = inbox::next_group_msg_id(conn)?;
-        self.next_outbox = outbox::next_id(conn)?;
+        self.next_outbox = outbox::next_ids(conn)?;
         self.outbox_added = [0; crate::store::outbox::lane::COUNT];
 
         // The duplicate windows, from the messages of the last five minutes (newest first, so
@@ -466,9 +466,11 @@ impl Writer {
                 keys,
                 reply,
             } => run!(reply, self.c2c_receipt(&operator, &peer, keys, now)),
-            Job::OutboxDone { lane, ids, reply } => {
-                run!(reply, self.outbox_done(lane, &ids).map(Ok))
-            }
+            Job::OutboxDone {
+                lane,
+                mut ids,
+                reply,
+            } => run!(reply, self.outbox_done(lane, &mut ids).map(Ok)),
             Job::Shutdown => Ok(Box::new(|_| {})),
         }
     }
@@ -1236,5 +1238,66 @@ mod tests {
             .query_row("SELECT COUNT(*) FROM c2c_times", [], |r| r.get(0))
             .unwrap();
         assert_eq!(runs, 1);
+    }
+
+    /// Outbox rows come with their messages, numbered per lane, and go a run at a time; a
+    /// message sent with `ForbidAfterSendMsgCallback` has none.
+    #[test]
+    fn outbox_rows_are_numbered_per_lane_and_deleted_by_runs() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("w.db");
+        let conn = schema::open_writer(&path).unwrap();
+        let mut hooks = Hooks::off();
+        hooks.c2c_after = true;
+        hooks.push = true;
+        let signal = hooks.signal.clone();
+        let cfg = WriterConfig {
+            clock: Clock::manual(1_800_000_000),
+            auto_import: true,
+            group_rate: 0,
+            admin: "administrator".into(),
+            inflight: Arc::new(AtomicUsize::new(0)),
+            hub: Arc::new(Hub::new(4, 16)),
+            inbox_retention_secs: 0,
+            hooks,
+        };
+        let mut writer = Writer::new(conn, cfg, Checkpointer::start(&path).unwrap()).unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let mut waits: Vec<Waiter> = Vec::new();
+        for random in 1..=6 {
+            let (mut job, wait) = send("alice", "bob", random, None);
+            if let Job::SendC2c { msg, .. } = &mut job {
+                msg.common.no_after_callback = random == 3;
+            }
+            tx.send(job).unwrap();
+            waits.push(wait);
+        }
+        let first = rx.recv().unwrap();
+        writer.run_batch(first, &rx, false);
+        for w in waits {
+            w();
+        }
+        let db = schema::open_reader(&path).unwrap();
+        let rows = |lane: i64| -> Vec<i64> {
+            db.prepare("SELECT id FROM outbox WHERE lane = ?1 ORDER BY id")
+                .unwrap()
+                .query_map([lane], |r| r.get(0))
+                .unwrap()
+                .collect::<rusqlite::Result<_>>()
+                .unwrap()
+        };
+        assert_eq!(rows(0), [1, 2, 3, 4, 5]);
+        assert_eq!(rows(1), [1, 2, 3, 4, 5, 6]);
+        assert_eq!(*signal.lanes[0].borrow(), 5);
+        assert_eq!(*signal.lanes[1].borrow(), 6);
+        let (reply, _) = tokio::sync::oneshot::channel();
+        let done = Job::OutboxDone {
+            lane: 1,
+            ids: vec![5, 1, 2, 6],
+            reply,
+        };
+        writer.run_batch(done, &rx, false);
+        assert_eq!(rows(1), [3, 4]);
+        assert_eq!(rows(0), [1, 2, 3, 4, 5]);
     }
 }

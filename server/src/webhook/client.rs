@@ -23,8 +23,8 @@ use tokio_rustls::TlsConnector;
 
 /// Largest answer body read (a before-send answer may carry a whole changed `MsgBody`).
 pub(crate) const MAX_ANSWER: usize = 256 * 1024;
-/// Idle connections kept per URL.
-const MAX_IDLE: usize = 16;
+/// Idle connections kept per URL (they count against the file descriptors `serve` keeps aside).
+const MAX_IDLE: usize = 4;
 /// A connection idle longer is closed rather than reused (common servers close theirs after 5
 /// to 60 s; one closed under us costs a second attempt).
 const IDLE_FOR: Duration = Duration::from_secs(5);
@@ -168,6 +168,21 @@ impl Target {
             timeout,
             idle: Mutex::new(Vec::new()),
         })
+    }
+
+    /// The same URL with connections of its own (for another runtime: a connection's task runs
+    /// where it was opened).
+    pub(crate) fn fresh(&self) -> Target {
+        Target {
+            url: self.url.clone(),
+            host: self.host.clone(),
+            port: self.port,
+            authority: self.authority.clone(),
+            path: self.path.clone(),
+            tls: self.tls.clone(),
+            timeout: self.timeout,
+            idle: Mutex::new(Vec::new()),
+        }
     }
 
     /// POSTs `body` (JSON) with `query` appended to the URL's; the answer's body when the status

@@ -15,13 +15,16 @@
 //!   again; receivers de-duplicate by `MsgKey` + `To_Account` (C2C), `GroupId` + `MsgSeq`
 //!   (group) or `PushId`.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
+use futures_util::stream::{FuturesUnordered, StreamExt};
 use tokio::sync::watch;
-use tokio::task::JoinSet;
 
 use super::client::{Failure, Target};
 use super::Throttle;
@@ -32,8 +35,14 @@ use crate::App;
 
 /// Rows a lane holds in memory.
 const WINDOW: usize = 256;
-/// Requests a lane has out at once.
-const IN_FLIGHT: usize = 8;
+/// A lane with a backlog reads more once it holds no more than this many rows: a read per
+/// delivered row cost more CPU than sending it.
+const REFILL_AT: usize = WINDOW / 2;
+/// Requests a lane has out at once (with its idle connections, at most 8 sockets).
+const IN_FLIGHT: usize = 4;
+/// While a lane keeps up with new commits, it reads them at most this often, so that one read
+/// brings the rows of many commits (a read per commit cost more CPU than sending the rows).
+const LOAD_GAP: Duration = Duration::from_millis(10);
 /// Delivered rows are deleted in batches of this many, or after [`FLUSH_EVERY`].
 const FLUSH_AT: usize = 64;
 const FLUSH_EVERY: Duration = Duration::from_millis(100);
@@ -43,12 +52,37 @@ const MAX_BACKOFF: Duration = Duration::from_secs(30);
 /// A row is given up this long after its message was stored: Tencent's offline retention, the
 /// longest `MsgLifeTime`.
 const GIVE_UP_MS: i64 = v2im_wire::codes::limits::MAX_MSG_LIFETIME * 1000;
+/// How often the rows in memory are checked against [`GIVE_UP_MS`].
+const AGE_CHECK_EVERY: Duration = Duration::from_secs(60);
 
+/// A request out: its row's id and the outcome.
+type Sending = Pin<Box<dyn Future<Output = (u64, Result<(), Failure>)> + Send>>;
+
+/// A row in memory, ready to send as often as it takes.
 struct Item {
-    req: Request,
+    id: u64,
+    /// The callback query; `None` for a push job.
+    query: Option<String>,
+    body: Bytes,
+    /// Milliseconds.
+    created: i64,
     attempts: u32,
     due: Instant,
     busy: bool,
+}
+
+impl Item {
+    fn new(app: &App, req: Request, now: Instant) -> Item {
+        Item {
+            id: req.id,
+            query: req.command.map(|c| app.webhooks.query(c, &req.client_ip)),
+            body: Bytes::from(req.body),
+            created: req.created,
+            attempts: 0,
+            due: now,
+            busy: false,
+        }
+    }
 }
 
 /// The delay before attempt `n + 1` after `n` failures, with a tenth of jitter so that the
@@ -60,14 +94,62 @@ fn backoff(failures: u32) -> Duration {
     base + base.mul_f64(fastrand::f64() / 10.0)
 }
 
-/// Starts a lane for each configured URL on `rt`.
-pub(crate) fn start(rt: &tokio::runtime::Runtime, app: &Arc<App>, signal: &Signal) {
-    for (l, target) in [
-        (lane::CALLBACK, app.webhooks.callback.clone()),
-        (lane::PUSH, app.webhooks.push.clone()),
-    ] {
-        if let Some(target) = target {
-            rt.spawn(run(app.clone(), l, target, signal.lanes[l].subscribe()));
+/// Starts a lane for each configured URL on a thread of its own (`None` when there is no URL),
+/// at a lower CPU priority: notifications are background work, so on a busy machine storing and
+/// answering messages comes first and the lanes catch up when there is CPU to spare (a nice
+/// value of 10 still gets about a tenth of a core that others want). The lanes and their
+/// connections share the thread's runtime, so a request and its answer wake no other thread.
+/// The thread ends once shutdown has been requested and the lanes have handed the writer what
+/// they delivered.
+pub(crate) fn start(app: &Arc<App>, signal: &Signal) -> std::io::Result<Option<JoinHandle<()>>> {
+    let lanes: Vec<_> = [
+        (lane::CALLBACK, app.webhooks.callback.as_deref()),
+        (lane::PUSH, app.webhooks.push.as_deref()),
+    ]
+    .into_iter()
+    .filter_map(|(l, target)| Some((l, Arc::new(target?.fresh()), signal.lanes[l].subscribe())))
+    .collect();
+    if lanes.is_empty() {
+        return Ok(None);
+    }
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let app = app.clone();
+    let thread = std::thread::Builder::new()
+        .name("v2im-webhooks".into())
+        .spawn(move || {
+            lower_priority();
+            rt.block_on(async move {
+                let lanes: Vec<_> = lanes
+                    .into_iter()
+                    .map(|(l, target, rx)| tokio::spawn(run(app.clone(), l, target, rx)))
+                    .collect();
+                for lane in lanes {
+                    if lane.await.is_err() {
+                        tracing::error!("a webhook delivery lane panicked");
+                    }
+                }
+            });
+            rt.shutdown_timeout(Duration::from_secs(1));
+        })?;
+    Ok(Some(thread))
+}
+
+/// Nice 10 for the calling thread (Linux: a thread's own priority).
+fn lower_priority() {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: gettid has no preconditions; setpriority only reads its arguments.
+        let r = unsafe {
+            let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
+            libc::setpriority(libc::PRIO_PROCESS, tid, 10)
+        };
+        if r != 0 {
+            tracing::debug!(
+                "webhook delivery keeps its priority: {}",
+                std::io::Error::last_os_error()
+            );
         }
     }
 }
@@ -91,15 +173,18 @@ async fn run(app: Arc<App>, l: usize, target: Arc<Target>, mut signal: watch::Re
     let mut window: VecDeque<Item> = VecDeque::new();
     // The newest id loaded, and whether the database may hold newer rows.
     let (mut loaded, mut more, mut signal_open) = (0u64, true, true);
-    let mut inflight: JoinSet<Result<(), Failure>> = JoinSet::new();
-    let mut tasks: HashMap<tokio::task::Id, u64> = HashMap::new();
+    let mut next_load = Instant::now();
+    // Polled by this task itself (no task per request): a request's answer wakes the lane.
+    let mut inflight: FuturesUnordered<Sending> = FuturesUnordered::new();
     let mut done: Vec<u64> = Vec::new();
     let mut last_flush = Instant::now();
     // Consecutive failures to reach the URL, and until when the lane waits because of them.
     let (mut failures, mut paused_until) = (0u32, None::<Instant>);
     let (failing, gone) = (Throttle::default(), Throttle::default());
+    // When rows held in memory are next checked against [`GIVE_UP_MS`].
+    let mut aged = None::<Instant>;
     loop {
-        if more && window.len() < WINDOW {
+        if more && window.len() <= REFILL_AT && Instant::now() >= next_load {
             // Marked seen before the read: a commit after it wakes the lane again.
             signal.borrow_and_update();
             let (after, limit) = (loaded, WINDOW - window.len());
@@ -111,16 +196,13 @@ async fn run(app: Arc<App>, l: usize, target: Arc<Target>, mut signal: watch::Re
                 Ok(rows) => {
                     more = rows.len() == limit;
                     let now = Instant::now();
+                    // A full page means a backlog: read on as soon as there is room.
+                    next_load = if more { now } else { now + LOAD_GAP };
                     for r in rows {
                         match r {
                             Ok(req) => {
                                 loaded = req.id;
-                                window.push_back(Item {
-                                    req,
-                                    attempts: 0,
-                                    due: now,
-                                    busy: false,
-                                });
+                                window.push_back(Item::new(&app, req, now));
                             }
                             Err(id) => {
                                 loaded = id;
@@ -145,22 +227,25 @@ async fn run(app: Arc<App>, l: usize, target: Arc<Target>, mut signal: watch::Re
                 }
             }
         }
-        let now_ms = app.webhooks.clock.now_ms();
-        window.retain(|it| {
-            if it.busy || now_ms - it.req.created < GIVE_UP_MS {
-                return true;
-            }
-            tracing::warn!(
-                "{}: row {} undelivered after {} attempts in {} days; given up",
-                what(l),
-                it.req.id,
-                it.attempts,
-                GIVE_UP_MS / 86_400_000
-            );
-            done.push(it.req.id);
-            false
-        });
         let now = Instant::now();
+        if aged.is_none_or(|t| now >= t) {
+            aged = Some(now + AGE_CHECK_EVERY);
+            let now_ms = app.webhooks.clock.now_ms();
+            window.retain(|it| {
+                if it.busy || now_ms - it.created < GIVE_UP_MS {
+                    return true;
+                }
+                tracing::warn!(
+                    "{}: row {} undelivered after {} attempts in {} days; given up",
+                    what(l),
+                    it.id,
+                    it.attempts,
+                    GIVE_UP_MS / 86_400_000
+                );
+                done.push(it.id);
+                false
+            });
+        }
         // While the URL is unreachable, one request at a time probes it.
         let limit = if failures > 0 { 1 } else { IN_FLIGHT };
         if paused_until.is_none_or(|t| now >= t) {
@@ -172,15 +257,11 @@ async fn run(app: Arc<App>, l: usize, target: Arc<Target>, mut signal: watch::Re
                     continue;
                 }
                 it.busy = true;
-                let query = it
-                    .req
-                    .command
-                    .map(|c| app.webhooks.query(c, &it.req.client_ip));
-                let body = Bytes::from(it.req.body.clone());
-                let target = target.clone();
-                let h = inflight
-                    .spawn(async move { target.post(query.as_deref(), body).await.map(|_| ()) });
-                tasks.insert(h.id(), it.req.id);
+                let (target, id, query, body) =
+                    (target.clone(), it.id, it.query.clone(), it.body.clone());
+                inflight.push(Box::pin(async move {
+                    (id, target.post(query.as_deref(), body).await.map(|_| ()))
+                }));
             }
         }
         if !done.is_empty()
@@ -202,15 +283,13 @@ async fn run(app: Arc<App>, l: usize, target: Arc<Target>, mut signal: watch::Re
         if !done.is_empty() {
             wake = wake.min(last_flush + FLUSH_EVERY);
         }
+        if more && window.len() <= REFILL_AT {
+            wake = wake.min(next_load);
+        }
         tokio::select! {
             _ = stopped(&mut stop) => break,
-            Some(r) = inflight.join_next_with_id(), if !inflight.is_empty() => {
-                let (task, result) = match r {
-                    Ok((task, result)) => (task, result),
-                    Err(e) => (e.id(), Err(Failure::Exchange(format!("request task failed: {e}")))),
-                };
-                let Some(id) = tasks.remove(&task) else { continue };
-                let Ok(pos) = window.binary_search_by_key(&id, |it| it.req.id) else { continue };
+            Some((id, result)) = inflight.next(), if !inflight.is_empty() => {
+                let Ok(pos) = window.binary_search_by_key(&id, |it| it.id) else { continue };
                 match result {
                     Ok(()) => {
                         window.remove(pos);
@@ -251,7 +330,7 @@ async fn run(app: Arc<App>, l: usize, target: Arc<Target>, mut signal: watch::Re
             _ = tokio::time::sleep_until(wake.into()) => {}
         }
     }
-    // Requests still out are dropped with the set; their rows go again after a restart.
+    // Requests still out are dropped; their rows go again after a restart.
     flush(&app, l, &mut done);
 }
 

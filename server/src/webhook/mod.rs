@@ -89,7 +89,8 @@ pub(crate) struct Webhooks {
     pub(crate) group_before: bool,
     pub(crate) group_after: bool,
     stop: watch::Receiver<bool>,
-    failed: Throttle,
+    /// Failed before-send callbacks and ignored changes.
+    pub(crate) failed: Throttle,
 }
 
 fn invalid(msg: String) -> std::io::Error {

@@ -758,3 +758,33 @@ fn after_send_callbacks_and_push_jobs_survive_a_sigkill() {
         push.len()
     );
 }
+
+#[test]
+fn requests_for_a_destroyed_groups_messages_still_go() {
+    // The receiver is down until the group is gone and the server has restarted, so the
+    // requests are read back from the database after their messages were deleted.
+    let port = free_port();
+    let mut s = TestServer::with(|c| {
+        c.callback_url = Some(format!("http://127.0.0.1:{port}/cb"));
+        c.callbacks = vec![GROUP_AFTER.into()];
+        c.push_url = Some(format!("http://127.0.0.1:{port}/push"));
+    });
+    let gid = s.create_group("g1", "alice", &["bob"]);
+    let sent = s.send_group(&gid, "alice", "last words", 4, Value::Null);
+    assert_ok(&s.call("group_open_http_svc/destroy_group", json!({"GroupId": gid})));
+    s.restart();
+    let r = Receiver::on(port, |_| Reply::ok());
+    let got = r.wait_for(Duration::from_secs(60), |g| {
+        g.iter().any(|g| g.path == "/cb") && g.iter().any(|g| g.path == "/push")
+    });
+    let cb = &got.iter().find(|g| g.path == "/cb").unwrap().body;
+    assert_eq!(cb["CallbackCommand"], GROUP_AFTER);
+    assert_eq!(cb["GroupId"], "g1");
+    assert_eq!(cb["Type"], "Public");
+    assert_eq!(cb["MsgSeq"], sent["MsgSeq"]);
+    assert_eq!(cb["MsgBody"], text("last words"));
+    let push = &got.iter().find(|g| g.path == "/push").unwrap().body;
+    assert_eq!(push["To_Account"], json!(["bob"]));
+    assert_eq!(push["GroupName"], "g");
+    assert_eq!(push["PushId"], format!("Group_g1_{}", sent["MsgSeq"]));
+}

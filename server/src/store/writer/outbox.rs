@@ -41,16 +41,23 @@ struct NewRow<'a> {
     receivers: Option<String>,
 }
 
-/// The next outbox id: above every id of a row still kept.
-pub(super) fn next_id(conn: &Connection) -> rusqlite::Result<u64> {
-    let last: i64 = conn.query_row("SELECT COALESCE(MAX(id), 0) FROM outbox", [], |r| r.get(0))?;
-    Ok(last as u64 + 1)
+/// Per lane, the next outbox id: above every id of a row still kept. Numbered per lane, so
+/// that a lane's delivered rows form runs that are deleted a run at a time.
+pub(super) fn next_ids(conn: &Connection) -> rusqlite::Result<[u64; lane::COUNT]> {
+    let mut next = [1; lane::COUNT];
+    for (l, n) in next.iter_mut().enumerate() {
+        let last: i64 = conn
+            .prepare_cached("SELECT COALESCE(MAX(id), 0) FROM outbox WHERE lane = ?1")?
+            .query_row([l as i64], |r| r.get(0))?;
+        *n = last as u64 + 1;
+    }
+    Ok(next)
 }
 
 impl Writer {
     fn outbox_add(&mut self, row: NewRow<'_>, now_ms: i64) -> rusqlite::Result<()> {
-        let id = self.next_outbox;
-        self.next_outbox += 1;
+        let id = self.next_outbox[row.lane];
+        self.next_outbox[row.lane] += 1;
         self.conn
             .prepare_cached(
                 "INSERT INTO outbox(lane, id, kind, ref_id, operator, client_ip, receivers, created)
@@ -164,13 +171,21 @@ impl Writer {
         Ok(())
     }
 
-    /// Deletes delivered rows.
-    pub(super) fn outbox_done(&mut self, lane: usize, ids: &[u64]) -> rusqlite::Result<()> {
+    /// Deletes delivered rows, a run of consecutive ids at a time.
+    pub(super) fn outbox_done(&mut self, lane: usize, ids: &mut [u64]) -> rusqlite::Result<()> {
+        ids.sort_unstable();
         let mut st = self
             .conn
-            .prepare_cached("DELETE FROM outbox WHERE lane = ?1 AND id = ?2")?;
-        for id in ids {
-            st.execute(params![lane as i64, *id as i64])?;
+            .prepare_cached("DELETE FROM outbox WHERE lane = ?1 AND id BETWEEN ?2 AND ?3")?;
+        let mut rest = &ids[..];
+        while let Some(&first) = rest.first() {
+            let run = rest
+                .iter()
+                .enumerate()
+                .take_while(|&(i, id)| *id == first + i as u64)
+                .count();
+            st.execute(params![lane as i64, first as i64, rest[run - 1] as i64])?;
+            rest = &rest[run..];
         }
         Ok(())
     }
