@@ -21,6 +21,7 @@ use v2im::ffi::{v2im_call, v2im_client, v2im_client_free, v2im_client_new};
 
 mod latency;
 mod receive;
+mod webhooks;
 
 const APP: u64 = 1_400_000_001;
 const KEY: &str = "v2im-bench-secret-key";
@@ -491,6 +492,11 @@ struct Server {
 
 impl Server {
     fn start(bin: &Path, db: &Path, files: Option<&Path>) -> Server {
+        Server::start_with(bin, db, files, &[])
+    }
+
+    /// [`Server::start`] with `extra` flags.
+    fn start_with(bin: &Path, db: &Path, files: Option<&Path>, extra: &[&str]) -> Server {
         let mut cmd = Command::new(bin);
         cmd.args(["--listen", "127.0.0.1:0", "--sdkappid"])
             .arg(APP.to_string())
@@ -502,6 +508,7 @@ impl Server {
         if let Some(f) = files {
             cmd.arg("--files-dir").arg(f);
         }
+        cmd.args(extra);
         let mut child = cmd.spawn().unwrap_or_else(|e| die(format!("{bin:?}: {e}")));
         SERVERS
             .lock()
@@ -993,6 +1000,9 @@ fn run_all(o: &Opts) {
     // 7: one message's latency, one conversation's rate.
     latency::rows(o, &mut rows, &mut notes);
 
+    // 8: what after-send callbacks cost the sender.
+    webhooks::rows(o, &mut rows, &mut notes);
+
     // The report.
     let mut md = String::new();
     let _ = writeln!(md, "# v2im benchmark results\n");
@@ -1084,8 +1094,9 @@ fn main() {
                 println!("- {n}");
             }
         }
+        Some("webhooks") => webhooks::print(&parse_opts(&args[1..])),
         _ => die(
-            "usage: v2im-bench all|receive|latency [--server BIN] [--lib SO] [--tmp DIR] [--out FILE] \
+            "usage: v2im-bench all|receive|latency|webhooks [--server BIN] [--lib SO] [--tmp DIR] [--out FILE] \
                   [--conns N] [--rounds N] [--secs N] [--upload] | queue N | callbacks N",
         ),
     }
