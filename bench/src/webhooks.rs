@@ -235,7 +235,7 @@ pub(crate) fn rows(o: &Opts, rows: &mut Vec<Row>, notes: &mut Vec<String>) {
     notes.push(format!(
         "8: {keys} of the {want} stored messages' C2C.CallbackAfterSendMsg arrived ({} requests: \
          {} sent again){}; after each timed run the last callback arrived {} later (median, \
-         max {}). Server CPU per message (10 ms ticks): {:.1} µs with callbacks (the \
+         max {:.2} s). Server CPU per message (10 ms ticks): {:.1} µs with callbacks (the \
          delivery included), {:.1} µs without.",
         requests,
         requests.saturating_sub(keys),
@@ -249,7 +249,7 @@ pub(crate) fn rows(o: &Opts, rows: &mut Vec<Row>, notes: &mut Vec<String>) {
         } else {
             format!("{:.2} s", median(&lags))
         },
-        format!("{:.2} s", lags.iter().copied().fold(0.0, f64::max)),
+        lags.iter().copied().fold(0.0, f64::max),
         median(&cpu_on),
         median(&cpu_off),
     ));
