@@ -788,3 +788,52 @@ fn requests_for_a_destroyed_groups_messages_still_go() {
     assert_eq!(push["GroupName"], "g");
     assert_eq!(push["PushId"], format!("Group_g1_{}", sent["MsgSeq"]));
 }
+
+#[test]
+fn https_callbacks_trust_the_ca_file() {
+    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
+    let ca_key = KeyPair::generate().unwrap();
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca_params
+        .distinguished_name
+        .push(DnType::CommonName, "v2im webhook test CA");
+    let ca_cert = ca_params.self_signed(&ca_key).unwrap();
+    let issuer = Issuer::new(ca_params, ca_key);
+    let leaf_key = KeyPair::generate().unwrap();
+    let leaf = CertificateParams::new(vec!["127.0.0.1".to_string()])
+        .unwrap()
+        .signed_by(&leaf_key, &issuer)
+        .unwrap();
+    let tls = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_no_client_auth()
+    .with_single_cert(
+        vec![leaf.der().clone()],
+        rustls::pki_types::PrivateKeyDer::try_from(leaf_key.serialize_der()).unwrap(),
+    )
+    .unwrap();
+    let r = Receiver::https(Arc::new(tls));
+    let dir = tempfile::tempdir().unwrap();
+    let ca = dir.path().join("ca.pem");
+    std::fs::write(&ca, ca_cert.pem()).unwrap();
+
+    let s = server(&r, |c| {
+        c.callbacks = vec![C2C_BEFORE.into()];
+        c.webhook_ca_file = Some(ca.clone());
+    });
+    assert!(r.url("/cb").starts_with("https://"));
+    assert_ok(&s.send_c2c("alice", "bob", "over tls", 1, Value::Null));
+    assert_eq!(r.of(C2C_BEFORE).len(), 1);
+    assert_eq!(r.of(C2C_BEFORE)[0].body["MsgBody"], text("over tls"));
+
+    // Without the CA the certificate is not trusted: the callback fails and the message goes
+    // through.
+    let s = server(&r, |c| c.callbacks = vec![C2C_BEFORE.into()]);
+    assert_ok(&s.send_c2c("alice", "bob", "unverified", 2, Value::Null));
+    assert_eq!(texts(&s.roam("bob", "alice")), ["unverified"]);
+    assert_eq!(r.of(C2C_BEFORE).len(), 1);
+}

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpListener};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
@@ -66,6 +66,7 @@ struct Shared {
 pub struct Receiver {
     pub addr: SocketAddr,
     shared: Arc<Shared>,
+    https: bool,
 }
 
 /// A port that was free a moment ago (for a receiver that starts later).
@@ -85,6 +86,20 @@ impl Receiver {
 
     /// A receiver on `port` (0: any) answering by `rule`.
     pub fn on(port: u16, rule: impl Fn(&Got) -> Reply + Send + Sync + 'static) -> Receiver {
+        Receiver::serving(port, None, rule)
+    }
+
+    /// An HTTPS receiver with `tls`, answering Tencent's "allow" to everything.
+    pub fn https(tls: Arc<rustls::ServerConfig>) -> Receiver {
+        Receiver::serving(0, Some(tls), |_| Reply::ok())
+    }
+
+    fn serving(
+        port: u16,
+        tls: Option<Arc<rustls::ServerConfig>>,
+        rule: impl Fn(&Got) -> Reply + Send + Sync + 'static,
+    ) -> Receiver {
+        let https = tls.is_some();
         let listener = TcpListener::bind(("127.0.0.1", port)).expect("bind the receiver");
         listener.set_nonblocking(true).unwrap();
         let addr = listener.local_addr().unwrap();
@@ -100,17 +115,32 @@ impl Receiver {
                 match listener.accept() {
                     Ok((s, _)) => {
                         let sh = sh.clone();
-                        std::thread::spawn(move || serve(s, sh));
+                        s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+                        match &tls {
+                            None => {
+                                std::thread::spawn(move || serve(s, sh));
+                            }
+                            Some(cfg) => {
+                                let conn = rustls::ServerConnection::new(cfg.clone()).unwrap();
+                                let s = rustls::StreamOwned::new(conn, s);
+                                std::thread::spawn(move || serve(s, sh));
+                            }
+                        }
                     }
                     Err(_) => std::thread::sleep(Duration::from_millis(5)),
                 }
             }
         });
-        Receiver { addr, shared }
+        Receiver {
+            addr,
+            shared,
+            https,
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.addr)
+        let scheme = if self.https { "https" } else { "http" };
+        format!("{scheme}://{}{path}", self.addr)
     }
 
     pub fn set_rule(&self, rule: impl Fn(&Got) -> Reply + Send + Sync + 'static) {
@@ -171,11 +201,7 @@ fn parse_query(q: &str) -> HashMap<String, String> {
 }
 
 /// Serves requests on one connection until it closes, the receiver stops, or it idles 30 s.
-fn serve(stream: TcpStream, sh: Arc<Shared>) {
-    stream
-        .set_read_timeout(Some(Duration::from_secs(30)))
-        .unwrap();
-    let mut out = stream.try_clone().unwrap();
+fn serve(stream: impl Read + Write, sh: Arc<Shared>) {
     let mut r = BufReader::new(stream);
     loop {
         let mut line = String::new();
@@ -243,7 +269,8 @@ fn serve(stream: TcpStream, sh: Arc<Shared>) {
             }
             Reply::Close => return,
         };
-        if out.write_all(answer.as_bytes()).is_err() {
+        let out = r.get_mut();
+        if out.write_all(answer.as_bytes()).is_err() || out.flush().is_err() {
             return;
         }
     }
