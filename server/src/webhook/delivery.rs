@@ -1,6 +1,6 @@
 //! Delivery of the outbox: one lane per webhook URL (after-send callbacks to the callback URL,
 //! push jobs to the push URL), each a task that sends its rows in commit order and has the writer
-//! delete the delivered ones.
+//! delete the delivered ones. The lanes share a thread of their own (see [`start`]).
 //!
 //! - A lane holds at most [`WINDOW`] rows in memory and has at most [`IN_FLIGHT`] requests out
 //!   at once; the rest wait in the database (a dead URL costs no memory however long it stays
