@@ -375,7 +375,7 @@ impl<'de> MapAccess<'de> for Entries<'de> {
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Error> {
         match self.current.take() {
             Some((_, Some(v))) => seed.deserialize(Strict(v)),
-            // Refused inside the seed, so that the error's path ends with the key.
+            // Refused while the value is deserialized, so that the error's path ends with the key.
             Some((key, None)) => seed.deserialize(UnknownKey {
                 key,
                 declared: self.declared,

@@ -339,7 +339,7 @@ impl Read for ReadHalf {
     }
 }
 
-/// A chunked body (RFC 9112 §7.1) as plain bytes; trailers are skipped.
+/// A chunked body (RFC 9112, section 7.1) as plain bytes; trailers are skipped.
 struct Chunked<R> {
     inner: R,
     /// Bytes left in the current chunk; `None` before the first size line.

@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
-"""Writes the seed corpora (fuzz/corpus/<target>/) from inputs the test suites use: configs of the
+"""Writes the starting corpora (fuzz/corpus/<target>/) from inputs the test suites use: configs of the
 README and src/config.rs, params of src/api/tests and tests/it, answers and channel events of
 v2im-wire's tests, request bodies of server/tests/it. Run it again after changing it; file names
-are the content's hash, so unchanged seeds stay as they are.
+are the content's hash, so unchanged inputs stay as they are.
 
-    python3 fuzz/seeds.py
+    python3 fuzz/make_corpus.py
 """
 
 import base64
