@@ -328,8 +328,14 @@ fn with_the_server_stalled_high_goes_first_and_low_is_shed_first() {
     let server = ServerProc::start(HELPER);
     server.view.create_group("prio", "alice", &["alice"]);
     server.view.create_group("shed", "carol", &["carol"]);
-    let a = TestClient::new(server.url(), "alice");
+    // The stall lasts as long as this machine takes to queue 427 sends: no attempt may time out
+    // meanwhile (a retried request leaves the server's socket, and the in-flight message could
+    // run out of retries before the server is resumed).
+    let mut cfg = config(server.url(), "alice");
+    cfg["requestTimeoutMs"] = json!(120_000);
+    let a = TestClient::with_config(cfg);
     let mut cfg = config(server.url(), "carol");
+    cfg["requestTimeoutMs"] = json!(120_000);
     cfg["maxQueueLength"] = json!(20);
     let c = TestClient::with_config(cfg);
     // Created first: a create's synchronous result must not meet send results in the sink.

@@ -414,12 +414,35 @@ pub fn wait_unread_requests(port: u16, n: usize) {
         if count >= n {
             return;
         }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "{count} of {n} requests to port {port} arrived within {WAIT:?}"
-        );
+        if std::time::Instant::now() >= deadline {
+            panic!(
+                "{count} of {n} requests to port {port} arrived within {WAIT:?}; its sockets:\n{}",
+                sockets_of(port)
+            );
+        }
         std::thread::sleep(Duration::from_millis(2));
     }
+}
+
+/// The lines of /proc/net/tcp{,6} whose local port is `port`, for a failure's message.
+fn sockets_of(port: u16) -> String {
+    let suffix = format!(":{port:04X}");
+    ["/proc/net/tcp", "/proc/net/tcp6"]
+        .iter()
+        .flat_map(|t| {
+            std::fs::read_to_string(t)
+                .unwrap_or_default()
+                .lines()
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        })
+        .filter(|l| {
+            l.split_whitespace()
+                .nth(1)
+                .is_some_and(|a| a.ends_with(&suffix))
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// The port of an `http://host:port` URL.
