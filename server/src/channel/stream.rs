@@ -14,6 +14,7 @@ use tokio::time::Instant;
 use v2im_wire::channel::Event;
 
 use super::hub::Ticket;
+use crate::store::conv::Conv;
 use crate::store::events::{self, PageLimits};
 use crate::store::writer::line;
 use crate::App;
@@ -40,6 +41,9 @@ pub(super) struct Channel {
     backlog: bool,
     /// An online-only line taken from the queue while waiting.
     pending: Vec<u8>,
+    /// Conversations touched by lines sent from the hub's kept lines, whose state is still to
+    /// be sent (read from the database, with any events committed meanwhile).
+    due: Vec<Conv>,
     heartbeat: Duration,
     stop: watch::Receiver<bool>,
 }
@@ -65,6 +69,7 @@ impl Channel {
             // Events after a client's cursor are waiting already.
             backlog: true,
             pending: Vec::new(),
+            due: Vec::new(),
         }
     }
 
@@ -113,8 +118,18 @@ impl Channel {
                 return self.batch(chunk);
             }
             let head = *self.ticket.head.borrow_and_update();
-            if self.backlog || head > self.cursor {
+            // Fresh messages straight from the hub when nothing before them is left to send (a
+            // long-poll reads the page, which has the conversations' state in the same answer).
+            if !self.backlog && !self.poll && self.due.is_empty() && head > self.cursor {
+                if let Some(c) = self.ticket.cached_after(self.cursor, PAGE_BYTES) {
+                    self.cursor = c.last;
+                    self.due = c.convs;
+                    return self.batch(Bytes::from(c.bytes));
+                }
+            }
+            if self.backlog || head > self.cursor || !self.due.is_empty() {
                 let (account, after) = (self.account.clone(), self.cursor);
+                let due = std::mem::take(&mut self.due);
                 let limits = PageLimits {
                     rows: PAGE_ROWS,
                     bytes: PAGE_BYTES,
@@ -122,7 +137,7 @@ impl Channel {
                 let page = self
                     .app
                     .store
-                    .read(move |c| events::page(c, &account, after, &limits))
+                    .read(move |c| events::page(c, &account, after, &limits, due))
                     .await;
                 let page = match page {
                     Ok(p) => p,

@@ -128,12 +128,13 @@ impl Profiles<'_> {
 }
 
 /// `account`'s events after `after`, as stream lines, and then one `Conversation` line for each
-/// conversation they touched: all read in one snapshot.
+/// conversation they or the lines sent just before (`due`) touched: all read in one snapshot.
 pub(crate) fn page(
     conn: &mut Connection,
     account: &str,
     after: u64,
     limits: &PageLimits,
+    due: Vec<Conv>,
 ) -> ApiResult<Page> {
     let tx = conn.transaction()?;
     let rows: Vec<(i64, i64, Option<i64>, Option<String>)> = tx
@@ -151,7 +152,7 @@ pub(crate) fn page(
         more: rows.len() >= limits.rows,
         ..Page::default()
     };
-    let mut touched: Vec<Conv> = Vec::new();
+    let mut touched = due;
     let mut reads = Reads {
         conn: &tx,
         owner: account,

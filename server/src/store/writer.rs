@@ -20,7 +20,7 @@ use v2im_wire::codes;
 use super::checkpoint::{self, Checkpointer};
 use super::dedup::Dedup;
 use super::jobs::*;
-use crate::channel::hub::Hub;
+use crate::channel::hub::{Committed, Hub};
 use crate::clock::Clock;
 use crate::error::{ApiError, ApiResult};
 use crate::validate::valid_user_id;
@@ -385,9 +385,11 @@ impl Writer {
         } else {
             // Channels start reading while the answers go out, each all of its account's
             // events of this commit in one page.
-            self.cfg
-                .hub
-                .committed(self.inbox.iter().map(|r| (r.account.as_str(), r.id)));
+            self.cfg.hub.committed(self.inbox.iter().map(|r| Committed {
+                account: &r.account,
+                cursor: r.id,
+                line: r.live.as_ref(),
+            }));
             for (accounts, line) in &self.online {
                 self.cfg.hub.push_online(accounts, line);
             }

@@ -276,6 +276,68 @@ fn every_channel_of_an_account_gets_every_event() {
     }
 }
 
+/// Messages sent to an open channel go out as the writer built them; read back after a
+/// reconnect they must be the same lines.
+#[test]
+fn a_live_line_is_the_line_read_back_on_resume() {
+    let s = TestServer::start();
+    for (user, nick) in [("alice", "Alice A."), ("bob", "Bob"), ("carol", "C")] {
+        assert_ok(&s.call(
+            "im_open_login_svc/account_import",
+            json!({"UserID": user, "Nick": nick, "FaceUrl": format!("https://x/{user}.png")}),
+        ));
+    }
+    let gid = s.create_group("g-live", "alice", &["bob", "carol"]);
+    let (mut bob, hello) = s.channel("bob", None);
+    let (mut alice, alice_hello) = s.channel("alice", None);
+    let full = json!({
+        "CloudCustomData": "cloud",
+        "SupportMessageExtension": 1,
+        "IsNeedReadReceipt": 1,
+        "SendMsgControl": ["NoUnread"],
+        "OfflinePushInfo": {"PushFlag": 0, "Title": "t", "Desc": "d", "Ext": "e"},
+    });
+    assert_ok(&s.send_c2c("alice", "bob", "c2c", 1, full.clone()));
+    assert_ok(&s.send_c2c("alice", "bob", "synced", 2, json!({"SyncOtherMachine": 1})));
+    assert_ok(&s.send_group(
+        &gid,
+        "alice",
+        "at bob",
+        3,
+        json!({"GroupAtInfo": [{"GroupAtAllFlag": 0, "GroupAt_Account": "bob"}],
+               "CloudCustomData": "g", "NeedReadReceipt": 1}),
+    ));
+    assert_ok(&s.send_group(&gid, "carol", "to bob", 4, json!({"To_Account": ["bob"]})));
+    assert_ok(&s.send_c2c("bob", "alice", "reply", 5, Value::Null));
+
+    let is_msg = |l: &Value| l["Event"] == "C2cMsg" || l["Event"] == "GroupMsg";
+    let live = |ch: &mut Channel, n: usize| -> Vec<Value> {
+        let mut out = Vec::new();
+        while out.len() < n {
+            let l = ch.event(WAIT);
+            if is_msg(&l) {
+                out.push(l);
+            }
+        }
+        out
+    };
+    let bob_live = live(&mut bob, 4);
+    let alice_live = live(&mut alice, 3);
+    assert_eq!(msg_texts(&bob_live), ["c2c", "synced", "at bob", "to bob"]);
+    // Her own group message too (for her other clients); not carol's targeted one.
+    assert_eq!(msg_texts(&alice_live), ["synced", "at bob", "reply"]);
+    assert_eq!(bob_live[0]["Nick"], "Alice A.");
+    assert_eq!(bob_live[3]["FaceUrl"], "https://x/carol.png");
+    for (user, from, live) in [
+        ("bob", cursor(&hello), bob_live),
+        ("alice", cursor(&alice_hello), alice_live),
+    ] {
+        let (mut again, _) = s.channel(user, Some(from));
+        let stored: Vec<Value> = again.drain(QUIET).into_iter().filter(is_msg).collect();
+        assert_eq!(stored, live, "{user}");
+    }
+}
+
 #[test]
 fn refusals_are_rest_errors_never_streams() {
     let s = TestServer::with(|c| {

@@ -9,6 +9,7 @@ use v2im_wire::channel::Event;
 use v2im_wire::group::GroupMsg;
 
 use super::Writer;
+use crate::store::conv::Conv;
 use crate::store::events::kind;
 use crate::store::jobs::{C2cIn, C2cSent, GroupMsgIn};
 use crate::store::read::{body_col, json_col, profile};
@@ -32,6 +33,9 @@ pub(super) struct Row {
     ref_id: Option<i64>,
     data: Option<String>,
     time: i64,
+    /// The message's line as a channel of the account delivers it, built when the account has
+    /// a channel open (the hub keeps it, see `channel::hub`).
+    pub(super) live: Option<(Bytes, Conv)>,
 }
 
 /// `INSERT INTO inbox ... VALUES` with `n` rows.
@@ -114,8 +118,31 @@ impl Writer {
             ref_id,
             data,
             time: now,
+            live: None,
         });
         id
+    }
+
+    /// Appends a stored message's row for each receiver; for those with a channel open, also
+    /// its line, as `events::page` would read it back (`event` gets each row's cursor).
+    fn append_msg(
+        &mut self,
+        receivers: &[String],
+        kind: i64,
+        msg_id: i64,
+        now: i64,
+        mut live: impl FnMut(&mut Self, &str, u64) -> rusqlite::Result<Option<(Bytes, Conv)>>,
+    ) -> rusqlite::Result<()> {
+        for r in receivers {
+            let id = self.append(r, kind, Some(msg_id), None, now);
+            if self.cfg.hub.is_open(r) {
+                let line = live(self, r, id)?;
+                if let Some(row) = self.inbox.last_mut() {
+                    row.live = line;
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Writes the open transaction's inbox rows, [`INSERT_ROWS`] per statement. They stay listed
@@ -166,14 +193,35 @@ impl Writer {
             receivers.push(m.from.clone());
         }
         if !m.common.online_only {
-            for r in &receivers {
-                self.append(r, kind::C2C_MSG, Some(id), None, now);
-            }
-            return Ok(());
+            let mut event = None;
+            return self.append_msg(&receivers, kind::C2C_MSG, id, now, |w, r, cursor| {
+                let event = match &mut event {
+                    Some(e) => e,
+                    None => event.insert(w.c2c_event(m, to, sent, 0)?),
+                };
+                if let Event::C2cMsg { cursor: c, .. } = event {
+                    *c = Some(cursor);
+                }
+                let peer = if m.from == r { to } else { m.from.as_str() };
+                Ok(Some((line(event), Conv::C2c(peer.to_string()))))
+            });
         }
         if !self.cfg.hub.any_open(receivers.iter().map(String::as_str)) {
             return Ok(());
         }
+        let event = self.c2c_event(m, to, sent, 1)?;
+        self.online.push((receivers, line(&event)));
+        Ok(())
+    }
+
+    /// A C2C message's event, without a cursor, as a receiver gets it right after it is sent.
+    fn c2c_event(
+        &self,
+        m: &C2cIn,
+        to: &str,
+        sent: &C2cSent,
+        online_only_flag: i64,
+    ) -> rusqlite::Result<Event> {
         let c = &m.common;
         let msg = RoamMsg {
             from_account: m.from.clone(),
@@ -192,15 +240,13 @@ impl Writer {
             send_msg_control: json_col(c.send_control.clone()),
         };
         let (nick, face_url) = profile(&self.conn, &m.from)?;
-        let event = Event::C2cMsg {
+        Ok(Event::C2cMsg {
             cursor: None,
-            online_only_flag: 1,
+            online_only_flag,
             msg,
             nick,
             face_url,
-        };
-        self.online.push((receivers, line(&event)));
-        Ok(())
+        })
     }
 
     /// A stored group message (row `id`) to every receiver; an online-only one to their open
@@ -214,14 +260,34 @@ impl Writer {
         now: i64,
     ) -> rusqlite::Result<()> {
         if !m.common.online_only {
-            for r in &receivers {
-                self.append(r, kind::GROUP_MSG, Some(id), None, now);
-            }
-            return Ok(());
+            let mut event = None;
+            return self.append_msg(&receivers, kind::GROUP_MSG, id, now, |w, _, cursor| {
+                let event = match &mut event {
+                    Some(e) => e,
+                    None => event.insert(w.group_event(m, seq, now, 0)?),
+                };
+                if let Event::GroupMsg { cursor: c, .. } = event {
+                    *c = Some(cursor);
+                }
+                Ok(Some((line(event), Conv::Group(m.group_id.clone()))))
+            });
         }
         if !self.cfg.hub.any_open(receivers.iter().map(String::as_str)) {
             return Ok(());
         }
+        let event = self.group_event(m, seq, now, 1)?;
+        self.online.push((receivers, line(&event)));
+        Ok(())
+    }
+
+    /// A group message's event, without a cursor, as a receiver gets it right after it is sent.
+    fn group_event(
+        &self,
+        m: &GroupMsgIn,
+        seq: u64,
+        now: i64,
+        online_only_flag: i64,
+    ) -> rusqlite::Result<Event> {
         let c = &m.common;
         let msg = GroupMsg {
             from_account: m.from.clone(),
@@ -241,16 +307,14 @@ impl Writer {
             to_account: m.to_accounts.clone(),
         };
         let (nick, face_url) = profile(&self.conn, &m.from)?;
-        let event = Event::GroupMsg {
+        Ok(Event::GroupMsg {
             cursor: None,
-            online_only_flag: 1,
+            online_only_flag,
             group_id: m.group_id.clone(),
             msg,
             nick,
             face_url,
-        };
-        self.online.push((receivers, line(&event)));
-        Ok(())
+        })
     }
 
     /// `owner` has read `peer`'s messages up to `read_time`: the peer's read receipt and the
