@@ -25,6 +25,11 @@ const PAGE_ROWS: usize = 256;
 const PAGE_BYTES: usize = 64 * 1024;
 /// Online-only lines sent in one write.
 const ONLINE_CHUNK: usize = 64 * 1024;
+/// After lines sent from the hub, the state of the conversations they touched follows this much
+/// later, in one read for every message of that time: its read (about as much CPU as the whole
+/// `sendmsg`) then neither competes with the message's way to the client nor runs per message
+/// in a burst.
+const CONVERSATIONS_AFTER: Duration = Duration::from_millis(5);
 
 pub(super) struct Channel {
     app: Arc<App>,
@@ -42,8 +47,10 @@ pub(super) struct Channel {
     /// An online-only line taken from the queue while waiting.
     pending: Vec<u8>,
     /// Conversations touched by lines sent from the hub's kept lines, whose state is still to
-    /// be sent (read from the database, with any events committed meanwhile).
+    /// be sent (read from the database, with any events committed meanwhile) ...
     due: Vec<Conv>,
+    /// ... at this time.
+    due_at: Option<Instant>,
     heartbeat: Duration,
     stop: watch::Receiver<bool>,
 }
@@ -70,6 +77,7 @@ impl Channel {
             backlog: true,
             pending: Vec::new(),
             due: Vec::new(),
+            due_at: None,
         }
     }
 
@@ -120,16 +128,24 @@ impl Channel {
             let head = *self.ticket.head.borrow_and_update();
             // Fresh messages straight from the hub when nothing before them is left to send (a
             // long-poll reads the page, which has the conversations' state in the same answer).
-            if !self.backlog && !self.poll && self.due.is_empty() && head > self.cursor {
+            if !self.backlog && !self.poll && head > self.cursor {
                 if let Some(c) = self.ticket.cached_after(self.cursor, PAGE_BYTES) {
                     self.cursor = c.last;
-                    self.due = c.convs;
+                    for conv in c.convs {
+                        if !self.due.contains(&conv) {
+                            self.due.push(conv);
+                        }
+                    }
+                    self.due_at
+                        .get_or_insert_with(|| Instant::now() + CONVERSATIONS_AFTER);
                     return self.batch(Bytes::from(c.bytes));
                 }
             }
-            if self.backlog || head > self.cursor || !self.due.is_empty() {
+            let due_now = self.due_at.is_some_and(|t| Instant::now() >= t);
+            if self.backlog || head > self.cursor || due_now {
                 let (account, after) = (self.account.clone(), self.cursor);
                 let due = std::mem::take(&mut self.due);
+                self.due_at = None;
                 let limits = PageLimits {
                     rows: PAGE_ROWS,
                     bytes: PAGE_BYTES,
@@ -178,6 +194,7 @@ impl Channel {
                 _ = tokio::time::sleep_until(deadline) => {
                     return self.batch(line(&Event::Ping));
                 }
+                _ = tokio::time::sleep_until(self.due_at.unwrap_or(deadline)), if self.due_at.is_some() => {}
                 stopped = self.stop.changed() => {
                     if stopped.is_err() {
                         self.done = true;
