@@ -180,6 +180,10 @@ const char *v2im_error_str(int32_t code);
  *   opened: 6022. Sends still queued at v2im_client_free complete with V2IM_ERR_SHUTTING_DOWN
  *   and are stored as failed (they can be sent again; they are not resumed). Absent = no
  *   store at all: messages live in memory only, for the life of the client;
+ * - `synchronous` ("normal" or "full", default "normal"): with `dataDir`, when a store commit is
+ *   on the disk: "normal" hands it to the OS before the commit returns (it survives the
+ *   process being killed, not a power loss); "full" fsyncs it first (it survives a power
+ *   loss too), at the cost of a disk flush per commit, which an accepted sendMessage waits for;
  * - `resumePendingOnStart` (bool, default true): with `dataDir`, what happens to sends an
  *   earlier run accepted but never finished (its process died): true = they are sent again,
  *   in their old order, with their old MsgRandom/Random and MsgSeq, so the server keeps one

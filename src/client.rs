@@ -42,6 +42,7 @@ impl Client {
         let registry = Arc::new(Registry::new());
         let store = Store::open(
             config.data_dir.as_deref(),
+            config.synchronous,
             registry.clone(),
             Box::new(move |m| log.log(LogLevel::Error, || m)),
         );

@@ -72,6 +72,29 @@ impl<'de> Deserialize<'de> for LogLevel {
     }
 }
 
+/// `synchronous`: when a commit of the local store (with `dataDir`) is on the disk. `normal`
+/// (the default): in the operating system's hands when the commit returns, so it survives the
+/// process being killed, not a power loss or an OS crash. `full`: fsync'd before the commit
+/// returns (SQLite's `synchronous=FULL` in WAL mode), so a power loss loses nothing that was
+/// accepted; every commit then waits for the disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Synchronous {
+    #[default]
+    Normal,
+    Full,
+}
+
+impl Synchronous {
+    /// The value of SQLite's `synchronous` pragma.
+    pub fn pragma(self) -> &'static str {
+        match self {
+            Synchronous::Normal => "NORMAL",
+            Synchronous::Full => "FULL",
+        }
+    }
+}
+
 /// A parsed configuration.
 #[derive(Clone)]
 pub struct Config {
@@ -86,6 +109,8 @@ pub struct Config {
     pub upload_url: String,
     /// Directory of the local message store (`v2im.db`); `None` = in memory.
     pub data_dir: Option<PathBuf>,
+    /// When a commit of the store in `data_dir` is on the disk.
+    pub synchronous: Synchronous,
     /// At start, resend the sends an earlier run on `data_dir` accepted but never finished
     /// (true), or mark them failed (false). Either way each gets an `onMessageStatusChanged`.
     pub resume_pending_on_start: bool,
@@ -136,6 +161,7 @@ struct ConfigJson {
     ca_file: Option<String>,
     #[serde(default, deserialize_with = "nonempty")]
     data_dir: Option<String>,
+    synchronous: Option<Synchronous>,
     resume_pending_on_start: Option<bool>,
     request_timeout_ms: Option<Int<100, 600_000>>,
     max_retries: Option<Int<0, 10>>,
@@ -189,6 +215,7 @@ impl Config {
             server_url,
             upload_url,
             data_dir: c.data_dir.map(PathBuf::from),
+            synchronous: c.synchronous.unwrap_or_default(),
             resume_pending_on_start: c.resume_pending_on_start.unwrap_or(true),
             request_timeout: Duration::from_millis(int_or(
                 c.request_timeout_ms.map(|i| i.0),
@@ -292,7 +319,12 @@ mod tests {
         assert_eq!(c.log_level, LogLevel::Warn);
         assert!(c.resume_pending_on_start);
         assert!(c.data_dir.is_none());
+        assert_eq!(c.synchronous, Synchronous::Normal);
         assert!(!format!("{c:?}").contains("\"s\""));
+        let full =
+            parse(json!({"sdkAppID": 1, "userID": "u", "userSig": "s", "synchronous": "full"}))
+                .unwrap();
+        assert_eq!(full.synchronous, Synchronous::Full);
     }
 
     #[test]
@@ -346,6 +378,10 @@ mod tests {
             (
                 json!({"sdkAppID": 1, "userID": "u", "userSig": "s", "resumePendingOnStart": 1}),
                 "resumePendingOnStart",
+            ),
+            (
+                json!({"sdkAppID": 1, "userID": "u", "userSig": "s", "synchronous": "off"}),
+                "synchronous",
             ),
             (
                 json!({"sdkAppID": 1, "userID": "u", "userSig": "s", "caFile": "/nonexistent/ca.pem"}),

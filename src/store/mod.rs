@@ -17,6 +17,8 @@
 //! checkpoint could lose the last transactions, and even then the database is not corrupted
 //! (WAL frames carry checksums; a torn tail is ignored on recovery). What is promised is
 //! surviving the process dying; an fsync per commit would cost ~1-10 ms on ordinary disks.
+//! Users who need power-loss durability set `"synchronous": "full"`: every commit is then
+//! fsync'd before it returns (its cost is bench row 9b).
 //!
 //! One client at a time per `dataDir`: the connection uses `locking_mode=EXCLUSIVE` and takes
 //! the write lock at open, so a second client (in this or another process) is refused with
@@ -28,6 +30,7 @@ mod schema;
 mod writer;
 
 use crate::codes::{self, Error};
+use crate::config::Synchronous;
 use crate::model::Message;
 use crate::registry::Registry;
 use parking_lot::Mutex;
@@ -84,6 +87,7 @@ impl Store {
     /// writes nobody waits for. `registry` is where the writer reads the messages it writes.
     pub fn open(
         data_dir: Option<&Path>,
+        synchronous: Synchronous,
         registry: Arc<Registry>,
         log: Box<dyn Fn(String) + Send>,
     ) -> codes::Result<Store> {
@@ -117,7 +121,7 @@ impl Store {
             ))
         })?;
         let shown = path.display().to_string();
-        setup(&mut conn).map_err(|e| match e {
+        setup(&mut conn, synchronous).map_err(|e| match e {
             SetupError::Busy => Error::new(
                 codes::V2IM_ERR_DATA_DIR_IN_USE,
                 format!(
@@ -365,7 +369,7 @@ impl From<rusqlite::Error> for SetupError {
     }
 }
 
-fn setup(conn: &mut Connection) -> Result<(), SetupError> {
+fn setup(conn: &mut Connection, synchronous: Synchronous) -> Result<(), SetupError> {
     // Exclusive before WAL: SQLite then keeps the WAL index in heap memory (no -shm file) and
     // the first write below takes the lock for the connection's lifetime.
     conn.pragma_update(None, "locking_mode", "EXCLUSIVE")?;
@@ -376,7 +380,7 @@ fn setup(conn: &mut Connection) -> Result<(), SetupError> {
             "journal_mode WAL refused ({mode})"
         )));
     }
-    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.pragma_update(None, "synchronous", synchronous.pragma())?;
     conn.execute_batch("BEGIN IMMEDIATE; COMMIT;")?;
     match schema::migrate(conn)? {
         Ok(()) => Ok(()),

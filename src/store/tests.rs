@@ -2,11 +2,41 @@ use super::*;
 use crate::model::{Elem, MessageStatus, Priority};
 
 fn open(dir: Option<&Path>) -> codes::Result<Store> {
+    open_with(dir, Synchronous::Normal)
+}
+
+fn open_with(dir: Option<&Path>, synchronous: Synchronous) -> codes::Result<Store> {
     Store::open(
         dir,
+        synchronous,
         Arc::new(crate::registry::Registry::new()),
         Box::new(|_| {}),
     )
+}
+
+#[test]
+fn synchronous_full_makes_every_commit_wait_for_the_disk() {
+    for (sync, pragma) in [(Synchronous::Normal, 1), (Synchronous::Full, 2)] {
+        let dir = tempfile::tempdir().unwrap();
+        let s = open_with(Some(dir.path()), sync).unwrap();
+        let got: i64 = s
+            .conn
+            .lock()
+            .as_ref()
+            .unwrap()
+            .query_row("PRAGMA synchronous", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(got, pragma, "{sync:?}");
+        // Still WAL: FULL there means an fsync of the WAL per commit, not a rollback journal.
+        let mode: String = s
+            .conn
+            .lock()
+            .as_ref()
+            .unwrap()
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(mode, "wal");
+    }
 }
 
 fn msg(n: u64) -> Message {
@@ -125,7 +155,13 @@ fn unusable_dirs_and_newer_schemas_are_6022() {
 fn a_queued_write_does_not_pin_the_message_and_writes_the_latest_version() {
     let reg = Arc::new(crate::registry::Registry::new());
     let dir = tempfile::tempdir().unwrap();
-    let s = Store::open(Some(dir.path()), reg.clone(), Box::new(|_| {})).unwrap();
+    let s = Store::open(
+        Some(dir.path()),
+        Default::default(),
+        reg.clone(),
+        Box::new(|_| {}),
+    )
+    .unwrap();
     let m = msg(9);
     reg.insert(m.clone());
     // Hold the connection: the write stays queued (or in the writer's batch) meanwhile.
