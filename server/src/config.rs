@@ -19,6 +19,10 @@ pub struct ServerConfig {
     pub listen: SocketAddr,
     /// SQLite database file; created (with its schema) when missing.
     pub db: PathBuf,
+    /// Whether a commit is fsync'd before it is answered (`synchronous=FULL`), so that a power
+    /// loss or an OS crash loses no answered message; otherwise (`synchronous=NORMAL`, the
+    /// default) it is handed to the OS, which survives the server process dying.
+    pub synchronous_full: bool,
     /// The app's SDKAppID: requests with another `sdkappid` are refused.
     pub sdkappid: u64,
     /// The app's secret key (UserSig HMAC key, used as UTF-8 bytes).
@@ -96,6 +100,7 @@ impl ServerConfig {
         ServerConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             db,
+            synchronous_full: false,
             sdkappid: TEST_SDKAPPID,
             secret_key: TEST_SECRET_KEY.to_string(),
             admin: "administrator".to_string(),

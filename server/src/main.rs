@@ -68,6 +68,12 @@ struct Cli {
     #[arg(long, env = "V2IM_SERVER_MAX_CONNECTIONS",
           value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     max_connections: Option<u64>,
+    /// When a commit is on the disk: "normal" (handed to the OS before the answer: survives the
+    /// server process dying) or "full" (fsync'd before the answer: survives a power loss too,
+    /// at the cost of a disk flush per commit).
+    #[arg(long, env = "V2IM_SERVER_SYNCHRONOUS", default_value = "normal",
+          value_parser = ["normal", "full"])]
+    synchronous: String,
     /// Tencent-format callbacks (webhooks) are POSTed to this http:// or https:// URL.
     #[arg(long, env = "V2IM_SERVER_CALLBACK_URL")]
     callback_url: Option<String>,
@@ -179,6 +185,7 @@ fn main() {
     let config = ServerConfig {
         listen,
         db: cli.db,
+        synchronous_full: cli.synchronous == "full",
         sdkappid: cli.sdkappid,
         secret_key: cli.secret_key,
         admin: cli.admin,

@@ -220,6 +220,7 @@ pub fn start_with_clock(config: ServerConfig, clock: Clock) -> std::io::Result<R
     let signal = Arc::new(Signal::new());
     let store = Store::open(
         &config.db,
+        config.synchronous_full,
         WriterConfig {
             clock: clock.clone(),
             auto_import: config.auto_import,

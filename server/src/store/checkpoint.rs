@@ -156,7 +156,7 @@ mod tests {
     fn the_wal_starts_over_under_steady_writes() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("c.db");
-        let conn = super::super::schema::open_writer(&path).unwrap();
+        let conn = super::super::schema::open_writer(&path, false).unwrap();
         conn.execute_batch("CREATE TABLE t(x BLOB)").unwrap();
         let ckpt = Checkpointer::start_with(&path, 64, Duration::from_millis(2)).unwrap();
         let blob = vec![7u8; 3000];

@@ -67,8 +67,12 @@ fn unavailable() -> ApiError {
 
 impl Store {
     /// Opens (creating or migrating) the database and starts the writer thread.
-    pub(crate) fn open(path: &Path, cfg: WriterConfig) -> std::io::Result<Store> {
-        let conn = schema::open_writer(path)?;
+    pub(crate) fn open(
+        path: &Path,
+        synchronous_full: bool,
+        cfg: WriterConfig,
+    ) -> std::io::Result<Store> {
+        let conn = schema::open_writer(path, synchronous_full)?;
         let ckpt = checkpoint::Checkpointer::start(path)?;
         let writer = Writer::new(conn, cfg, ckpt).map_err(schema::io_err)?;
         let (tx, rx) = mpsc::channel();

@@ -4,7 +4,8 @@
 //! when COMMIT returns, so it survives a crash or kill of the server process; only a power loss or
 //! an OS crash can lose the last transactions (WAL+NORMAL skips the fsync per commit). That is the
 //! trade-off Tencent-compatible retries need: an answered message is never lost because the
-//! server process died.
+//! server process died. `--synchronous full` (FULL) adds an fsync of the WAL per commit, before
+//! the answers, for those who need an answered message to survive a power loss too.
 
 use rusqlite::Connection;
 
@@ -214,8 +215,12 @@ pub(crate) fn configure(conn: &Connection) -> rusqlite::Result<()> {
     Ok(())
 }
 
-/// Opens the write connection: WAL, synchronous=NORMAL, schema created or migrated.
-pub(crate) fn open_writer(path: &std::path::Path) -> std::io::Result<Connection> {
+/// Opens the write connection: WAL, synchronous=NORMAL (FULL with `synchronous_full`), schema
+/// created or migrated.
+pub(crate) fn open_writer(
+    path: &std::path::Path,
+    synchronous_full: bool,
+) -> std::io::Result<Connection> {
     let conn = Connection::open(path).map_err(io_err)?;
     configure(&conn).map_err(io_err)?;
     let mode: String = conn
@@ -227,7 +232,8 @@ pub(crate) fn open_writer(path: &std::path::Path) -> std::io::Result<Connection>
             path.display()
         )));
     }
-    conn.pragma_update(None, "synchronous", "NORMAL")
+    let synchronous = if synchronous_full { "FULL" } else { "NORMAL" };
+    conn.pragma_update(None, "synchronous", synchronous)
         .map_err(io_err)?;
     // Checkpoints run beside the writer, not inside its commits (see `checkpoint`).
     conn.pragma_update(None, "wal_autocheckpoint", 0)
@@ -280,6 +286,22 @@ pub(crate) fn io_err(e: rusqlite::Error) -> std::io::Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_writer_fsyncs_each_commit_only_when_asked() {
+        let dir = tempfile::tempdir().unwrap();
+        for (full, pragma) in [(false, 1), (true, 2)] {
+            let conn = open_writer(&dir.path().join(format!("s{full}.db")), full).unwrap();
+            let got: i64 = conn
+                .pragma_query_value(None, "synchronous", |r| r.get(0))
+                .unwrap();
+            assert_eq!(got, pragma, "synchronous_full {full}");
+            let mode: String = conn
+                .pragma_query_value(None, "journal_mode", |r| r.get(0))
+                .unwrap();
+            assert_eq!(mode, "wal");
+        }
+    }
 
     #[test]
     fn migrates_fresh_databases_and_refuses_newer_ones() {

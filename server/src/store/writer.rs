@@ -1164,7 +1164,7 @@ mod tests {
     fn a_shared_transaction_keeps_counts_and_inbox_order_exact() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("w.db");
-        let conn = schema::open_writer(&path).unwrap();
+        let conn = schema::open_writer(&path, false).unwrap();
         let hub = Arc::new(Hub::new(4, 16));
         let cfg = WriterConfig {
             clock: Clock::manual(1_800_000_000),
@@ -1248,7 +1248,7 @@ mod tests {
     fn outbox_rows_are_numbered_per_lane_and_deleted_by_runs() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("w.db");
-        let conn = schema::open_writer(&path).unwrap();
+        let conn = schema::open_writer(&path, false).unwrap();
         let mut hooks = Hooks::off();
         hooks.c2c_after = true;
         hooks.push = true;

@@ -126,6 +126,41 @@ fn binary_prints_its_address_and_stops_cleanly_on_sigterm() {
     assert_eq!(conn, 1);
 }
 
+#[test]
+fn synchronous_full_is_a_flag_and_other_values_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("full.db");
+    let (child, url) = spawn_binary(&db, &["--synchronous", "full"]);
+    let sig = live_sig("u1");
+    let send = ureq::post(&v2im_wire::url::rest_url(
+        &url,
+        "openim/sendmsg",
+        1400000000,
+        "u1",
+        &sig,
+        1,
+    ))
+    .send_string(&json!({"To_Account": "u2", "MsgRandom": 1, "MsgBody": text("hi")}).to_string())
+    .unwrap()
+    .into_json::<Value>()
+    .unwrap();
+    assert_ok(&send);
+    drop(child);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_v2im-server"))
+        .args(["--listen", "127.0.0.1:0", "--synchronous", "off", "--db"])
+        .arg(dir.path().join("off.db"))
+        .args(["--secret-key", v2im_server::TEST_SECRET_KEY])
+        .env("V2IM_SERVER_SDKAPPID", "1400000000")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--synchronous") && err.contains("full"),
+        "{err}"
+    );
+}
+
 /// Counts stored C2C messages straight from the file, without the server.
 fn rusqlite_count(db: &std::path::Path) -> i64 {
     // A second server on the same file is the supported way to read it.
