@@ -19,6 +19,7 @@ use std::time::{Duration, Instant};
 
 use v2im::ffi::{v2im_call, v2im_client, v2im_client_free, v2im_client_new};
 
+mod durability;
 mod latency;
 mod receive;
 mod webhooks;
@@ -734,7 +735,7 @@ fn verdict(p: Option<bool>) -> &'static str {
     match p {
         Some(true) => "pass",
         Some(false) => "**FAIL**",
-        None => "pending",
+        None => "no verdict",
     }
 }
 
@@ -1003,6 +1004,9 @@ fn run_all(o: &Opts) {
     // 8: what after-send callbacks cost the sender.
     webhooks::rows(o, &mut rows, &mut notes);
 
+    // 9: what power-loss durability costs.
+    durability::rows(o, &mut rows, &mut notes);
+
     // The report.
     let mut md = String::new();
     let _ = writeln!(md, "# v2im benchmark results\n");
@@ -1071,15 +1075,17 @@ fn main() {
             _ => die("usage: v2im-bench upload URL FILE"),
         },
         Some("all") => run_all(&parse_opts(&args[1..])),
-        Some(part @ ("receive" | "latency")) => {
+        Some(part @ ("receive" | "latency" | "webhooks" | "durability")) => {
             // Only the rows of one part, printed (for working on it).
             let (mut rows, mut notes) = (Vec::new(), Vec::new());
             let o = parse_opts(&args[1..]);
-            if part == "receive" {
-                receive::rows(&o, &mut rows, &mut notes);
-            } else {
-                latency::rows(&o, &mut rows, &mut notes);
-            }
+            let run = match part {
+                "receive" => receive::rows,
+                "latency" => latency::rows,
+                "webhooks" => webhooks::rows,
+                _ => durability::rows,
+            };
+            run(&o, &mut rows, &mut notes);
             for r in rows.iter() {
                 println!(
                     "{} | {} | {} | {} | {}",
@@ -1094,9 +1100,8 @@ fn main() {
                 println!("- {n}");
             }
         }
-        Some("webhooks") => webhooks::print(&parse_opts(&args[1..])),
         _ => die(
-            "usage: v2im-bench all|receive|latency|webhooks [--server BIN] [--lib SO] [--tmp DIR] [--out FILE] \
+            "usage: v2im-bench all|receive|latency|webhooks|durability [--server BIN] [--lib SO] [--tmp DIR] [--out FILE] \
                   [--conns N] [--rounds N] [--secs N] [--upload] | queue N | callbacks N",
         ),
     }

@@ -254,22 +254,3 @@ pub(crate) fn rows(o: &Opts, rows: &mut Vec<Row>, notes: &mut Vec<String>) {
         median(&cpu_off),
     ));
 }
-
-/// `v2im-bench webhooks ...`: row 8 alone, printed.
-pub(crate) fn print(o: &Opts) {
-    let (mut rows, mut notes) = (Vec::new(), Vec::new());
-    self::rows(o, &mut rows, &mut notes);
-    for r in &rows {
-        println!(
-            "{} | {} | {} | {} | {}",
-            r.target,
-            r.measured,
-            r.baseline,
-            r.ratio,
-            verdict(r.pass)
-        );
-    }
-    for n in &notes {
-        println!("- {n}");
-    }
-}
