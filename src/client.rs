@@ -43,6 +43,7 @@ impl Client {
         let store = Store::open(
             config.data_dir.as_deref(),
             config.synchronous,
+            config.store_retention,
             registry.clone(),
             Box::new(move |m| log.log(LogLevel::Error, || m)),
         );

@@ -111,6 +111,9 @@ pub struct Config {
     pub data_dir: Option<PathBuf>,
     /// When a commit of the store in `data_dir` is on the disk.
     pub synchronous: Synchronous,
+    /// Messages of the store older than this are removed once nothing needs them (sent or
+    /// received and reported; never unsent ones); `None` keeps them for ever.
+    pub store_retention: Option<Duration>,
     /// At start, resend the sends an earlier run on `data_dir` accepted but never finished
     /// (true), or mark them failed (false). Either way each gets an `onMessageStatusChanged`.
     pub resume_pending_on_start: bool,
@@ -162,6 +165,7 @@ struct ConfigJson {
     #[serde(default, deserialize_with = "nonempty")]
     data_dir: Option<String>,
     synchronous: Option<Synchronous>,
+    store_retention_days: Option<Int<0, 36_500>>,
     resume_pending_on_start: Option<bool>,
     request_timeout_ms: Option<Int<100, 600_000>>,
     max_retries: Option<Int<0, 10>>,
@@ -216,6 +220,11 @@ impl Config {
             upload_url,
             data_dir: c.data_dir.map(PathBuf::from),
             synchronous: c.synchronous.unwrap_or_default(),
+            store_retention: c
+                .store_retention_days
+                .map(|d| d.0 as u64)
+                .filter(|&d| d > 0)
+                .map(|d| Duration::from_secs(d * 86_400)),
             resume_pending_on_start: c.resume_pending_on_start.unwrap_or(true),
             request_timeout: Duration::from_millis(int_or(
                 c.request_timeout_ms.map(|i| i.0),
@@ -320,11 +329,19 @@ mod tests {
         assert!(c.resume_pending_on_start);
         assert!(c.data_dir.is_none());
         assert_eq!(c.synchronous, Synchronous::Normal);
+        assert_eq!(c.store_retention, None);
         assert!(!format!("{c:?}").contains("\"s\""));
         let full =
             parse(json!({"sdkAppID": 1, "userID": "u", "userSig": "s", "synchronous": "full"}))
                 .unwrap();
         assert_eq!(full.synchronous, Synchronous::Full);
+        let kept = |days: i64| {
+            parse(json!({"sdkAppID": 1, "userID": "u", "userSig": "s", "storeRetentionDays": days}))
+                .map(|c| c.store_retention)
+        };
+        assert_eq!(kept(0).unwrap(), None);
+        assert_eq!(kept(7).unwrap(), Some(Duration::from_secs(7 * 86_400)));
+        assert_eq!(kept(-1).unwrap_err().code, 6017);
     }
 
     #[test]

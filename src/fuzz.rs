@@ -114,8 +114,14 @@ const PNG_1X1: &[u8] = &[
 /// (without workers) and uploader are new; the callback thread is shared.
 fn context(w: &World) -> Ctx {
     let registry = Arc::new(Registry::new());
-    let store = Store::open(None, Default::default(), registry.clone(), Box::new(|_| {}))
-        .expect("a memory store");
+    let store = Store::open(
+        None,
+        Default::default(),
+        None,
+        registry.clone(),
+        Box::new(|_| {}),
+    )
+    .expect("a memory store");
     let sender = Sender::start(
         &w.config,
         w.dispatch.clone(),
@@ -207,8 +213,14 @@ pub fn calls(input: &[u8], answered: bool) {
 pub fn channel(answer: &[u8]) {
     let w = world();
     let registry = Arc::new(Registry::new());
-    let store = Store::open(None, Default::default(), registry.clone(), Box::new(|_| {}))
-        .expect("a memory store");
+    let store = Store::open(
+        None,
+        Default::default(),
+        None,
+        registry.clone(),
+        Box::new(|_| {}),
+    )
+    .expect("a memory store");
     let sh = Shared::new(
         &w.config,
         registry,

@@ -42,6 +42,9 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 ///   on the disk: "normal" hands it to the OS before the commit returns (it survives the
 ///   process being killed, not a power loss); "full" fsyncs it first (it survives a power
 ///   loss too), at the cost of a disk flush per commit, which an accepted sendMessage waits for;
+/// - `storeRetentionDays` (0-36500, default 0 = for ever): with `dataDir`, messages older than
+///   this are removed from the store (at open, then hourly) once nothing needs them: sent, or
+///   received and reported; messages not sent (created, queued, in flight, failed) never are;
 /// - `resumePendingOnStart` (bool, default true): with `dataDir`, what happens to sends an
 ///   earlier run accepted but never finished (its process died): true = they are sent again,
 ///   in their old order, with their old MsgRandom/Random and MsgSeq, so the server keeps one

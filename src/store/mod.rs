@@ -20,6 +20,10 @@
 //! Users who need power-loss durability set `"synchronous": "full"`: every commit is then
 //! fsync'd before it returns (its cost is bench row 9b).
 //!
+//! Retention (`storeRetentionDays`): the writer removes old messages nothing needs any more
+//! (sent, or received and reported), at open and then hourly, a thousand rows per statement;
+//! unsent messages are never removed.
+//!
 //! One client at a time per `dataDir`: the connection uses `locking_mode=EXCLUSIVE` and takes
 //! the write lock at open, so a second client (in this or another process) is refused with
 //! `V2IM_ERR_DATA_DIR_IN_USE` instead of interleaving writes. The lock is an fcntl lock: the
@@ -88,6 +92,7 @@ impl Store {
     pub fn open(
         data_dir: Option<&Path>,
         synchronous: Synchronous,
+        retention: Option<std::time::Duration>,
         registry: Arc<Registry>,
         log: Box<dyn Fn(String) + Send>,
     ) -> codes::Result<Store> {
@@ -146,7 +151,7 @@ impl Store {
         let wnotified = notified.clone();
         let thread = std::thread::Builder::new()
             .name("v2im-store".into())
-            .spawn(move || writer::run(&wconn, &wreg, &rx, next_ord, &wnotified, &*log))
+            .spawn(move || writer::run(&wconn, &wreg, &rx, next_ord, &wnotified, retention, &*log))
             .map_err(|e| io_err(format!("cannot start the store thread: {e}")))?;
         Ok(Store {
             tx,

@@ -8,7 +8,7 @@ use rusqlite::{Connection, Transaction};
 use serde_json::Value;
 
 /// The version this build writes.
-pub(crate) const VERSION: i32 = 3;
+pub(crate) const VERSION: i32 = 4;
 
 /// One migration step.
 enum Step {
@@ -44,6 +44,13 @@ const STEPS: &[Step] = &[
                                      -- 'notified': last received message its listener saw
             value INTEGER NOT NULL
          );",
+    ),
+    // 3 -> 4: each message's time, for `storeRetentionDays`.
+    Step::Sql(
+        "ALTER TABLE messages ADD COLUMN time INTEGER;  -- the message's timestamp (seconds)
+         UPDATE messages SET time = CASE WHEN json_valid(rec)
+                                         THEN json_extract(rec, '$.timestamp') END;
+         CREATE INDEX messages_sent_time ON messages(time) WHERE pending = 0 AND status = 2;",
     ),
 ];
 

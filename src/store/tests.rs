@@ -9,6 +9,7 @@ fn open_with(dir: Option<&Path>, synchronous: Synchronous) -> codes::Result<Stor
     Store::open(
         dir,
         synchronous,
+        None,
         Arc::new(crate::registry::Registry::new()),
         Box::new(|_| {}),
     )
@@ -158,6 +159,7 @@ fn a_queued_write_does_not_pin_the_message_and_writes_the_latest_version() {
     let s = Store::open(
         Some(dir.path()),
         Default::default(),
+        None,
         reg.clone(),
         Box::new(|_| {}),
     )
@@ -231,4 +233,88 @@ fn a_version_1_store_is_migrated() {
     assert_eq!(m.local_custom_data.as_deref(), Some("mine"));
     assert_eq!((m.wire_seq, m.send_count, m.random), (42, 1, 9));
     assert_eq!(s.pending().unwrap(), vec![m]);
+    // Version 4 reads each message's time out of its record.
+    let time: i64 = s
+        .conn
+        .lock()
+        .as_ref()
+        .unwrap()
+        .query_row("SELECT time FROM messages WHERE id = 'v2im-7'", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(time, 1_700_000_000);
+}
+
+#[test]
+fn retention_removes_old_finished_messages_and_never_unsent_or_unreported_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let now = crate::model::message::now_secs();
+    let old = now - 10 * 86_400;
+    let with = |n: u64, status: MessageStatus, sends: u32, time: i64| {
+        let mut m = msg(n);
+        m.status = status;
+        m.send_count = sends;
+        m.timestamp = time;
+        m
+    };
+    let received = |n: u64, time: i64| {
+        let mut m = with(n, MessageStatus::SendSucc, 0, time);
+        m.id = format!("1_{n}_{time}");
+        m.msg_id = Some(m.id.clone());
+        m.is_self = false;
+        m
+    };
+    {
+        let s = open(Some(dir.path())).unwrap();
+        for (m, outcome) in [
+            (with(1, MessageStatus::SendSucc, 1, old), Some((0, ""))),
+            (
+                with(2, MessageStatus::SendFail, 1, old),
+                Some((6008, "failed")),
+            ),
+            (with(3, MessageStatus::Sending, 0, old), None), // created, never sent
+            (with(4, MessageStatus::Sending, 1, old), None), // accepted, no outcome yet
+            (with(5, MessageStatus::SendSucc, 1, now), Some((0, ""))),
+        ] {
+            s.put(Arc::new(m), Put::State, outcome).unwrap();
+        }
+        for (n, cursor) in [(6, 50), (7, 90)] {
+            s.received(Received {
+                msg: Some(Arc::new(received(n, old))),
+                cursor: Some(cursor),
+                after: None,
+            });
+        }
+        // The listener had the first received message only.
+        s.notified(50);
+        s.flush();
+        s.put(
+            Arc::new(with(8, MessageStatus::SendSucc, 1, now)),
+            Put::State,
+            None,
+        )
+        .unwrap();
+    }
+    let s = Store::open(
+        Some(dir.path()),
+        Synchronous::Normal,
+        Some(std::time::Duration::from_secs(7 * 86_400)),
+        Arc::new(crate::registry::Registry::new()),
+        Box::new(|_| {}),
+    )
+    .unwrap();
+    s.flush();
+    let kept = |id: &str| s.load(id).is_some();
+    assert!(!kept("v2im-1"), "old and sent: removed");
+    assert!(kept("v2im-2"), "failed: may be sent again");
+    assert!(kept("v2im-3"), "created, never sent");
+    assert!(kept("v2im-4"), "accepted, not finished");
+    assert!(kept("v2im-5"), "recent");
+    assert!(!kept(&format!("1_6_{old}")), "old, received and reported");
+    assert!(
+        kept(&format!("1_7_{old}")),
+        "received, its event still owed"
+    );
+    assert_eq!(s.pending().unwrap().len(), 1);
 }

@@ -15,6 +15,7 @@ use rusqlite::{params, Connection};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 /// Most writes in one transaction: bounds how long a reader (`findMessages`) waits for the
 /// connection behind a commit.
@@ -78,17 +79,67 @@ pub struct Notified {
     pub upto: AtomicU64,
 }
 
+/// How often `storeRetentionDays` is applied while the store is in use (and once at open).
+const PRUNE_EVERY: Duration = Duration::from_secs(3600);
+/// Rows removed per pruning statement, so that no commit waits long behind one.
+const PRUNE_ROWS: usize = 1000;
+
+/// Removes the messages older than `retention` that nothing needs any more: sent (or received)
+/// successfully, not waiting to be sent, and, if received, reported to the listener. Unsent
+/// messages (created, queued, failed) are never removed. Returns how many were removed.
+pub(super) fn prune(
+    conn: &Connection,
+    retention: Duration,
+    notified: u64,
+    now: i64,
+) -> rusqlite::Result<usize> {
+    let before = now.saturating_sub(i64::try_from(retention.as_secs()).unwrap_or(i64::MAX));
+    let mut st = conn.prepare_cached(
+        "DELETE FROM messages WHERE id IN (
+            SELECT id FROM messages
+            WHERE pending = 0 AND status = 2 AND time < ?1 AND (cursor IS NULL OR cursor <= ?2)
+            LIMIT ?3)",
+    )?;
+    let mut removed = 0;
+    loop {
+        let n = st.execute(params![
+            before,
+            i64::try_from(notified).unwrap_or(i64::MAX),
+            PRUNE_ROWS as i64
+        ])?;
+        removed += n;
+        if n < PRUNE_ROWS {
+            return Ok(removed);
+        }
+    }
+}
+
 pub fn run(
     conn: &Mutex<Option<Connection>>,
     registry: &Registry,
     rx: &Receiver<Op>,
     mut next_ord: i64,
     notified: &Notified,
+    retention: Option<Duration>,
     log: &dyn Fn(String),
 ) {
     let mut stop = false;
     let mut notified_written = notified.upto.load(Ordering::Relaxed);
+    let mut pruned_at: Option<Instant> = None;
     while !stop {
+        if let Some(keep) = retention {
+            if pruned_at.is_none_or(|t| t.elapsed() >= PRUNE_EVERY) {
+                pruned_at = Some(Instant::now());
+                let now = crate::model::message::now_secs();
+                if let Some(Err(e)) = conn
+                    .lock()
+                    .as_ref()
+                    .map(|c| prune(c, keep, notified_written, now))
+                {
+                    log(format!("store: old messages not removed: {e}"));
+                }
+            }
+        }
         let Ok(first) = rx.recv() else { break };
         let mut batch = Vec::new();
         let mut received = Vec::new();
@@ -188,15 +239,15 @@ fn commit(
     {
         let mut put = tx
             .prepare_cached(
-                "INSERT INTO messages (id, msg_id, status, pending, ord, code, desc, rec)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                "INSERT INTO messages (id, msg_id, status, pending, ord, code, desc, rec, time)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?10)
                  ON CONFLICT(id) DO UPDATE SET
                     msg_id = excluded.msg_id, status = excluded.status,
                     pending = excluded.pending,
                     ord = CASE WHEN ?9 THEN excluded.ord ELSE messages.ord END,
                     code = COALESCE(excluded.code, messages.code),
                     desc = COALESCE(excluded.desc, messages.desc),
-                    rec = excluded.rec",
+                    rec = excluded.rec, time = excluded.time",
             )
             .map_err(io)?;
         // A message gone from the registry with no fallback: keep its outcome on the row an
@@ -232,6 +283,7 @@ fn commit(
                 e.outcome.map(|o| o.1.as_str()),
                 rec,
                 e.ord.is_some(),
+                m.timestamp,
             ])
             .map_err(io)?;
         }
@@ -249,8 +301,8 @@ fn commit_received(
     next_ord: &mut i64,
 ) -> rusqlite::Result<()> {
     let mut put = tx.prepare_cached(
-        "INSERT INTO messages (id, msg_id, status, pending, ord, rec, cursor)
-         VALUES (?1, ?2, ?3, 0, ?4, ?5, ?6) ON CONFLICT(id) DO NOTHING",
+        "INSERT INTO messages (id, msg_id, status, pending, ord, rec, cursor, time)
+         VALUES (?1, ?2, ?3, 0, ?4, ?5, ?6, ?7) ON CONFLICT(id) DO NOTHING",
     )?;
     let mut cursor = None;
     for r in received {
@@ -263,7 +315,8 @@ fn commit_received(
                 m.status.value(),
                 *next_ord,
                 rec,
-                r.cursor.map(|c| c as i64)
+                r.cursor.map(|c| c as i64),
+                m.timestamp,
             ])?;
             *next_ord += 1;
         }
