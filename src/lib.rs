@@ -17,6 +17,7 @@ pub mod ffi;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzz;
+pub(crate) mod http1;
 pub(crate) mod items;
 pub(crate) mod model;
 pub(crate) mod params;

@@ -3,6 +3,7 @@
 //! `v2im_client_free` can end a read blocked on it at once by shutting the socket down.
 
 use crate::codes::{self, Error, Result};
+use crate::http1::{self, Head};
 use parking_lot::Mutex;
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, TcpStream, ToSocketAddrs};
@@ -270,14 +271,6 @@ fn refusal(head: Head, reader: BufReader<Box<dyn Read + Send>>) -> Error {
     )
 }
 
-/// A response head.
-struct Head {
-    status: u16,
-    content_type: String,
-    chunked: bool,
-    content_length: Option<u64>,
-}
-
 fn read_head(r: &mut impl BufRead) -> io::Result<Head> {
     let bad = |why: &str| io::Error::new(io::ErrorKind::InvalidData, why.to_owned());
     let mut head = Vec::new();
@@ -286,44 +279,13 @@ fn read_head(r: &mut impl BufRead) -> io::Result<Head> {
         if n == 0 {
             return Err(bad("the connection closed before the answer"));
         }
-        if head.ends_with(b"\r\n\r\n") || head.ends_with(b"\n\n") {
-            break;
+        if let Some(h) = http1::parse_head(&head)? {
+            return Ok(h);
         }
         if head.len() >= MAX_HEAD_BYTES {
             return Err(bad("answer head too long"));
         }
     }
-    let text = String::from_utf8_lossy(&head);
-    let mut lines = text.lines();
-    let status_line = lines.next().unwrap_or_default();
-    let mut parts = status_line.split_whitespace();
-    let version = parts.next().unwrap_or_default();
-    if !version.starts_with("HTTP/1.") {
-        return Err(bad("not an HTTP/1 answer"));
-    }
-    let status = parts
-        .next()
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| bad("no HTTP status"))?;
-    let mut h = Head {
-        status,
-        content_type: String::new(),
-        chunked: false,
-        content_length: None,
-    };
-    for line in lines {
-        let Some((name, value)) = line.split_once(':') else {
-            continue;
-        };
-        let value = value.trim();
-        match name.trim().to_ascii_lowercase().as_str() {
-            "content-type" => h.content_type = value.to_ascii_lowercase(),
-            "transfer-encoding" => h.chunked = value.to_ascii_lowercase().contains("chunked"),
-            "content-length" => h.content_length = value.parse().ok(),
-            _ => {}
-        }
-    }
-    Ok(h)
 }
 
 /// Reads and writes, so a TLS stream and a plain socket are one type.
@@ -381,10 +343,7 @@ impl<R: BufRead> Read for Chunked<R> {
                 // The CRLF after the chunk just read.
                 self.line()?;
             }
-            let size_line = self.line()?;
-            let size = size_line.split(';').next().unwrap_or_default().trim();
-            let size = u64::from_str_radix(size, 16)
-                .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "bad chunk size"))?;
+            let size = http1::chunk_size(self.line()?.as_bytes())?;
             if size == 0 {
                 while !self.line()?.is_empty() {}
                 self.done = true;
