@@ -110,18 +110,23 @@ const PNG_1X1: &[u8] = &[
     0x42, 0x60, 0x82,
 ];
 
-/// A client's method context of its own for one input: messages, store (in memory), sender
-/// (without workers) and uploader are new; the callback thread is shared.
-fn context(w: &World) -> Ctx {
-    let registry = Arc::new(Registry::new());
-    let store = Store::open(
+/// A store without a `dataDir`: nothing is written.
+fn memory_store(registry: &Arc<Registry>) -> Store {
+    Store::open(
         None,
         Default::default(),
         None,
         registry.clone(),
         Box::new(|_| {}),
     )
-    .expect("a memory store");
+    .expect("a memory store")
+}
+
+/// A client's method context of its own for one input: messages, store (in memory), sender
+/// (without workers) and uploader are new; the callback thread is shared.
+fn context(w: &World) -> Ctx {
+    let registry = Arc::new(Registry::new());
+    let store = memory_store(&registry);
     let sender = Sender::start(
         &w.config,
         w.dispatch.clone(),
@@ -213,14 +218,7 @@ pub fn calls(input: &[u8], answered: bool) {
 pub fn channel(answer: &[u8]) {
     let w = world();
     let registry = Arc::new(Registry::new());
-    let store = Store::open(
-        None,
-        Default::default(),
-        None,
-        registry.clone(),
-        Box::new(|_| {}),
-    )
-    .expect("a memory store");
+    let store = memory_store(&registry);
     let sh = Shared::new(
         &w.config,
         registry,

@@ -89,20 +89,7 @@ fn binary_prints_its_address_and_stops_cleanly_on_sigterm() {
     assert_ne!(url, "http://127.0.0.1:0");
     let health = ureq::get(&format!("{url}/healthz")).call().unwrap();
     assert_eq!(health.into_string().unwrap(), "ok\n");
-    let sig = v2im_wire::usersig::gen_usersig(1400000000, v2im_server::TEST_SECRET_KEY, "u1", 600);
-    let send = ureq::post(&v2im_wire::url::rest_url(
-        &url,
-        "openim/sendmsg",
-        1400000000,
-        "u1",
-        &sig,
-        1,
-    ))
-    .send_string(&json!({"To_Account": "u2", "MsgRandom": 1, "MsgBody": text("hi")}).to_string())
-    .unwrap()
-    .into_json::<Value>()
-    .unwrap();
-    assert_ok(&send);
+    assert_ok(&send_as_u1(&url));
 
     let status = std::process::Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
@@ -131,20 +118,7 @@ fn synchronous_full_is_a_flag_and_other_values_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("full.db");
     let (child, url) = spawn_binary(&db, &["--synchronous", "full"]);
-    let sig = live_sig("u1");
-    let send = ureq::post(&v2im_wire::url::rest_url(
-        &url,
-        "openim/sendmsg",
-        1400000000,
-        "u1",
-        &sig,
-        1,
-    ))
-    .send_string(&json!({"To_Account": "u2", "MsgRandom": 1, "MsgBody": text("hi")}).to_string())
-    .unwrap()
-    .into_json::<Value>()
-    .unwrap();
-    assert_ok(&send);
+    assert_ok(&send_as_u1(&url));
     drop(child);
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_v2im-server"))
         .args(["--listen", "127.0.0.1:0", "--synchronous", "off", "--db"])
@@ -159,6 +133,23 @@ fn synchronous_full_is_a_flag_and_other_values_are_refused() {
         err.contains("--synchronous") && err.contains("full"),
         "{err}"
     );
+}
+
+/// `sendmsg` from u1 to u2, as u1 itself, to the server at `url` (started with the test key).
+fn send_as_u1(url: &str) -> Value {
+    let sig = live_sig("u1");
+    ureq::post(&v2im_wire::url::rest_url(
+        url,
+        "openim/sendmsg",
+        1400000000,
+        "u1",
+        &sig,
+        1,
+    ))
+    .send_string(&json!({"To_Account": "u2", "MsgRandom": 1, "MsgBody": text("hi")}).to_string())
+    .unwrap()
+    .into_json::<Value>()
+    .unwrap()
 }
 
 /// Counts stored C2C messages straight from the file, without the server.
