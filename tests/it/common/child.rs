@@ -191,13 +191,39 @@ impl ServerProc {
 
     /// SIGSTOP: it accepts connections (the kernel's backlog) but answers nothing.
     pub fn stall(&self) {
-        self.proc.as_ref().expect("running").signal("STOP");
+        let p = self.proc.as_ref().expect("running");
+        p.signal("STOP");
+        // kill(2) returns before the process stops: SIGSTOP wakes one of its threads, and only
+        // when that thread runs does it stop the others, which meanwhile go on (on a loaded
+        // machine long enough to serve a request). Stalled means every thread is stopped.
+        let deadline = Instant::now() + READY_WAIT;
+        while !all_threads_stopped(p.pid()) {
+            assert!(
+                Instant::now() < deadline,
+                "the server did not stop within {READY_WAIT:?}"
+            );
+            std::thread::sleep(Duration::from_millis(1));
+        }
     }
 
     /// SIGCONT after [`ServerProc::stall`].
     pub fn resume(&self) {
         self.proc.as_ref().expect("running").signal("CONT");
     }
+}
+
+/// Whether every thread of process `pid` is stopped (state `T` in /proc/PID/task/*/stat).
+fn all_threads_stopped(pid: u32) -> bool {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return false;
+    };
+    tasks.flatten().all(|t| {
+        let stat = std::fs::read_to_string(t.path().join("stat")).unwrap_or_default();
+        // "tid (comm) S ...": the state follows the last ')' (comm may hold spaces or parens).
+        stat.rsplit_once(')')
+            .and_then(|(_, rest)| rest.split_whitespace().next())
+            .is_some_and(|state| state == "T")
+    })
 }
 
 /// The "server" role: serves `V2IM_TEST_DB` on `V2IM_TEST_LISTEN` until killed. Returns (doing

@@ -424,7 +424,7 @@ pub fn wait_unread_requests(port: u16, n: usize) {
     }
 }
 
-/// The lines of /proc/net/tcp{,6} whose local port is `port`, for a failure's message.
+/// The lines of /proc/net/tcp{,6} of `port`'s connections, both ends, for a failure's message.
 fn sockets_of(port: u16) -> String {
     let suffix = format!(":{port:04X}");
     ["/proc/net/tcp", "/proc/net/tcp6"]
@@ -437,9 +437,9 @@ fn sockets_of(port: u16) -> String {
                 .collect::<Vec<_>>()
         })
         .filter(|l| {
-            l.split_whitespace()
-                .nth(1)
-                .is_some_and(|a| a.ends_with(&suffix))
+            let mut f = l.split_whitespace().skip(1);
+            let (local, remote) = (f.next().unwrap_or(""), f.next().unwrap_or(""));
+            local.ends_with(&suffix) || remote.ends_with(&suffix)
         })
         .collect::<Vec<_>>()
         .join("\n")
