@@ -95,15 +95,7 @@ fn one_at_a_time(url: &str, n: usize) -> Vec<f64> {
     let mut created = Created::default();
     let mut lat = Vec::with_capacity(n);
     for i in 0..n + 20 {
-        let rc = c.call(
-            c"createTextMessage",
-            &create,
-            on_create,
-            &mut created as *mut Created as *mut c_void,
-        );
-        if rc != 0 || created.code != 0 || created.id.is_empty() {
-            die(format!("createTextMessage: rc {rc}, code {}", created.code));
-        }
+        create_text(&c, &mut created, &create);
         let send = CString::new(format!(r#"{{"id":"{}","receiver":"{TO}"}}"#, created.id))
             .expect("no NUL");
         let t = Instant::now();

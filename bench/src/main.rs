@@ -248,6 +248,19 @@ impl Done {
     }
 }
 
+/// `createTextMessage` with `params`; the new id is left in `created` (dies on failure).
+fn create_text(c: &Client, created: &mut Created, params: &CStr) {
+    let rc = c.call(
+        c"createTextMessage",
+        params,
+        on_create,
+        created as *mut Created as *mut c_void,
+    );
+    if rc != 0 || created.code != 0 || created.id.is_empty() {
+        die(format!("createTextMessage: rc {rc}, code {}", created.code));
+    }
+}
+
 /// Creates a text message and sends it to `receiver`; returns the time spent inside the two
 /// `v2im_call`s (building the params is not counted).
 fn create_and_send(
@@ -257,19 +270,10 @@ fn create_and_send(
     receiver: &str,
     done: &Done,
 ) -> Duration {
-    let m_create = c"createTextMessage";
     let m_send = c"sendMessage";
     let t0 = Instant::now();
-    let rc = c.call(
-        m_create,
-        create_params,
-        on_create,
-        created as *mut Created as *mut c_void,
-    );
+    create_text(c, created, create_params);
     let d1 = t0.elapsed();
-    if rc != 0 || created.code != 0 || created.id.is_empty() {
-        die(format!("createTextMessage: rc {rc}, code {}", created.code));
-    }
     let send = CString::new(format!(
         r#"{{"id":"{}","receiver":"{receiver}"}}"#,
         created.id

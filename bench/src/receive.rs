@@ -110,15 +110,7 @@ fn round(url: &str, latency_msgs: usize, rate_msgs: usize) -> (f64, f64, f64, f6
     for i in 0..latency_msgs {
         let before = got.count.load(Ordering::Acquire);
         let t = Instant::now();
-        let rc = sender.call(
-            c"createTextMessage",
-            &create,
-            on_create,
-            &mut created as *mut Created as *mut c_void,
-        );
-        if rc != 0 || created.code != 0 || created.id.is_empty() {
-            die(format!("createTextMessage: rc {rc}, code {}", created.code));
-        }
+        create_text(&sender, &mut created, &create);
         let send =
             CString::new(format!(r#"{{"id":"{}","receiver":"bob"}}"#, created.id)).expect("no NUL");
         if sender.call(c"sendMessage", &send, on_stamp, ud) != 0 {
