@@ -8,6 +8,7 @@
 //! crate-private.
 #![warn(unreachable_pub)]
 
+pub mod admin;
 mod auth;
 mod channel;
 mod clock;
@@ -18,6 +19,7 @@ mod error;
 pub mod fuzz;
 mod handlers;
 mod http;
+mod metrics;
 mod request;
 mod serve;
 mod store;
@@ -50,4 +52,6 @@ struct App {
     heartbeat: std::time::Duration,
     /// Callbacks and push jobs.
     webhooks: std::sync::Arc<webhook::Webhooks>,
+    /// What `GET /metrics` shows.
+    metrics: std::sync::Arc<metrics::Metrics>,
 }

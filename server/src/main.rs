@@ -4,28 +4,120 @@ use std::io::Write;
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::PathBuf;
 
-use clap::Parser;
+use clap::{Args, Parser, Subcommand};
+use v2im_server::admin::{self, AdminApp, NewGroup, ServerUrl};
 use v2im_server::{defaults, ServerConfig};
 
 /// A Tencent-Cloud-IM-REST-compatible server with SQLite storage.
+///
+/// Without a command it serves. The commands `usersig`, `account import` and `group create` make
+/// what a first message needs; they take the same --sdkappid, --secret-key and --admin (or their
+/// environment variables) as the server they talk to.
 #[derive(Parser, Debug)]
 #[command(name = "v2im-server", version, about)]
 struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    /// The app's SDKAppID (required; not 0).
+    #[arg(long, global = true, env = "V2IM_SERVER_SDKAPPID")]
+    sdkappid: Option<u64>,
+    /// The app's secret key, the UserSig HMAC key (required; not empty).
+    #[arg(
+        long,
+        global = true,
+        env = "V2IM_SERVER_SECRET_KEY",
+        hide_env_values = true
+    )]
+    secret_key: Option<String>,
+    /// The app admin account.
+    #[arg(
+        long,
+        global = true,
+        env = "V2IM_SERVER_ADMIN",
+        default_value = "administrator"
+    )]
+    admin: String,
+    #[command(flatten)]
+    serve: Serve,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Print a UserSig for an account (made offline with the secret key).
+    Usersig {
+        /// The account (UserID) the sig is for.
+        #[arg(long)]
+        user: String,
+        /// Seconds the sig stays valid.
+        #[arg(long, default_value_t = 7 * 86_400,
+              value_parser = clap::value_parser!(i64).range(1..=50 * 365 * 86_400))]
+        expire: i64,
+    },
+    /// Accounts of a running server.
+    #[command(subcommand)]
+    Account(AccountCommand),
+    /// Groups of a running server.
+    #[command(subcommand)]
+    Group(GroupCommand),
+}
+
+/// Where the commands that talk to a running server find it.
+#[derive(Args, Debug)]
+struct Remote {
+    /// The running server's base URL.
+    #[arg(long, env = "V2IM_SERVER_URL", default_value = "http://127.0.0.1:9080")]
+    server: String,
+    /// Extra PEM roots for an https server with a certificate of its own.
+    #[arg(long, env = "V2IM_SERVER_CA_FILE")]
+    ca_file: Option<PathBuf>,
+}
+
+#[derive(Subcommand, Debug)]
+enum AccountCommand {
+    /// Import accounts (REST multiaccount_import as the admin); importing one twice is fine.
+    Import {
+        /// The accounts (UserIDs).
+        #[arg(required = true)]
+        users: Vec<String>,
+        #[command(flatten)]
+        remote: Remote,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum GroupCommand {
+    /// Create a group (REST create_group as the admin) and print its group ID.
+    Create {
+        /// The group's owner (default: none, the admin manages it).
+        #[arg(long)]
+        owner: Option<String>,
+        /// Tencent's group type: Public, Private (Work), ChatRoom (Meeting), AVChatRoom,
+        /// Community.
+        #[arg(long = "type", default_value = "Public")]
+        kind: String,
+        /// The group's name.
+        #[arg(long)]
+        name: String,
+        /// The group ID (default: the server picks one).
+        #[arg(long)]
+        id: Option<String>,
+        /// A first member (repeat for more).
+        #[arg(long = "member")]
+        members: Vec<String>,
+        #[command(flatten)]
+        remote: Remote,
+    },
+}
+
+/// The server's own settings.
+#[derive(Args, Debug)]
+struct Serve {
     /// Address to listen on (port 0 picks a free port).
     #[arg(long, env = "V2IM_SERVER_LISTEN", default_value = "127.0.0.1:9080")]
     listen: String,
     /// SQLite database file (created when missing).
     #[arg(long, env = "V2IM_SERVER_DB", default_value = "./v2im-server.db")]
     db: PathBuf,
-    /// The app's SDKAppID.
-    #[arg(long, env = "V2IM_SERVER_SDKAPPID")]
-    sdkappid: u64,
-    /// The app's secret key (UserSig HMAC key).
-    #[arg(long, env = "V2IM_SERVER_SECRET_KEY", hide_env_values = true)]
-    secret_key: String,
-    /// The app admin account.
-    #[arg(long, env = "V2IM_SERVER_ADMIN", default_value = "administrator")]
-    admin: String,
     /// Accept accounts that were never imported (import them on first use).
     #[arg(long, env = "V2IM_SERVER_AUTO_IMPORT")]
     auto_import: bool,
@@ -152,7 +244,89 @@ fn wait_for_signal() -> std::io::Result<()> {
     })
 }
 
+/// Exits with status 2 and `msg` (a usage error).
+fn usage(msg: impl std::fmt::Display) -> ! {
+    eprintln!("v2im-server: {msg}");
+    std::process::exit(2);
+}
+
+/// The app from the shared flags; a missing, zero or empty value is a usage error.
+fn app(cli: &Cli) -> AdminApp {
+    let sdkappid = match cli.sdkappid {
+        None => usage("--sdkappid (or V2IM_SERVER_SDKAPPID) is required"),
+        Some(0) => usage("--sdkappid 0: an SDKAppID is a positive number"),
+        Some(n) => n,
+    };
+    let secret_key = match cli.secret_key.as_deref() {
+        None => usage("--secret-key (or V2IM_SERVER_SECRET_KEY) is required"),
+        Some(k) if k.trim().is_empty() => usage("--secret-key is empty"),
+        Some(k) => k.to_string(),
+    };
+    if cli.admin.trim().is_empty() {
+        usage("--admin is empty");
+    }
+    AdminApp {
+        sdkappid,
+        secret_key,
+        admin: cli.admin.clone(),
+    }
+}
+
+/// Runs an admin command; the process's exit status.
+fn run_command(app: &AdminApp, command: Command) -> i32 {
+    let done = match command {
+        Command::Usersig { user, expire } => {
+            println!("{}", admin::usersig(app, &user, expire));
+            Ok(())
+        }
+        Command::Account(AccountCommand::Import { users, remote }) => {
+            let server = ServerUrl {
+                url: &remote.server,
+                ca_file: remote.ca_file.as_deref(),
+            };
+            admin::import_accounts(&server, app, &users)
+                .map(|()| println!("imported {}", users.join(" ")))
+                .map_err(|e| format!("account import: {e}"))
+        }
+        Command::Group(GroupCommand::Create {
+            owner,
+            kind,
+            name,
+            id,
+            members,
+            remote,
+        }) => {
+            let server = ServerUrl {
+                url: &remote.server,
+                ca_file: remote.ca_file.as_deref(),
+            };
+            let group = NewGroup {
+                owner,
+                kind,
+                name,
+                group_id: id,
+                members,
+            };
+            admin::create_group(&server, app, &group)
+                .map(|id| println!("{id}"))
+                .map_err(|e| format!("group create: {e}"))
+        }
+    };
+    match done {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("v2im-server: {e}");
+            1
+        }
+    }
+}
+
 fn main() {
+    let mut cli = Cli::parse();
+    let app = app(&cli);
+    if let Some(command) = cli.command.take() {
+        std::process::exit(run_command(&app, command));
+    }
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
@@ -161,20 +335,17 @@ fn main() {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .init();
-    let cli = Cli::parse();
+    serve(app, cli.serve);
+}
+
+fn serve(app: AdminApp, cli: Serve) {
     let listen = match resolve(&cli.listen) {
         Ok(a) => a,
-        Err(e) => {
-            eprintln!("v2im-server: --listen {}: {e}", cli.listen);
-            std::process::exit(2);
-        }
+        Err(e) => usage(format_args!("--listen {}: {e}", cli.listen)),
     };
     let callbacks = match callback_list(&cli.callbacks) {
         Ok(c) => c,
-        Err(e) => {
-            eprintln!("v2im-server: --callbacks: {e}");
-            std::process::exit(2);
-        }
+        Err(e) => usage(format_args!("--callbacks: {e}")),
     };
     // Media next to the database unless told otherwise, so clients can send images out of the box.
     let files_dir = cli.files_dir.unwrap_or_else(|| {
@@ -186,9 +357,9 @@ fn main() {
         listen,
         db: cli.db,
         synchronous_full: cli.synchronous == "full",
-        sdkappid: cli.sdkappid,
-        secret_key: cli.secret_key,
-        admin: cli.admin,
+        sdkappid: app.sdkappid,
+        secret_key: app.secret_key,
+        admin: app.admin,
         auto_import: cli.auto_import,
         group_rate: cli.group_rate,
         files_dir: Some(files_dir),

@@ -186,6 +186,27 @@ fn bind(addr: std::net::SocketAddr) -> std::io::Result<std::net::TcpListener> {
     Ok(socket.into())
 }
 
+/// `e` with the setting or file it concerns in front, its kind kept.
+fn named(e: std::io::Error, what: &str, value: impl std::fmt::Display) -> std::io::Error {
+    std::io::Error::new(e.kind(), format!("{what} {value}: {e}"))
+}
+
+/// A webhook URL as the startup line shows it: scheme and host only (a query or path may carry a
+/// token).
+fn origin_of(url: Option<&str>) -> String {
+    let Some(url) = url else {
+        return "off".into();
+    };
+    match url.parse::<hyper::Uri>() {
+        Ok(u) => format!(
+            "to {}://{}/…",
+            u.scheme_str().unwrap_or("?"),
+            u.authority().map_or("?", |a| a.host())
+        ),
+        Err(_) => "to an unreadable URL".into(),
+    }
+}
+
 /// Binds (so `addr` is real when this returns) and serves on a background thread with its own
 /// tokio runtime.
 pub fn start(config: ServerConfig) -> std::io::Result<RunningServer> {
@@ -207,10 +228,10 @@ pub fn start_with_clock(config: ServerConfig, clock: Clock) -> std::io::Result<R
         }
     };
     if let Some(d) = &config.files_dir {
-        std::fs::create_dir_all(d)?;
+        std::fs::create_dir_all(d).map_err(|e| named(e, "files directory", d.display()))?;
     }
     let limits = conn_limits(&config);
-    let listener = bind(config.listen)?;
+    let listener = bind(config.listen).map_err(|e| named(e, "--listen", config.listen))?;
     listener.set_nonblocking(true)?;
     let addr = listener.local_addr()?;
     let inflight = Arc::new(AtomicUsize::new(0));
@@ -218,6 +239,7 @@ pub fn start_with_clock(config: ServerConfig, clock: Clock) -> std::io::Result<R
     let (stop, stop_rx) = watch::channel(false);
     let webhooks = Arc::new(Webhooks::new(&config, clock.clone(), stop_rx.clone())?);
     let signal = Arc::new(Signal::new());
+    let metrics = Arc::new(crate::metrics::Metrics::default());
     let store = Store::open(
         &config.db,
         config.synchronous_full,
@@ -230,8 +252,10 @@ pub fn start_with_clock(config: ServerConfig, clock: Clock) -> std::io::Result<R
             hub: hub.clone(),
             inbox_retention_secs: i64::from(config.inbox_retention_days) * 86_400,
             hooks: webhooks.hooks(signal.clone()),
+            metrics: metrics.clone(),
         },
-    )?;
+    )
+    .map_err(|e| named(e, "--db", config.db.display()))?;
     let app = Arc::new(App {
         auth: Auth::new(
             config.sdkappid,
@@ -248,6 +272,7 @@ pub fn start_with_clock(config: ServerConfig, clock: Clock) -> std::io::Result<R
         stop: stop_rx.clone(),
         heartbeat: Duration::from_secs(config.heartbeat_secs.max(1)),
         webhooks,
+        metrics,
     });
     // HTTP work spreads over the cores; the writer thread is extra and mostly waits.
     let workers = std::thread::available_parallelism()
@@ -292,11 +317,33 @@ pub fn start_with_clock(config: ServerConfig, clock: Clock) -> std::io::Result<R
         }
     };
     tracing::info!(
-        "listening on {scheme}://{addr}: at most {} connections, header timeout {:?}, body \
-         timeout {:?}",
+        "listening on {scheme}://{addr}: sdkappid {}, admin {:?}, database {} (synchronous {}), \
+         accounts {}, files {}, at most {} connections, header timeout {:?}, body timeout {:?}, \
+         {} live channels per account, {} in all, callbacks {}, push jobs {}",
+        config.sdkappid,
+        config.admin,
+        config.db.display(),
+        if config.synchronous_full {
+            "full"
+        } else {
+            "normal"
+        },
+        if config.auto_import {
+            "imported on first use"
+        } else {
+            "imported only"
+        },
+        config
+            .files_dir
+            .as_ref()
+            .map_or("off".to_string(), |d| d.display().to_string()),
         limits.max,
         limits.header_timeout,
-        limits.body_timeout
+        limits.body_timeout,
+        config.channels_per_account,
+        config.channels_total,
+        origin_of(config.callback_url.as_deref()),
+        origin_of(config.push_url.as_deref()),
     );
     Ok(RunningServer {
         addr,

@@ -12,12 +12,19 @@ fn invalid(msg: String) -> std::io::Error {
 
 /// Loads a certificate chain and its private key.
 pub(crate) fn acceptor(cert: &Path, key: &Path) -> std::io::Result<TlsAcceptor> {
-    let certs = rustls_pemfile::certs(&mut std::io::BufReader::new(std::fs::File::open(cert)?))
-        .collect::<Result<Vec<_>, _>>()?;
+    let open = |flag: &str, p: &Path| {
+        std::fs::File::open(p)
+            .map(std::io::BufReader::new)
+            .map_err(|e| std::io::Error::new(e.kind(), format!("{flag} {}: {e}", p.display())))
+    };
+    let certs = rustls_pemfile::certs(&mut open("--tls-cert", cert)?)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| invalid(format!("--tls-cert {}: {e}", cert.display())))?;
     if certs.is_empty() {
         return Err(invalid(format!("no certificate in {}", cert.display())));
     }
-    let key = rustls_pemfile::private_key(&mut std::io::BufReader::new(std::fs::File::open(key)?))?
+    let key = rustls_pemfile::private_key(&mut open("--tls-key", key)?)
+        .map_err(|e| invalid(format!("--tls-key {}: {e}", key.display())))?
         .ok_or_else(|| invalid(format!("no private key in {}", key.display())))?;
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut config = rustls::ServerConfig::builder_with_provider(provider)

@@ -278,8 +278,7 @@ impl Hub {
     }
 
     /// Channels open now.
-    #[cfg(test)]
-    fn open_channels(&self) -> usize {
+    pub(crate) fn open_channels(&self) -> usize {
         self.lock().total
     }
 }

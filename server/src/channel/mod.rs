@@ -167,7 +167,10 @@ pub(crate) async fn open(State(app): State<Arc<App>>, req: Request) -> Response 
     }
     // Admitted before the start is read: an event committed in between wakes the channel.
     let ticket = match app.hub.admit(&r.account) {
-        Ok(t) => t,
+        Ok(t) => {
+            app.metrics.channel_opened();
+            t
+        }
         Err(why) => {
             let info = match why {
                 Refused::Account(n) => format!(

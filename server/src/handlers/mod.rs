@@ -23,7 +23,7 @@ use crate::App;
 
 /// One REST command.
 pub(crate) struct Endpoint {
-    path: &'static str,
+    pub(crate) path: &'static str,
     /// Whether a non-admin account may call it (as itself; the handler checks the rest).
     pub(crate) user_ok: bool,
     /// Code a non-admin gets when it may not call it.

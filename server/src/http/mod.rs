@@ -30,6 +30,7 @@ pub(crate) const MAX_REQUEST_BYTES: usize = 1024 * 1024;
 pub(crate) fn router(app: Arc<App>) -> Router {
     Router::new()
         .route("/healthz", get(|| async { "ok\n" }))
+        .route("/metrics", get(metrics))
         .route(
             &format!("/v4/{}", v2im_wire::channel::PATH),
             any(crate::channel::open),
@@ -37,7 +38,75 @@ pub(crate) fn router(app: Arc<App>) -> Router {
         .route("/v4/{*path}", any(rest))
         .route("/files/{*name}", any(files::files))
         .fallback(unknown)
+        .layer(axum::middleware::from_fn_with_state(app.clone(), access))
         .with_state(app)
+}
+
+/// What the access log and the metrics learn of a REST request (set by [`rest`] on its answer).
+#[derive(Clone)]
+struct Access {
+    /// The command's path under `/v4/`, or `unknown`.
+    command: &'static str,
+    /// The `identifier` of the query as given (authenticated or not); never the sig.
+    identifier: Option<String>,
+    /// The answer's `ErrorCode`.
+    code: i32,
+}
+
+/// Longest identifier or path the access log writes (they come from the client).
+const LOGGED_CHARS: usize = 96;
+
+fn clipped(s: &str) -> &str {
+    s.char_indices()
+        .nth(LOGGED_CHARS)
+        .map_or(s, |(i, _)| &s[..i])
+}
+
+/// One access-log line per request at `info` (target `v2im_server::access`), and the REST
+/// metrics. The query string is never logged: it holds the UserSig. `/healthz` and `/metrics`
+/// are not logged (probes and scrapes would drown the rest).
+async fn access(
+    State(app): State<Arc<App>>,
+    req: Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let t = std::time::Instant::now();
+    let method = req.method().clone();
+    let path = req.uri().path().to_string();
+    let answer = next.run(req).await;
+    let took = t.elapsed();
+    if let Some(a) = answer.extensions().get::<Access>() {
+        app.metrics.request(a.command, a.code, took);
+        tracing::info!(
+            target: "v2im_server::access",
+            "{method} {} identifier={:?} code={} {:.3} ms",
+            a.command,
+            clipped(a.identifier.as_deref().unwrap_or("")),
+            a.code,
+            took.as_secs_f64() * 1000.0
+        );
+    } else if path != "/healthz" && path != "/metrics" {
+        tracing::info!(
+            target: "v2im_server::access",
+            "{method} {:?} status={} {:.3} ms",
+            clipped(&path),
+            answer.status().as_u16(),
+            took.as_secs_f64() * 1000.0
+        );
+    }
+    answer
+}
+
+/// `GET /metrics`: Prometheus' text format.
+async fn metrics(State(app): State<Arc<App>>) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        app.metrics.render(app.hub.open_channels()),
+    )
+        .into_response()
 }
 
 /// Every request enters here (from `serve`): CONNECT is answered before routing, everything else
@@ -149,8 +218,23 @@ impl Drop for InFlight {
 }
 
 async fn rest(State(app): State<Arc<App>>, req: Request) -> Response {
+    let (mut answer, access) = rest_answer(app, req).await;
+    answer.extensions_mut().insert(access);
+    answer
+}
+
+/// A REST request's answer, and what the access log says of it.
+async fn rest_answer(app: Arc<App>, req: Request) -> (Response, Access) {
     let _inflight = InFlight::new(&app);
     let (parts, body) = req.into_parts();
+    let q = RestQuery::parse(parts.uri.query());
+    let mut access = Access {
+        command: "unknown",
+        identifier: q.identifier.clone(),
+        code: 0,
+    };
+    let refused =
+        |access: Access, code: i32, info: String| (fail(code, info), Access { code, ..access });
     // Read the body before any early answer: an unread body would make the connection
     // unusable for the client's next keep-alive request.
     let bytes: Bytes = match http_body_util::BodyExt::collect(http_body_util::Limited::new(
@@ -162,7 +246,8 @@ async fn rest(State(app): State<Arc<App>>, req: Request) -> Response {
         Ok(b) => b.to_bytes(),
         Err(e) if e.is::<http_body_util::LengthLimitError>() => {
             // The rest of the body is still on the wire: answer, then close.
-            let mut r = fail(
+            let (mut r, access) = refused(
+                access,
                 codes::JSON_PACKET_TOO_LARGE,
                 format!("request body is larger than {MAX_REQUEST_BYTES} bytes"),
             );
@@ -170,40 +255,42 @@ async fn rest(State(app): State<Arc<App>>, req: Request) -> Response {
                 header::CONNECTION,
                 header::HeaderValue::from_static("close"),
             );
-            return r;
+            return (r, access);
         }
         Err(e) => {
-            return fail(
+            return refused(
+                access,
                 codes::HTTP_PARSE_ERROR,
                 format!("cannot read the body: {e}"),
             )
         }
     };
-    let path = parts
-        .uri
-        .path()
-        .strip_prefix("/v4/")
-        .unwrap_or("")
-        .to_string();
-    let Some(endpoint) = handlers::endpoint(&path) else {
-        return fail(
+    let path = parts.uri.path().strip_prefix("/v4/").unwrap_or("");
+    let Some(endpoint) = handlers::endpoint(path) else {
+        return refused(
+            access,
             codes::BAD_RESOURCE,
             format!("unknown REST command {path:?}"),
         );
     };
+    access.command = endpoint.path;
     if parts.method != Method::POST {
-        return fail(
+        return refused(
+            access,
             codes::HTTP_PARSE_ERROR,
             format!("{} is not allowed: REST calls are POST", parts.method),
         );
     }
-    let q = RestQuery::parse(parts.uri.query());
     let who = match app.auth.check(&q) {
         Ok(p) => p,
-        Err(e) => return json_response(error_body(&e)),
+        Err(e) => {
+            access.code = e.code;
+            return (json_response(error_body(&e)), access);
+        }
     };
     if !who.is_admin() && !endpoint.user_ok {
-        return fail(
+        return refused(
+            access,
             endpoint.denied_code,
             format!("{path} needs the app admin as identifier"),
         );
@@ -218,14 +305,15 @@ async fn rest(State(app): State<Arc<App>>, req: Request) -> Response {
         .unwrap_or_default();
     let task = catch::CatchPanic::new(handlers::dispatch(app, endpoint, who, client_ip, bytes));
     match task.await {
-        Ok(Ok(body)) => json_response(body),
+        Ok(Ok(body)) => (json_response(body), access),
         Ok(Err(e)) => {
             tracing::debug!("{path}: {e}");
-            json_response(error_body(&e))
+            access.code = e.code;
+            (json_response(error_body(&e)), access)
         }
         Err(()) => {
             tracing::error!("{path}: handler panicked");
-            fail(codes::INTERNAL_70500, "internal error")
+            refused(access, codes::INTERNAL_70500, "internal error".into())
         }
     }
 }

@@ -72,6 +72,8 @@ pub(crate) struct WriterConfig {
     pub inbox_retention_secs: i64,
     /// The notifications (after-send callbacks, push jobs) queued in the outbox.
     pub hooks: Hooks,
+    /// Commits and the jobs they carried are counted here.
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 pub(crate) struct Writer {
@@ -84,9 +86,6 @@ pub(crate) struct Writer {
     /// Hash of the duplicate key → row id, for the last five minutes.
     c2c_dedup: Dedup<u64, i64>,
     group_dedup: Dedup<u64, i64>,
-    /// Jobs and transactions so far: their ratio is how many jobs share a commit.
-    jobs: u64,
-    transactions: u64,
     /// The `msg_time` of the newest run in `c2c_times` (see the schema's version 3).
     c2c_time: Option<i64>,
     /// The next inbox event id (cursor) and group message id: assigned here, never reused.
@@ -155,8 +154,6 @@ impl Writer {
             convs: HashSet::new(),
             c2c_dedup: Dedup::new(),
             group_dedup: Dedup::new(),
-            jobs: 0,
-            transactions: 0,
             c2c_time: None,
             next_event: 1,
             next_group_msg: 1,
@@ -304,11 +301,8 @@ impl Writer {
         {
             tracing::warn!("WAL checkpoint at shutdown failed: {e}");
         }
-        tracing::info!(
-            "writer stopped: {} jobs in {} transactions",
-            self.jobs,
-            self.transactions
-        );
+        let (commits, jobs) = self.cfg.metrics.commits();
+        tracing::info!("writer stopped: {jobs} jobs in {commits} commits");
     }
 
     /// Applies `first`, and every job that arrives while the transaction is open, in one
@@ -326,7 +320,6 @@ impl Writer {
         self.c2c_dedup.prune(now);
         self.group_dedup.prune(now);
         let mut stop = false;
-        self.transactions += 1;
         let mut answers: Vec<Pending> = Vec::new();
         let mut failed: Option<ApiError> = None;
         if let Err(e) = self.exec_cached("BEGIN IMMEDIATE") {
@@ -363,14 +356,14 @@ impl Writer {
                 Err(_) => None,
             };
         }
-        self.jobs += taken as u64;
         if failed.is_none() {
             let end = self
                 .flush_unread()
                 .and_then(|()| self.flush_inbox())
                 .and_then(|()| self.exec_cached("COMMIT"));
-            if let Err(e) = end {
-                failed = Some(storage_error(&e));
+            match end {
+                Ok(()) => self.cfg.metrics.commit(taken as u64),
+                Err(e) => failed = Some(storage_error(&e)),
             }
         }
         if let Some(err) = &failed {
@@ -1175,6 +1168,7 @@ mod tests {
             hub: hub.clone(),
             inbox_retention_secs: 0,
             hooks: Hooks::off(),
+            metrics: Default::default(),
         };
         let mut writer = Writer::new(conn, cfg, Checkpointer::start(&path).unwrap()).unwrap();
         let bob_channel = hub.admit("bob").unwrap();
@@ -1200,7 +1194,7 @@ mod tests {
         }
         let first = rx.recv().unwrap();
         assert!(!writer.run_batch(first, &rx, true));
-        assert_eq!((writer.jobs, writer.transactions), (6, 1));
+        assert_eq!(writer.cfg.metrics.commits(), (1, 6));
         for w in waits {
             w();
         }
@@ -1262,6 +1256,7 @@ mod tests {
             hub: Arc::new(Hub::new(4, 16)),
             inbox_retention_secs: 0,
             hooks,
+            metrics: Default::default(),
         };
         let mut writer = Writer::new(conn, cfg, Checkpointer::start(&path).unwrap()).unwrap();
         let (tx, rx) = std::sync::mpsc::channel();

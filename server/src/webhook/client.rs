@@ -85,14 +85,18 @@ fn invalid(msg: String) -> std::io::Error {
     std::io::Error::new(std::io::ErrorKind::InvalidInput, msg)
 }
 
-/// The TLS setup of https webhook URLs: the public roots, and the certificates of `ca_file`.
-pub(crate) fn tls_config(ca_file: Option<&Path>) -> std::io::Result<Arc<rustls::ClientConfig>> {
+/// The TLS setup of https URLs: the public roots, and the certificates of `ca_file` (the flag
+/// that named it is `what`).
+pub(crate) fn tls_config(
+    what: &str,
+    ca_file: Option<&Path>,
+) -> std::io::Result<Arc<rustls::ClientConfig>> {
     let mut roots = rustls::RootCertStore {
         roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
     };
     if let Some(path) = ca_file {
-        let pem = std::fs::read(path)
-            .map_err(|e| invalid(format!("--webhook-ca-file {}: {e}", path.display())))?;
+        let pem =
+            std::fs::read(path).map_err(|e| invalid(format!("{what} {}: {e}", path.display())))?;
         let mut added = 0;
         for cert in rustls_pemfile::certs(&mut pem.as_slice()) {
             let cert = cert.map_err(|e| invalid(format!("{}: {e}", path.display())))?;

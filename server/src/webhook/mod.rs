@@ -8,7 +8,7 @@
 //!   in the transaction that stores the message (`store::outbox`), and [`delivery`] sends them
 //!   after the commit, with retries, at least once.
 
-mod client;
+pub(crate) mod client;
 pub(crate) mod delivery;
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -114,7 +114,10 @@ impl Webhooks {
         }
         let timeout = Duration::from_millis(config.callback_timeout_ms.max(1));
         let tls = if config.callback_url.is_some() || config.push_url.is_some() {
-            Some(client::tls_config(config.webhook_ca_file.as_deref())?)
+            Some(client::tls_config(
+                "--webhook-ca-file",
+                config.webhook_ca_file.as_deref(),
+            )?)
         } else {
             None
         };

@@ -14,6 +14,7 @@ mod compat;
 mod conversations;
 mod group;
 mod nesting;
+mod operate;
 mod process;
 mod receipts;
 mod secrets;
