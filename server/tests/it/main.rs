@@ -12,6 +12,7 @@ mod channel;
 mod channel_process;
 mod compat;
 mod conversations;
+mod deploy;
 mod group;
 mod nesting;
 mod operate;
