@@ -11,10 +11,11 @@
 #     P/lib/pkgconfig/v2im.pc               relocatable (paths relative to ${pcfiledir})
 #     P/lib/cmake/v2im/v2imConfig.cmake, v2imConfigVersion.cmake
 #                                           targets v2im::v2im and v2im::v2im_static
+#     P/bin/v2im-server                     the compatible server (its admin commands included)
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 # v2im.pc and the libv2im.so link are placed relative to the prefix given at install time.
-foreach(_dir CMAKE_INSTALL_LIBDIR CMAKE_INSTALL_INCLUDEDIR)
+foreach(_dir CMAKE_INSTALL_LIBDIR CMAKE_INSTALL_INCLUDEDIR CMAKE_INSTALL_BINDIR)
   if(IS_ABSOLUTE "${${_dir}}")
     message(FATAL_ERROR "v2im's install rules need a relative ${_dir}, not ${${_dir}}")
   endif()
@@ -38,6 +39,7 @@ install(CODE "
   list(APPEND CMAKE_INSTALL_MANIFEST_FILES \"\${_link}\")   # like file(INSTALL): no DESTDIR
 ")
 install(FILES "${V2IM_STATIC_LIB}" DESTINATION "${CMAKE_INSTALL_LIBDIR}")
+install(PROGRAMS "${V2IM_SERVER_EXE}" DESTINATION "${CMAKE_INSTALL_BINDIR}")
 # The header (the committed include/v2im.h, which the header test keeps equal to what cbindgen
 # generates) and the C++ wrapper, which includes "v2im.h" next to it.
 install(FILES "${V2IM_HEADER}" "${CMAKE_SOURCE_DIR}/include/v2im.hpp"
@@ -71,6 +73,7 @@ set(_v2im_test_prefix "${CMAKE_BINARY_DIR}/install-test/prefix")
 set(_v2im_check_args
   --cmake "${CMAKE_COMMAND}" --build-dir "${CMAKE_BINARY_DIR}" --prefix "${_v2im_test_prefix}"
   --libdir "${CMAKE_INSTALL_LIBDIR}" --includedir "${CMAKE_INSTALL_INCLUDEDIR}"
+  --bindir "${CMAKE_INSTALL_BINDIR}" --profile "${V2IM_CARGO_PROFILE}"
   --soname "${V2IM_SONAME}" --version "${V2IM_CARGO_VERSION}"
   --native-libs "${V2IM_NATIVE_STATIC_LIBS}"
   --cc "${CMAKE_C_COMPILER}" --cxx "${CMAKE_CXX_COMPILER}" --generator "${CMAKE_GENERATOR}")

@@ -98,7 +98,25 @@ def cmd_install(args):
         header = f.read()
     if '#define V2IM_VERSION_STRING "%s"' % args.version not in header:
         fail("installed v2im.h is not version " + args.version)
-    print("install tree ok: %s (SONAME %s)" % (args.prefix, soname))
+    server = os.path.join(args.prefix, args.bindir, "v2im-server")
+    if not os.access(server, os.X_OK):
+        fail("not installed as a program: " + server)
+    said = run([server, "--version"]).strip()
+    if not re.fullmatch(r"v2im-server \d+\.\d+\.\d+\S*", said):
+        fail("%s --version says %r" % (server, said))
+    # An admin command runs from the install tree (a UserSig needs no server).
+    env = dict(os.environ, V2IM_SERVER_SDKAPPID="1400000000", V2IM_SERVER_SECRET_KEY="k")
+    if not run([server, "usersig", "--user", "alice"], env=env).startswith("eJ"):
+        fail("v2im-server usersig printed no UserSig")
+    if args.profile == "release":
+        # A release install carries no debug info (the profile strips it).
+        for path in [real, server]:
+            sections = run(["readelf", "-S", "-W", path]) if shutil.which("readelf") else ""
+            if ".debug_info" in sections:
+                fail(path + " has debug info in a release install")
+    print("install tree ok: %s (SONAME %s, %s build, %.1f MiB library, %.1f MiB server)"
+          % (args.prefix, soname, args.profile, os.path.getsize(real) / 2**20,
+             os.path.getsize(server) / 2**20))
 
 
 def cmd_pkgconfig(args):
@@ -215,6 +233,8 @@ def main():
     ap.add_argument("--prefix")
     ap.add_argument("--libdir", default="lib")
     ap.add_argument("--includedir", default="include")
+    ap.add_argument("--bindir", default="bin")
+    ap.add_argument("--profile", default="debug")
     ap.add_argument("--work-dir")
     ap.add_argument("--target-dir")
     ap.add_argument("--soname")
