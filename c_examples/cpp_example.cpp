@@ -233,6 +233,19 @@ int main() {
     } catch (const v2im::Error &e) {
         check(e.code() == 6017, std::string("bad config throws: ") + e.what());
     }
+    // ... and Client::create reports it without an exception: an empty client whose calls
+    // complete at once with 6017, and the refusal in the Result.
+    {
+        v2im::Result refused;
+        v2im::Client bad = v2im::Client::create(R"({"userID":"alice","secretKey":"k"})", refused);
+        check(!bad && refused.code == 6017 && refused.desc.find("sdkAppID") != std::string::npos,
+              "Client::create: refused with a desc naming sdkAppID: " + refused.desc);
+        v2im::Result r = bad.call("createTextMessage", R"({"text":"x"})").get();
+        check(r.code == 6017, "an empty client's call completes with 6017");
+        v2im::Result fine;
+        v2im::Client good = v2im::Client::create(config, fine);
+        check(good && fine.ok(), "Client::create of a good config: a client and an ok Result");
+    }
 
     if (failures) {
         std::cout << failures << " check(s) failed\n";

@@ -529,9 +529,11 @@ struct ConversationChanged : EventInfo {
 struct TotalUnreadCountChanged : EventInfo {
     long long total_unread_count = 0;
 };
-/// onSendMessageProgress.
+/// onSendMessageProgress: how far the message `id` is (`msg_id` is "" until it is sent; the
+/// whole message comes with onMessageStatusChanged).
 struct SendProgress : EventInfo {
-    Message message;
+    std::string id;
+    std::string msg_id;
     int progress = 0;
 };
 /// onMessageStatusChanged: a send started (1), succeeded (2) or failed (3).
@@ -618,7 +620,8 @@ inline Event parse_event(std::string_view event_json) {
     }
     if (n == "onSendMessageProgress") {
         SendProgress e;
-        e.message = message();
+        e.id = detail::str(d, "id");
+        e.msg_id = detail::str(d, "msgID");
         e.progress = static_cast<int>(detail::num(d, "progress"));
         return with(std::move(e));
     }
@@ -763,14 +766,17 @@ public:
     /// Creates a client from its config JSON (README "Config"). Throws Error on refusal.
     explicit Client(const std::string &config_json) {
         Result r;
-        v2im_client *c = nullptr;
-        std::int32_t rc = v2im_client_new(config_json.c_str(), &c, &detail::v2im_hpp_on_new, &r);
-        if (rc != 0 || c == nullptr) {
-            std::int32_t code = rc != 0 ? rc : (r.code != 0 ? r.code : -1);
-            if (r.desc.empty()) r.desc = std::string(error_str(code));
-            throw Error(code, r.desc, r.json);
-        }
-        client_ = c;
+        client_ = open(config_json, r);
+        if (!client_) throw Error(r.code, r.desc, r.json);
+    }
+
+    /// Creates a client without exceptions. On refusal the returned Client is empty (false as
+    /// a bool; its call()s complete at once with 6017, as for a NULL handle) and `refused`
+    /// holds the code and the desc that names the faulty key; on success `refused` is ok().
+    static Client create(const std::string &config_json, Result &refused) {
+        Client c;
+        c.client_ = open(config_json, refused);
+        return c;
     }
 
     Client(const Client &) = delete;
@@ -784,6 +790,25 @@ public:
         return *this;
     }
     ~Client() { close(); }
+
+private:
+    Client() noexcept = default;
+
+    /// v2im_client_new; on refusal nullptr, with `r` holding the code and desc.
+    static v2im_client *open(const std::string &config_json, Result &r) {
+        r = Result();
+        v2im_client *c = nullptr;
+        std::int32_t rc = v2im_client_new(config_json.c_str(), &c, &detail::v2im_hpp_on_new, &r);
+        if (rc != 0 || c == nullptr) {
+            r.code = rc != 0 ? rc : (r.code != 0 ? r.code : -1);
+            if (r.desc.empty()) r.desc = std::string(error_str(r.code));
+            return nullptr;
+        }
+        r = Result();
+        return c;
+    }
+
+public:
 
     /// v2im_client_free: completes every pending request (cancellation code), joins the
     /// library's threads, and returns; no callback runs afterwards. Idempotent.

@@ -108,11 +108,24 @@ struct StatusChanged<'a> {
     desc: &'a str,
 }
 
-/// `onSendMessageProgress` data.
+/// `onSendMessageProgress` data: which message, and how far. The whole message comes with
+/// `onMessageStatusChanged`; a 20 MB upload reports up to 99 times, and each would carry it.
 #[derive(Serialize)]
 struct Progress<'a> {
-    message: &'a Message,
+    id: &'a str,
+    #[serde(rename = "msgID")]
+    msg_id: &'a str,
     progress: i32,
+}
+
+impl<'a> Progress<'a> {
+    fn of(m: &'a Message, progress: i32) -> Self {
+        Progress {
+            id: &m.id,
+            msg_id: m.msg_id.as_deref().unwrap_or(""),
+            progress,
+        }
+    }
 }
 
 fn status_event(d: &Dispatcher, m: &Message, code: i32, desc: &str) {
@@ -206,10 +219,8 @@ impl SendTask {
             });
         self.record(&msg, codes::OK, "");
         self.end_own();
-        self.dispatch.event("onSendMessageProgress", || Progress {
-            message: &msg,
-            progress: msg.progress,
-        });
+        self.dispatch
+            .event("onSendMessageProgress", || Progress::of(&msg, msg.progress));
         self.status(&msg, codes::OK, "");
         let json = result::envelope(codes::OK, "", &*msg, self.extra.as_ref());
         self.dispatch.complete(cb, codes::OK, json);
@@ -225,10 +236,7 @@ impl SendTask {
             if p > last {
                 last = p;
                 if let Some((_, m)) = registry.update_shared(&id, |m| m.progress = p) {
-                    dispatch.event("onSendMessageProgress", || Progress {
-                        message: &m,
-                        progress: p,
-                    });
+                    dispatch.event("onSendMessageProgress", || Progress::of(&m, p));
                 }
             }
             !rest.is_stopped()

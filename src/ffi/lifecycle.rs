@@ -179,9 +179,12 @@ pub unsafe extern "C" fn v2im_client_free(client: *mut v2im_client) {
 
 /// Sets (or, with `cb` NULL, removes) the client's event listener. Events are
 /// `{"event": name, "data": {...}}`:
-/// - `onSendMessageProgress` `{"message": V2TimMessage, "progress": 0..100}`: for an image,
-///   sound, video or file message, 0 when its upload starts, each new percentage as the bytes
-///   go out (non-decreasing, at most 99), then 100 when it is sent; a message without media
+/// - `onSendMessageProgress` `{"id": string, "msgID": string, "progress": 0..100}` (`msgID` ""
+///   until sent; the whole message comes with `onMessageStatusChanged`): for an image, sound,
+///   video or file message, 0 when it starts, then each new percentage as its files are read
+///   (each byte counts once when it is hashed for the upload's name and once when it goes out;
+///   non-decreasing, at most 99 until the server has stored the files, made an image's
+///   renditions and accepted the message), then 100 when it is sent; a message without media
 ///   gets only 100;
 /// - `onMessageStatusChanged` `{"message": V2TimMessage, "status": int, "code": int, "desc":
 ///   string}` when a message starts sending (1), is sent (2) or fails (3). A send resumed from

@@ -74,8 +74,11 @@ impl Uploader {
     /// Uploads the files of `elems` that have no URL yet and returns the elements with UUIDs,
     /// URLs and (images) renditions filled in; None when nothing needed an upload.
     ///
-    /// `progress(p)` is called with p in 0..=99, non-decreasing, as bytes go out (100 is the
-    /// send's, once the server accepted the message); it returns false to abort (shutdown).
+    /// `progress(p)` is called with p in 0..=99, non-decreasing, as the files are read: each
+    /// byte counts once when it is hashed (the content UUID, which names the upload, comes first)
+    /// and once when it goes out, so a file's hashing is the first half of its share. 100 is the
+    /// send's, once the server accepted the message. `progress` returns false to abort
+    /// (shutdown).
     pub fn upload_elems(
         &self,
         elems: &[Elem],
@@ -90,25 +93,29 @@ impl Uploader {
         for j in &jobs {
             sizes.push(check::check_file("file", &j.path, j.max)?);
         }
-        let total: u64 = sizes.iter().sum::<u64>().max(1);
+        // Bytes to hash plus bytes to send.
+        let total: u64 = (2 * sizes.iter().sum::<u64>()).max(1);
         let mut before = 0u64;
         let mut out = elems.to_vec();
         progress(0);
+        // Never backwards, even when a file goes out a second time.
+        let mut shown = 0;
+        let stopped = std::cell::Cell::new(false);
+        let mut report = |done: u64| {
+            shown = shown.max(done.min(total) * 99 / total);
+            let go_on = progress(shown as i32);
+            stopped.set(stopped.get() || !go_on);
+            go_on
+        };
         for (job, size) in jobs.iter().zip(sizes) {
-            let uuid = put::content_uuid(&job.path)?;
+            let uuid =
+                put::content_uuid(&job.path, &mut |hashed| report(before + hashed.min(size)))?;
+            before += size;
             let known = self.done.lock().get(&uuid).cloned();
             let up = match known {
                 Some(u) => u,
                 None => {
-                    let mut stopped = false;
-                    // Never backwards, even when the file goes out a second time.
-                    let mut shown = 0;
-                    let mut report = |sent: u64| {
-                        shown = shown.max((before + sent.min(size)) * 99 / total);
-                        let go_on = progress(shown as i32);
-                        stopped |= !go_on;
-                        go_on
-                    };
+                    let mut report = |sent: u64| report(before + sent.min(size));
                     let mut put = |uuid: &str| {
                         let target = self.target(uuid, &job.name);
                         put::put_file(&self.agent, &target, uuid, &job.path, size, &mut report)
@@ -130,7 +137,7 @@ impl Uploader {
                     });
                     let u = match put {
                         Ok(u) => u,
-                        Err(_) if stopped => return Err(shutting_down()),
+                        Err(_) if stopped.get() => return Err(shutting_down()),
                         Err(e) => return Err(e),
                     };
                     self.done.lock().insert(uuid.clone(), u.clone());
@@ -138,7 +145,7 @@ impl Uploader {
                 }
             };
             before += size;
-            if !progress((before * 99 / total) as i32) {
+            if !report(before) {
                 return Err(shutting_down());
             }
             apply(&mut out[job.elem], job.snapshot, up);

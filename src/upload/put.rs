@@ -61,17 +61,23 @@ fn read_error(path: &str, e: &std::io::Error) -> Error {
     )
 }
 
-/// The content UUID: the first 128 bits of the SHA-256 of the bytes, in hex.
-pub fn content_uuid(path: &str) -> Result<String> {
+/// The content UUID: the first 128 bits of the SHA-256 of the bytes, in hex. `report` hears
+/// how many bytes have been hashed so far; false from it ends the hashing (shutdown).
+pub fn content_uuid(path: &str, report: &mut dyn FnMut(u64) -> bool) -> Result<String> {
     let mut f = File::open(path).map_err(|e| read_error(path, &e))?;
     let mut h = Sha256::new();
     let mut buf = vec![0u8; CHUNK];
+    let mut hashed = 0u64;
     loop {
         let n = f.read(&mut buf).map_err(|e| read_error(path, &e))?;
         if n == 0 {
             break;
         }
         h.update(&buf[..n]);
+        hashed += n as u64;
+        if !report(hashed) {
+            return Err(super::shutting_down());
+        }
     }
     let digest = h.finalize();
     Ok(digest[..16].iter().map(|b| format!("{b:02x}")).collect())

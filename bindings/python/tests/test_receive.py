@@ -395,7 +395,7 @@ def test_parse_event_offline() -> None:
          ev.ConversationChanged),
         ({"event": "onTotalUnreadMessageCountChanged", "data": {"totalUnreadCount": 7}},
          ev.TotalUnreadCountChanged),
-        ({"event": "onSendMessageProgress", "data": {"message": msg, "progress": 100}},
+        ({"event": "onSendMessageProgress", "data": {"id": "i", "msgID": "m", "progress": 100}},
          ev.SendProgress),
         ({"event": "onMessageStatusChanged",
           "data": {"message": msg, "status": 2, "code": 0, "desc": ""}}, ev.MessageStatusChanged),
@@ -410,6 +410,8 @@ def test_parse_event_offline() -> None:
     new = v2im.parse_event(cases[3][0])
     assert new.redelivered is True and new.message.text == "t"
     assert v2im.parse_event(cases[4][0]).receipts[0].is_peer_read is True
+    progress = v2im.parse_event(cases[8][0])
+    assert (progress.id, progress.msg_id, progress.progress) == ("i", "m", 100)
     assert v2im.parse_event(cases[5][0]).receipts[0].unread_count == 2
     conv = v2im.parse_event(cases[6][0]).conversations[0]
     assert conv.type is ConversationType.C2C and conv.unread_count == 4 and conv.last_message is None

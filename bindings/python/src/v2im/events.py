@@ -125,9 +125,12 @@ class TotalUnreadCountChanged(Event):
 
 @dataclass(frozen=True)
 class SendProgress(Event):
-    """``onSendMessageProgress``: ``progress`` 0..100 of a message being sent."""
+    """``onSendMessageProgress``: ``progress`` 0..100 of the message ``id`` being sent
+    (``msg_id`` is ``""`` until it is sent; the whole message comes with
+    :class:`MessageStatusChanged`)."""
 
-    message: Message
+    id: str
+    msg_id: str
     progress: int
 
 
@@ -183,7 +186,11 @@ _PARSERS: Dict[str, Callable[[str, Any], Event]] = {
         n, d, int(_obj(d).get("totalUnreadCount") or 0)
     ),
     "onSendMessageProgress": lambda n, d: SendProgress(
-        n, d, _message(d), int(_obj(d).get("progress") or 0)
+        n,
+        d,
+        str(_obj(d).get("id") or ""),
+        str(_obj(d).get("msgID") or ""),
+        int(_obj(d).get("progress") or 0),
     ),
     "onMessageStatusChanged": lambda n, d: MessageStatusChanged(
         n,
