@@ -150,15 +150,7 @@ impl Server {
                 l.push('\n');
             }
         });
-        let mut line = String::new();
-        std::io::BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let url = line
-            .trim_end()
-            .strip_prefix("listening on ")
-            .unwrap_or_else(|| panic!("first line: {line:?}"))
-            .to_string();
+        let url = listening_url(&mut child);
         let addr = url_addr(&url);
         Server {
             child: Binary(child),

@@ -2,7 +2,6 @@
 //! settings they give start a server. (No container engine runs here: the Dockerfile is read,
 //! not built.)
 
-use std::io::BufRead;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -69,15 +68,7 @@ fn serve_with(env: &[(String, String)], dir: &Path) {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let mut first = String::new();
-    std::io::BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut first)
-        .unwrap();
-    let url = first
-        .trim_end()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("first line: {first:?}"))
-        .replace("0.0.0.0", "127.0.0.1");
+    let url = crate::common::listening_url(&mut child).replace("0.0.0.0", "127.0.0.1");
     let health = ureq::get(&format!("{url}/healthz")).call().unwrap();
     assert_eq!(health.into_string().unwrap(), "ok\n");
     Command::new("kill")

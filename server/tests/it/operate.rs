@@ -78,15 +78,7 @@ impl Logged {
                 keep.lock().unwrap().push(l);
             }
         });
-        let mut first = String::new();
-        std::io::BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut first)
-            .unwrap();
-        let url = first
-            .trim_end()
-            .strip_prefix("listening on ")
-            .unwrap_or_else(|| panic!("first line: {first:?}"))
-            .to_string();
+        let url = listening_url(&mut child);
         Logged {
             _child: Binary(child),
             url,

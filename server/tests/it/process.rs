@@ -1,7 +1,6 @@
 //! The server as a process and a service: restart on the same database, the real binary with
 //! SIGTERM, HTTPS through a self-signed CA, media files, robustness against hostile input.
 
-use std::io::BufRead;
 use std::sync::Arc;
 
 use crate::common::*;
@@ -76,15 +75,7 @@ fn binary_prints_its_address_and_stops_cleanly_on_sigterm() {
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    let mut line = String::new();
-    std::io::BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line
-        .trim_end()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("first line: {line:?}"))
-        .to_string();
+    let url = listening_url(&mut child);
     assert!(url.starts_with("http://127.0.0.1:"), "{url}");
     assert_ne!(url, "http://127.0.0.1:0");
     let health = ureq::get(&format!("{url}/healthz")).call().unwrap();

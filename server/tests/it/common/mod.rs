@@ -265,7 +265,6 @@ impl Drop for Binary {
 /// The `v2im-server` binary on `db` (port 0, auto-import, the test key) with `extra` flags, and
 /// its URL from its first stdout line.
 pub fn spawn_binary(db: &std::path::Path, extra: &[&str]) -> (Binary, String) {
-    use std::io::BufRead;
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_v2im-server"))
         .args(["--listen", "127.0.0.1:0", "--db"])
         .arg(db)
@@ -281,16 +280,22 @@ pub fn spawn_binary(db: &std::path::Path, extra: &[&str]) -> (Binary, String) {
         .stderr(std::process::Stdio::null())
         .spawn()
         .expect("spawn v2im-server");
+    let url = listening_url(&mut child);
+    (Binary(child), url)
+}
+
+/// The URL of the first stdout line of a v2im-server `child` (`listening on URL`); the child's
+/// stdout is taken.
+pub fn listening_url(child: &mut std::process::Child) -> String {
+    use std::io::BufRead;
     let mut line = String::new();
-    std::io::BufReader::new(child.stdout.take().unwrap())
+    std::io::BufReader::new(child.stdout.take().expect("stdout piped"))
         .read_line(&mut line)
-        .unwrap();
-    let url = line
-        .trim_end()
+        .expect("read the first line");
+    line.trim_end()
         .strip_prefix("listening on ")
         .unwrap_or_else(|| panic!("first line: {line:?}"))
-        .to_string();
-    (Binary(child), url)
+        .to_string()
 }
 
 const TEST_SDKAPPID_STR: &str = "1400000000";
