@@ -28,5 +28,15 @@ impl std::fmt::Display for ApiError {
     }
 }
 
+/// `e` with the setting or file it concerns in front (`--listen 127.0.0.1:9080: Address already
+/// in use`), its kind kept: startup errors name what to fix.
+pub(crate) fn named(
+    e: std::io::Error,
+    what: &str,
+    value: impl std::fmt::Display,
+) -> std::io::Error {
+    std::io::Error::new(e.kind(), format!("{what} {value}: {e}"))
+}
+
 /// Result of a handler.
 pub(crate) type ApiResult<T> = Result<T, ApiError>;

@@ -186,11 +186,6 @@ fn bind(addr: std::net::SocketAddr) -> std::io::Result<std::net::TcpListener> {
     Ok(socket.into())
 }
 
-/// `e` with the setting or file it concerns in front, its kind kept.
-fn named(e: std::io::Error, what: &str, value: impl std::fmt::Display) -> std::io::Error {
-    std::io::Error::new(e.kind(), format!("{what} {value}: {e}"))
-}
-
 /// A webhook URL as the startup line shows it: scheme and host only (a query or path may carry a
 /// token).
 fn origin_of(url: Option<&str>) -> String {
@@ -228,10 +223,12 @@ pub fn start_with_clock(config: ServerConfig, clock: Clock) -> std::io::Result<R
         }
     };
     if let Some(d) = &config.files_dir {
-        std::fs::create_dir_all(d).map_err(|e| named(e, "files directory", d.display()))?;
+        std::fs::create_dir_all(d)
+            .map_err(|e| crate::error::named(e, "files directory", d.display()))?;
     }
     let limits = conn_limits(&config);
-    let listener = bind(config.listen).map_err(|e| named(e, "--listen", config.listen))?;
+    let listener =
+        bind(config.listen).map_err(|e| crate::error::named(e, "--listen", config.listen))?;
     listener.set_nonblocking(true)?;
     let addr = listener.local_addr()?;
     let inflight = Arc::new(AtomicUsize::new(0));
@@ -255,7 +252,7 @@ pub fn start_with_clock(config: ServerConfig, clock: Clock) -> std::io::Result<R
             metrics: metrics.clone(),
         },
     )
-    .map_err(|e| named(e, "--db", config.db.display()))?;
+    .map_err(|e| crate::error::named(e, "--db", config.db.display()))?;
     let app = Arc::new(App {
         auth: Auth::new(
             config.sdkappid,

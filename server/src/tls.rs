@@ -15,7 +15,7 @@ pub(crate) fn acceptor(cert: &Path, key: &Path) -> std::io::Result<TlsAcceptor> 
     let open = |flag: &str, p: &Path| {
         std::fs::File::open(p)
             .map(std::io::BufReader::new)
-            .map_err(|e| std::io::Error::new(e.kind(), format!("{flag} {}: {e}", p.display())))
+            .map_err(|e| crate::error::named(e, flag, p.display()))
     };
     let certs = rustls_pemfile::certs(&mut open("--tls-cert", cert)?)
         .collect::<Result<Vec<_>, _>>()

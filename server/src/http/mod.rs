@@ -72,7 +72,8 @@ async fn access(
 ) -> Response {
     let t = std::time::Instant::now();
     let method = req.method().clone();
-    let path = req.uri().path().to_string();
+    // A Uri clone shares its bytes: no copy of the path on the REST hot path.
+    let uri = req.uri().clone();
     let answer = next.run(req).await;
     let took = t.elapsed();
     if let Some(a) = answer.extensions().get::<Access>() {
@@ -85,11 +86,11 @@ async fn access(
             a.code,
             took.as_secs_f64() * 1000.0
         );
-    } else if path != "/healthz" && path != "/metrics" {
+    } else if !matches!(uri.path(), "/healthz" | "/metrics") {
         tracing::info!(
             target: "v2im_server::access",
             "{method} {:?} status={} {:.3} ms",
-            clipped(&path),
+            clipped(uri.path()),
             answer.status().as_u16(),
             took.as_secs_f64() * 1000.0
         );
