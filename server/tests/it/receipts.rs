@@ -17,7 +17,24 @@ fn a_c2c_read_mark_is_the_peers_receipt_and_the_readers_mark() {
     let (mut bob, _) = s.channel("bob", None);
     s.send_c2c("alice", "bob", "one", 1, Value::Null);
     s.send_c2c("alice", "bob", "two", 2, Value::Null);
-    assert_eq!(bob.drain(QUIET).len(), 4);
+    // Both messages, then the conversation's state after them: a Conversation line per message,
+    // or one for both when they commit within the 5 ms before the channel reads it.
+    let got = bob.drain(QUIET);
+    let kinds: Vec<&str> = got.iter().filter_map(|v| v["Event"].as_str()).collect();
+    assert_eq!(
+        kinds.iter().filter(|k| **k == "C2cMsg").count(),
+        2,
+        "{kinds:?}"
+    );
+    assert!(
+        kinds
+            .iter()
+            .all(|k| matches!(*k, "C2cMsg" | "Conversation")),
+        "{kinds:?}"
+    );
+    let last = got.last().unwrap();
+    assert_eq!(last["Event"], "Conversation", "{kinds:?}");
+    assert_eq!(last["Item"]["UnreadMsgNum"], 2, "{last}");
     // bob reads, as himself.
     let r = s.call_as(
         "bob",
