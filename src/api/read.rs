@@ -9,7 +9,11 @@
 //!   `needReadReceipt`, through `group_open_http_svc/get_group_msg_receipt`.
 //!
 //! A message a receipt does not apply to is refused with 6017 naming it and why, before anything
-//! is sent.
+//! is sent: one this client does not hold, its own (for a receipt) or another's (for counts), one
+//! sent without `needReadReceipt`, and an online-only one (never stored, so it has no receipts).
+//! A message the server answers for with a code of its own (10062: it no longer has the
+//! message, say) fails the call with that code, naming the message; receipts already recorded
+//! for the messages before it stay, and sending them again changes nothing.
 
 use super::{request, Ctx, Reply};
 use crate::codes::{Error, Result};
@@ -19,7 +23,9 @@ use crate::params::{self, Id};
 use serde::Deserialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
-use v2im_wire::c2c::{C2cMsgInfo, C2cMsgReadReceiptRequest, SetMsgReadRequest};
+use v2im_wire::c2c::{
+    C2cMsgInfo, C2cMsgReadReceiptRequest, C2cMsgReadReceiptResponse, SetMsgReadRequest,
+};
 use v2im_wire::group::{
     GetGroupMsgReceiptRequest, GroupMsgReceiptRequest, GroupMsgReceiptResponse, MsgSeqItem,
     SetUnreadMsgNumRequest,
@@ -117,6 +123,8 @@ pub(crate) fn send_message_read_receipts(ctx: &Ctx, v: &Value, reply: Reply) {
             Some("is this client's own: receipts are for received messages")
         } else if !m.options.need_read_receipt {
             Some("was not sent with needReadReceipt")
+        } else if m.options.online_user_only {
+            Some("was sent online only: it is not stored, so it takes no receipt")
         } else if m.status != MessageStatus::SendSucc || m.msg_id.is_none() {
             Some("is not a delivered message")
         } else {
@@ -131,9 +139,14 @@ pub(crate) fn send_message_read_receipts(ctx: &Ctx, v: &Value, reply: Reply) {
     // Group messages by group, one-to-one ones by sender: one request per batch of each.
     let mut groups: BTreeMap<String, Vec<u64>> = BTreeMap::new();
     let mut peers: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    // (group, seq) -> msgID, to name a message the server refuses.
+    let mut ids: BTreeMap<(String, u64), String> = BTreeMap::new();
     for m in &list {
         match &m.group_id {
-            Some(g) => groups.entry(g.clone()).or_default().push(seq_of(m)),
+            Some(g) => {
+                groups.entry(g.clone()).or_default().push(seq_of(m));
+                ids.insert((g.clone(), seq_of(m)), m.msg_id.clone().unwrap_or_default());
+            }
             None => peers
                 .entry(m.sender.clone())
                 .or_default()
@@ -151,7 +164,16 @@ pub(crate) fn send_message_read_receipts(ctx: &Ctx, v: &Value, reply: Reply) {
                     from_account: me.clone(),
                     msg_seq_list: chunk.iter().map(|s| MsgSeqItem { msg_seq: *s }).collect(),
                 };
-                rest.post::<_, Envelope>(paths::GROUP_MSG_RECEIPT, &req)?;
+                let answer: GroupMsgReceiptResponse = rest.post(paths::GROUP_MSG_RECEIPT, &req)?;
+                if let Some(r) = answer.group_msg_receipt_list.iter().find(|r| r.code != 0) {
+                    let id = ids
+                        .get(&(group.clone(), r.msg_seq))
+                        .map_or("", |s| s.as_str());
+                    return Err(Error::new(
+                        r.code,
+                        format!("group_msg_receipt: message \"{id}\" of {group}: the server has no receipt for it"),
+                    ));
+                }
             }
         }
         for (peer, keys) in peers {
@@ -169,7 +191,17 @@ pub(crate) fn send_message_read_receipts(ctx: &Ctx, v: &Value, reply: Reply) {
                         })
                         .collect(),
                 };
-                rest.post::<_, Envelope>(paths::C2C_MSG_READ_RECEIPT, &req)?;
+                let answer: C2cMsgReadReceiptResponse =
+                    rest.post(paths::C2C_MSG_READ_RECEIPT, &req)?;
+                if let Some(e) = answer.error_list.first() {
+                    return Err(Error::new(
+                        e.error_code,
+                        format!(
+                            "c2c_msg_read_receipt: message \"{}\" from {peer}: the server has no receipt for it",
+                            e.msg_key
+                        ),
+                    ));
+                }
             }
         }
         Ok(Value::Null)
@@ -184,6 +216,8 @@ pub(crate) fn get_message_read_receipts(ctx: &Ctx, v: &Value, reply: Reply) {
             Some("is not a group message")
         } else if !m.options.need_read_receipt {
             Some("was not sent with needReadReceipt")
+        } else if m.options.online_user_only {
+            Some("was sent online only: it is not stored, so it has no receipts")
         } else if m.status != MessageStatus::SendSucc {
             Some("has not been sent")
         } else {

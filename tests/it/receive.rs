@@ -359,6 +359,48 @@ fn read_marks_receipts_conversations_and_unread_counts() {
         .client
         .call_wait("getTotalUnreadMessageCount", json!({}));
     assert_eq!(total.json["data"], 0);
+
+    // An online-only message is never stored, so it takes no receipt and has no counts: 6017
+    // on both sides before anything is sent (the server would answer 10062).
+    let online = alice.client.send_text_ok(
+        "typing",
+        json!({"groupID": "g-rr", "needReadReceipt": true, "onlineUserOnly": true}),
+    );
+    let got_online = bob.message();
+    assert_eq!(got_online["msgID"], online["msgID"]);
+    for (client, method, id) in [
+        (&bob.client, "sendMessageReadReceipts", &got_online["msgID"]),
+        (&alice.client, "getMessageReadReceipts", &online["msgID"]),
+    ] {
+        let r = client.call_wait(method, json!({"messageIDList": [id]}));
+        assert_eq!(r.code, 6017, "{method}: {}", r.json);
+        assert!(
+            r.json["desc"].as_str().unwrap().contains("online only"),
+            "{method}: {}",
+            r.json
+        );
+    }
+
+    // A message the server no longer has (its group was destroyed and made again): the call
+    // fails with the server's per-message code, naming the message, not a silent success.
+    s.admin(
+        "group_open_http_svc/destroy_group",
+        json!({"GroupId": "g-rr"}),
+    );
+    s.create_group("g-rr", "alice", &["alice", "bob", "carol"]);
+    let gone = bob.client.call_wait(
+        "sendMessageReadReceipts",
+        json!({"messageIDList": [got["msgID"]]}),
+    );
+    assert_eq!(gone.code, 10062, "{}", gone.json);
+    assert!(
+        gone.json["desc"]
+            .as_str()
+            .unwrap()
+            .contains(got["msgID"].as_str().unwrap()),
+        "{}",
+        gone.json
+    );
 }
 
 #[test]
