@@ -160,9 +160,14 @@ impl RestClient {
             }
             let delay = backoff(attempt);
             self.log.log(LogLevel::Warn, || {
+                // Transport errors already name the path; answers' codes do not.
+                let desc = &f.err.desc;
+                let (path, sep) = match desc.starts_with(path.trim_start_matches('/')) {
+                    true => ("", ""),
+                    false => (path, ": "),
+                };
                 format!(
-                    "{path}: {} ({}); retry {} of {} in {} ms",
-                    f.err.desc,
+                    "{path}{sep}{desc} ({}); retry {} of {} in {} ms",
                     f.err.code,
                     attempt + 1,
                     self.max_retries,
