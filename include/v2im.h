@@ -87,7 +87,7 @@
 #define V2IM_ERR_POISONED 100005
 /** The call would wait on the thread it is made from: bindings give it for a blocking call made from one of the client's own callbacks (`v2im_client_free` there only logs). */
 #define V2IM_ERR_WOULD_DEADLOCK 100006
-/** The server answered with an HTTP status other than 200. */
+/** The server answered with an HTTP status other than 2xx and no REST answer in its body (a proxy's error page, say); 5xx and 429 are retried first. */
 #define V2IM_ERR_HTTP_STATUS 100007
 /** The server's answer could not be understood (not JSON, or missing required fields). */
 #define V2IM_ERR_BAD_RESPONSE 100008
@@ -313,7 +313,7 @@ int32_t v2im_set_event_callback(struct v2im_client *client,
  * `{"code": int, "desc": string, "data": ..., "@extra": ...}`, where `"@extra"` is the params'
  * `"@extra"` value echoed unchanged (present only when given).
  *
- * Methods (V2TIM's names and parameters, see the README's method table):
+ * Methods (V2TIM's names and parameters, one page each under docs/methods/):
  * - local — `createTextMessage`, `createCustomMessage`, `createLocationMessage`,
  *   `createFaceMessage`, `createTextAtMessage`, `createAtSignedGroupMessage`,
  *   `createTargetedGroupMessage`, `createForwardMessage`, `createMergerMessage`,

@@ -763,7 +763,7 @@ inline void v2im_hpp_on_new(void *user_data, int32_t code, const char *result_js
 /// thread at once, except close()/destruction/move, which need exclusive access.
 class Client {
 public:
-    /// Creates a client from its config JSON (README "Config"). Throws Error on refusal.
+    /// Creates a client from its config JSON (docs/config.md). Throws Error on refusal.
     explicit Client(const std::string &config_json) {
         Result r;
         client_ = open(config_json, r);

@@ -175,6 +175,12 @@ struct ConfigJson {
     receive: Option<bool>,
 }
 
+/// Every key of the config (`@extra` aside), for the reference's check.
+#[cfg(test)]
+pub(crate) fn keys() -> &'static [&'static str] {
+    params::fields_of::<ConfigJson>()
+}
+
 impl Config {
     /// Parses the config object (its `@extra` aside). A missing, mistyped or unknown key is
     /// 6017 with a `desc` naming it.

@@ -13,12 +13,16 @@ pub(crate) mod client;
 pub mod codes;
 pub(crate) mod config;
 pub(crate) mod dispatch;
+#[cfg(test)]
+mod docs_tests;
 pub mod ffi;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzz;
 pub(crate) mod http1;
 pub(crate) mod items;
+#[cfg(test)]
+pub(crate) mod markdown;
 pub(crate) mod model;
 pub(crate) mod params;
 pub(crate) mod receive;

@@ -1,6 +1,6 @@
 //! The method table of `v2im_call`: every method declared once, with how it runs, what the store
 //! keeps of it and which keys its params have. Dispatch looks methods up here; tests hold the
-//! README's method table and the header's method list against it.
+//! reference (docs/README.md and a page per method) and the header's method list against it.
 
 use super::{cancel, conversations, create, history, local, read, send, Ctx, LocalData, Reply};
 use crate::codes::Result;

@@ -1,6 +1,6 @@
 //! Every result code the library produces, declared once: the `pub const`s below, the texts of
 //! `v2im_error_str`, and (through `build.rs`, which includes this file) the `V2IM_` macros of
-//! `v2im.h`. Tests check the README's table and the Python package against [`TABLE`].
+//! `v2im.h`. Tests check docs/codes.md and the Python package against [`TABLE`].
 //!
 //! Codes are Tencent's where Tencent has one; v2im's own live in one block from 100001 upwards.
 //! A code is never renumbered or reused. Retired (never produced, so no longer listed): 6009
@@ -118,7 +118,8 @@ codes! {
     /// The call would wait on the thread it is made from: bindings give it for a blocking call
     /// made from one of the client's own callbacks (`v2im_client_free` there only logs).
     V2IM_ERR_WOULD_DEADLOCK = 100006, "call would deadlock (made from a callback)";
-    /// The server answered with an HTTP status other than 200.
+    /// The server answered with an HTTP status other than 2xx and no REST answer in its body
+    /// (a proxy's error page, say); 5xx and 429 are retried first.
     V2IM_ERR_HTTP_STATUS = 100007, "server answered with an HTTP error status";
     /// The server's answer could not be understood (not JSON, or missing required fields).
     V2IM_ERR_BAD_RESPONSE = 100008, "server answer not understood";

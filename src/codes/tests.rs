@@ -1,14 +1,9 @@
-//! The code table on its own, and against the places that list codes: the README's table and
-//! the Python package's constants.
+//! The code table on its own, and against the places that list codes: docs/codes.md and the
+//! Python package's constants.
 
 use super::TABLE;
+use crate::markdown::repo_file;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
-use std::path::Path;
-
-fn repo_file(name: &str) -> String {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(name);
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
 
 fn declared() -> BTreeMap<i32, String> {
     TABLE.iter().map(|c| (c.value, c.name.to_owned())).collect()
@@ -33,24 +28,45 @@ fn codes_and_names_are_unique() {
     }
 }
 
-/// `| 6017 | ERR_INVALID_PARAMETERS | ... |` rows of the README's "Error codes" section.
-#[test]
-fn readme_lists_exactly_the_declared_codes() {
-    let readme = repo_file("README.md");
-    let section = readme
-        .split_once("\n## Error codes\n")
-        .expect("README has an Error codes section")
-        .1;
-    let section = section.split("\n## ").next().unwrap();
-    let rows: BTreeMap<i32, String> = section
+/// `| code | NAME | text |` rows of a markdown section, by code.
+fn table_rows(section: &str) -> BTreeMap<i32, Vec<String>> {
+    section
         .lines()
         .filter_map(|l| {
             let mut cells = l.trim_matches('|').split('|').map(str::trim);
             let value = cells.next()?.parse().ok()?;
-            Some((value, cells.next()?.to_owned()))
+            Some((value, cells.map(str::to_owned).collect()))
         })
+        .collect()
+}
+
+/// docs/codes.md: its library table holds exactly the declared codes, its server table exactly
+/// the wire codes, each with the text `v2im_error_str` gives.
+#[test]
+fn docs_list_exactly_the_declared_codes() {
+    let doc = repo_file("docs/codes.md");
+    let (library, server) = doc
+        .split_once("\n## Codes from the server\n")
+        .expect("docs/codes.md has a server section");
+    let library = library
+        .split_once("\n## Codes of the library\n")
+        .expect("docs/codes.md has a library section")
+        .1;
+    let names: BTreeMap<i32, String> = table_rows(library)
+        .into_iter()
+        .map(|(value, cells)| (value, cells[0].clone()))
         .collect();
-    assert_eq!(rows, declared(), "README.md's error-code table");
+    assert_eq!(names, declared(), "docs/codes.md's library table");
+    let wire: BTreeMap<i32, Vec<String>> = table_rows(server)
+        .into_iter()
+        .map(|(value, cells)| (value, cells[1..2].to_vec()))
+        .collect();
+    let want: BTreeMap<i32, Vec<String>> = v2im_wire::codes::TEXTS
+        .iter()
+        .filter(|(value, _)| *value != 0)
+        .map(|(value, text)| (*value, vec![text.to_str().unwrap().to_owned()]))
+        .collect();
+    assert_eq!(wire, want, "docs/codes.md's server table (code, text)");
 }
 
 /// `NAME = value` lines of `bindings/python/src/v2im/errors.py` (the names without `V2IM_` for

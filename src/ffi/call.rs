@@ -11,7 +11,7 @@ use std::ffi::{c_char, c_void};
 /// `{"code": int, "desc": string, "data": ..., "@extra": ...}`, where `"@extra"` is the params'
 /// `"@extra"` value echoed unchanged (present only when given).
 ///
-/// Methods (V2TIM's names and parameters, see the README's method table):
+/// Methods (V2TIM's names and parameters, one page each under docs/methods/):
 /// - local — `createTextMessage`, `createCustomMessage`, `createLocationMessage`,
 ///   `createFaceMessage`, `createTextAtMessage`, `createAtSignedGroupMessage`,
 ///   `createTargetedGroupMessage`, `createForwardMessage`, `createMergerMessage`,

@@ -15,6 +15,8 @@ mod rest;
 pub(crate) mod status;
 
 #[cfg(test)]
+mod docs_tests;
+#[cfg(test)]
 pub(crate) mod tests;
 
 pub(crate) use elem::{Elem, MergerElem};

@@ -5,9 +5,9 @@
 //! `sender`/`isSelf` of the client's user. `msgID` and `seq` stay `null` until it is sent.
 //!
 //! Checks follow V2TIM: a missing, mistyped or unknown parameter is 6017 with a `desc` naming
-//! it. Limits that V2TIM enforces when sending (30 @ users, 50 targeted receivers, 12 KB) are
-//! checked by `sendMessage`; the ones V2TIM enforces here (forward/merge sources sent
-//! successfully, 300 merged messages, abstracts) are checked here.
+//! it. Limits that V2TIM enforces when sending (30 @ users, 12 KB) are checked by `sendMessage`;
+//! the ones V2TIM enforces here (forward/merge sources sent successfully, 300 merged messages,
+//! abstracts, 1 to 50 targeted receivers, which `sendMessage` checks again) are checked here.
 
 mod combine;
 mod group;

@@ -583,12 +583,12 @@ class Client:
     ...             server_url="http://127.0.0.1:8080") as c:
     ...     msg = c.send(c.create_text("hi"), receiver="bob").result()
 
-    Keyword arguments are the library's config keys (see the README), in Python spelling
+    Keyword arguments are the library's config keys (docs/config.md), in Python spelling
     (``request_timeout_ms=5000``, ``data_dir=...``) or as the library spells them
     (``requestTimeoutMs=5000``); ``None`` values are left out. A missing, mistyped or unknown key
     raises :class:`V2imError` with code 6017 (booleans such as ``receive`` must be ``bool``).
 
-    ``receive=True`` makes the client a receiver (README "Config"): received messages come
+    ``receive=True`` makes the client a receiver (docs/config.md): received messages come
     through :meth:`messages` (an async iterator), ``on_message`` and ``on_event``.
     ``on_event`` and ``on_message`` given here are attached before the channel opens.
     """

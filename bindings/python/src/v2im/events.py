@@ -1,4 +1,4 @@
-"""Typed events: one small class per event the library reports (README "Events").
+"""Typed events: one small class per event the library reports (docs/events.md).
 
 :func:`parse_event` turns the ``{"event": name, "data": ...}`` dict an ``on_event`` handler gets
 into one of these; ``client.set_event_handler(fn, typed=True)`` does it for every event. Each
