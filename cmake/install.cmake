@@ -112,3 +112,12 @@ if(V2IM_CARGO_CHECKS)
   set_tests_properties(native_static_libs PROPERTIES
     TIMEOUT 1200 LABELS "cargo;install" RESOURCE_LOCK cargo)
 endif()
+
+# README.md's quick start, followed as written in a temporary home: install from this build,
+# the server and its admin commands, hello.c and hello.cpp built with pkg-config, the Python wheel
+# in a fresh venv, receiving, a group message read back (c_examples/consumer/check_quickstart.py).
+add_test(NAME readme_quickstart
+         COMMAND "${Python3_EXECUTABLE}" "${CMAKE_SOURCE_DIR}/c_examples/consumer/check_quickstart.py"
+                 --build-dir "${CMAKE_BINARY_DIR}")
+set_tests_properties(readme_quickstart PROPERTIES
+  TIMEOUT 600 LABELS "install" RESOURCE_LOCK v2im_install_prefix)
