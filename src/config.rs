@@ -250,15 +250,18 @@ impl Config {
     }
 }
 
+/// A server or upload URL the connections can use: `http://` or `https://`, a host, a port,
+/// a path, and no query (the library appends its own).
 fn check_url(key: &str, url: &str) -> Result<()> {
-    let rest = url
-        .strip_prefix("https://")
-        .or_else(|| url.strip_prefix("http://"));
-    match rest {
-        Some(host) if !host.is_empty() && !host.starts_with('/') => Ok(()),
-        _ => Err(Error::invalid_param(format!(
-            "config: \"{key}\" must be an http:// or https:// URL, got \"{url}\""
-        ))),
+    let bad = |why: String| {
+        Error::invalid_param(format!(
+            "config: \"{key}\" must be an http:// or https:// URL, got \"{url}\": {why}"
+        ))
+    };
+    let u = crate::http::url::HttpUrl::parse(url).map_err(bad)?;
+    match u.query {
+        Some(_) => Err(bad("a query (?...) in the URL".into())),
+        None => Ok(()),
     }
 }
 
@@ -381,6 +384,23 @@ mod tests {
             (
                 json!({"sdkAppID": 1, "userID": "u", "userSig": "s", "serverUrl": "ftp://x"}),
                 "serverUrl",
+            ),
+            // URLs the connections could only guess at are refused here, not on every request.
+            (
+                json!({"sdkAppID": 1, "userID": "u", "userSig": "s", "serverUrl": "http://u:p@h"}),
+                "\"serverUrl\" must be an http:// or https:// URL, got \"http://u:p@h\": user information",
+            ),
+            (
+                json!({"sdkAppID": 1, "userID": "u", "userSig": "s", "serverUrl": "http://h:99999"}),
+                "not a port",
+            ),
+            (
+                json!({"sdkAppID": 1, "userID": "u", "userSig": "s", "uploadUrl": "https://h/files?x=1"}),
+                "\"uploadUrl\" must be an http:// or https:// URL, got \"https://h/files?x=1\": a query",
+            ),
+            (
+                json!({"sdkAppID": 1, "userID": "u", "userSig": "s", "uploadUrl": "http://bücher.de"}),
+                "xn--",
             ),
             (
                 json!({"sdkAppID": 1, "userID": "u", "userSig": "s", "requestTimeoutMs": -1}),

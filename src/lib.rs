@@ -19,7 +19,7 @@ pub mod ffi;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzz;
-pub(crate) mod http1;
+pub(crate) mod http;
 pub(crate) mod items;
 #[cfg(test)]
 pub(crate) mod markdown;

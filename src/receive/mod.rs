@@ -258,7 +258,7 @@ fn session(
             "channel closed before its first line",
         ));
     }
-    let (start, heartbeat) = match serde_json::from_slice::<Event>(&buf) {
+    let (start, heartbeat) = match json_line::<Event>(&buf) {
         Ok(Event::Hello {
             cursor,
             heartbeat_secs,
@@ -288,7 +288,7 @@ fn session(
         if !lines.next(&mut buf, MAX_LINE_BYTES).map_err(lost)? {
             return Ok(());
         }
-        let event = match serde_json::from_slice::<Event>(&buf) {
+        let event = match json_line::<Event>(&buf) {
             Ok(event) => event,
             Err(e) => {
                 skip_unreadable(sh, &buf, &e, cursor);
@@ -352,10 +352,18 @@ impl MsgHead {
     }
 }
 
+/// A line of the channel as JSON. Read as text, as every other answer is, so that each type's
+/// deserializer exists once in the library (`from_slice` would be a second copy of each).
+pub(crate) fn json_line<'a, T: serde::Deserialize<'a>>(line: &'a [u8]) -> serde_json::Result<T> {
+    let text = std::str::from_utf8(line)
+        .map_err(|e| <serde_json::Error as serde::de::Error>::custom(format!("not UTF-8: {e}")))?;
+    serde_json::from_str(text)
+}
+
 /// Skips a line that is not a readable event: reported, and its cursor (when it has one past
 /// ours) committed like a handled event's, so that the channel continues after it.
 fn skip_unreadable(sh: &Shared, line: &[u8], e: &serde_json::Error, cursor: &mut Option<u64>) {
-    let head = serde_json::from_slice::<LineHead>(line).ok();
+    let head = json_line::<LineHead>(line).ok();
     let kind = head.as_ref().and_then(|h| h.event.clone());
     let at = head.as_ref().and_then(|h| h.cursor);
     let id = head

@@ -3,7 +3,8 @@
 //! `v2im_client_free` can end a read blocked on it at once by shutting the socket down.
 
 use crate::codes::{self, Error, Result};
-use crate::http1::{self, Head};
+use crate::http::head::{chunk_size, parse_head, Head};
+use crate::http::url::HttpUrl;
 use parking_lot::Mutex;
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, TcpStream, ToSocketAddrs};
@@ -47,51 +48,28 @@ pub(crate) struct Target {
     https: bool,
     host: String,
     port: u16,
+    /// The `Host` header.
+    authority: String,
     /// Path and query of the request.
     path: String,
 }
 
 impl Target {
     pub(crate) fn parse(url: &str) -> Result<Target> {
-        let bad = |why: &str| Error::invalid_param(format!("channel URL \"{url}\": {why}"));
-        let u = url::Url::parse(url).map_err(|e| bad(&e.to_string()))?;
-        let https = match u.scheme() {
-            "https" => true,
-            "http" => false,
-            _ => return Err(bad("not http or https")),
-        };
-        let host = match u.host() {
-            Some(url::Host::Domain(d)) => d.to_owned(),
-            Some(url::Host::Ipv4(a)) => a.to_string(),
-            Some(url::Host::Ipv6(a)) => a.to_string(),
-            None => return Err(bad("no host")),
-        };
-        let port = u
-            .port_or_known_default()
-            .unwrap_or(if https { 443 } else { 80 });
-        let mut path = u.path().to_owned();
-        if let Some(q) = u.query() {
+        let u = HttpUrl::parse(url)
+            .map_err(|why| Error::invalid_param(format!("channel URL \"{url}\": {why}")))?;
+        let mut path = u.path;
+        if let Some(q) = u.query {
             path.push('?');
-            path.push_str(q);
+            path.push_str(&q);
         }
         Ok(Target {
-            https,
-            host,
-            port,
+            https: u.https,
+            host: u.host,
+            port: u.port,
+            authority: u.authority,
             path,
         })
-    }
-
-    fn host_header(&self) -> String {
-        let host = if self.host.contains(':') {
-            format!("[{}]", self.host)
-        } else {
-            self.host.clone()
-        };
-        match (self.https, self.port) {
-            (true, 443) | (false, 80) => host,
-            _ => format!("{host}:{}", self.port),
-        }
     }
 }
 
@@ -180,7 +158,7 @@ pub(crate) fn open(
     let request = format!(
         "GET {} HTTP/1.1\r\nHost: {}\r\nAccept: application/x-ndjson\r\nUser-Agent: v2im/{}\r\n\r\n",
         target.path,
-        target.host_header(),
+        target.authority,
         env!("CARGO_PKG_VERSION")
     );
     io.write_all(request.as_bytes())
@@ -239,7 +217,7 @@ fn refusal(head: Head, reader: BufReader<Box<dyn Read + Send>>) -> Error {
             ),
         )
     };
-    if let Ok(env) = serde_json::from_slice::<v2im_wire::Envelope>(&body) {
+    if let Ok(env) = super::json_line::<v2im_wire::Envelope>(&body) {
         if env.error_code == v2im_wire::codes::BAD_RESOURCE {
             return no_channel();
         }
@@ -279,7 +257,7 @@ fn read_head(r: &mut impl BufRead) -> io::Result<Head> {
         if n == 0 {
             return Err(bad("the connection closed before the answer"));
         }
-        if let Some(h) = http1::parse_head(&head)? {
+        if let Some(h) = parse_head(&head)? {
             return Ok(h);
         }
         if head.len() >= MAX_HEAD_BYTES {
@@ -343,7 +321,7 @@ impl<R: BufRead> Read for Chunked<R> {
                 // The CRLF after the chunk just read.
                 self.line()?;
             }
-            let size = http1::chunk_size(self.line()?.as_bytes())?;
+            let size = chunk_size(self.line()?.as_bytes())?;
             if size == 0 {
                 while !self.line()?.is_empty() {}
                 self.done = true;
@@ -399,8 +377,8 @@ mod tests {
         assert!(t.https);
         assert_eq!((t.host.as_str(), t.port), ("::1", 8443));
         assert_eq!(t.path, "/base/v4/v2im/channel?a=1");
-        assert_eq!(t.host_header(), "[::1]:8443");
-        assert_eq!(Target::parse("http://h/x").unwrap().host_header(), "h");
+        assert_eq!(t.authority, "[::1]:8443");
+        assert_eq!(Target::parse("http://h/x").unwrap().authority, "h");
         assert!(Target::parse("ftp://h/x").is_err());
     }
 }

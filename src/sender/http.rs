@@ -8,7 +8,7 @@
 use crate::codes::{self, Error};
 use crate::config::{Config, LogLevel};
 use crate::dispatch::Dispatcher;
-use crate::sender::conn::Http;
+use crate::http::client::Http;
 use parking_lot::{Condvar, Mutex};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -273,15 +273,6 @@ fn rest_query(cfg: &Config) -> String {
     v2im_wire::url::push_query_value(&mut q, &cfg.user_sig);
     q.push_str("&random=");
     q
-}
-
-/// A transport error in words, without its URL: the URL's query holds the user's sig.
-pub fn describe_transport(t: &ureq::Transport) -> String {
-    let source = std::error::Error::source(t).map(|s| format!(": {s}"));
-    match t.message() {
-        Some(m) => format!("{}: {m}{}", t.kind(), source.unwrap_or_default()),
-        None => format!("{}{}", t.kind(), source.unwrap_or_default()),
-    }
 }
 
 /// Delay before retry `attempt` (0-based): BACKOFF_BASE · 2^attempt, at most BACKOFF_MAX,

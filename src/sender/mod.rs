@@ -5,7 +5,6 @@
 //! a worker never runs user code. Each task runs under `catch_unwind`: a panic completes that
 //! task with `V2IM_ERR_PANIC` and poisons the client.
 
-mod conn;
 pub mod http;
 pub mod queue;
 

@@ -9,15 +9,16 @@
 //! URL, and a HEAD per file would cost a round trip on every send.)
 //!
 //! Uploads run on the sender worker that took the message, so a media message keeps its place
-//! in its conversation's order; they use their own keep-alive agent whose timeouts are per read
-//! and write (`requestTimeoutMs`), not for the whole transfer, so a large file on a slow link is
-//! not cut off while bytes still move.
+//! in its conversation's order. They use the library's HTTP client (`sender::conn`) with keep-alive
+//! connections of their own to `uploadUrl`, and bounds per write (`requestTimeoutMs`) rather than
+//! for the whole transfer, so a large file on a slow link is not cut off while bytes still move.
 
 pub mod check;
 mod put;
 
 use crate::codes::{self, Error, Result};
 use crate::config::Config;
+use crate::http::client::Http;
 use crate::model::{Elem, Image, ImageKind};
 use parking_lot::Mutex;
 use std::collections::HashMap;
@@ -31,7 +32,9 @@ pub const UPLOAD_ANSWER_WAIT: std::time::Duration = std::time::Duration::from_se
 
 /// One client's uploader.
 pub struct Uploader {
-    agent: ureq::Agent,
+    http: Http,
+    /// A write may take this long; the answer after the last byte at least UPLOAD_ANSWER_WAIT.
+    io_timeout: std::time::Duration,
     base: String,
     sdk_app_id: u64,
     identifier: String,
@@ -51,18 +54,15 @@ struct Job {
 
 impl Uploader {
     pub fn new(cfg: &Config) -> Uploader {
-        let agent = ureq::AgentBuilder::new()
-            .tls_config(cfg.tls.clone())
-            .timeout_connect(cfg.request_timeout)
-            // The answer comes after the server has stored the file and, for an image, made
-            // its renditions: give it at least UPLOAD_ANSWER_WAIT.
-            .timeout_read(cfg.request_timeout.max(UPLOAD_ANSWER_WAIT))
-            .timeout_write(cfg.request_timeout)
-            .max_idle_connections_per_host(cfg.sender_threads.max(1))
-            .user_agent(concat!("v2im/", env!("CARGO_PKG_VERSION")))
-            .build();
+        let http = Http::new(
+            &cfg.upload_url,
+            cfg.tls.clone(),
+            cfg.sender_threads.max(1),
+            concat!("v2im/", env!("CARGO_PKG_VERSION")),
+        );
         Uploader {
-            agent,
+            http,
+            io_timeout: cfg.request_timeout,
             base: cfg.upload_url.trim_end_matches('/').to_owned(),
             sdk_app_id: cfg.sdk_app_id,
             identifier: cfg.identifier.clone(),
@@ -117,8 +117,14 @@ impl Uploader {
                 None => {
                     let mut report = |sent: u64| report(before + sent.min(size));
                     let mut put = |uuid: &str| {
-                        let target = self.target(uuid, &job.name);
-                        put::put_file(&self.agent, &target, uuid, &job.path, size, &mut report)
+                        let (target, shown) = self.target(uuid, &job.name);
+                        let to = put::To {
+                            http: &self.http,
+                            target: &target,
+                            url: &shown,
+                            io_timeout: self.io_timeout,
+                        };
+                        put::put_file(&to, uuid, &job.path, size, &mut report)
                     };
                     // The content's path holds other bytes: someone who knew this file's hash
                     // stored something else there first. Uploads are write-once, so the file
@@ -153,15 +159,16 @@ impl Uploader {
         Ok(Some(out))
     }
 
-    /// `{uploadUrl}/{uuid}/{name}?sdkappid=&identifier=&usersig=&random=`.
-    fn target(&self, uuid: &str, name: &str) -> String {
-        let mut u = format!("{}/{uuid}/{name}?sdkappid={}", self.base, self.sdk_app_id);
-        u.push_str("&identifier=");
-        push_query_value(&mut u, &self.identifier);
-        u.push_str("&usersig=");
-        push_query_value(&mut u, &self.user_sig);
-        u.push_str(&format!("&random={}", fastrand::u32(..)));
-        u
+    /// The request target `/{uuid}/{name}?sdkappid=&identifier=&usersig=&random=` (after the
+    /// upload URL's path), and the file's URL without the query, `{uploadUrl}/{uuid}/{name}`.
+    fn target(&self, uuid: &str, name: &str) -> (String, String) {
+        let mut t = format!("/{uuid}/{name}?sdkappid={}", self.sdk_app_id);
+        t.push_str("&identifier=");
+        push_query_value(&mut t, &self.identifier);
+        t.push_str("&usersig=");
+        push_query_value(&mut t, &self.user_sig);
+        t.push_str(&format!("&random={}", fastrand::u32(..)));
+        (t, format!("{}/{uuid}/{name}", self.base))
     }
 }
 

@@ -1,7 +1,8 @@
 //! One file's upload: its content UUID (streamed SHA-256) and a streamed HTTP PUT whose reader
-//! counts the bytes ureq takes, for progress. Memory stays at a few buffers whatever the size.
+//! counts the bytes sent, for progress. Memory stays at a few buffers whatever the size.
 
 use crate::codes::{self, Error, Result};
+use crate::http::client::{self, Http, PutFailure};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use std::fs::File;
@@ -51,8 +52,6 @@ struct Answer {
 
 /// Bytes read per step while hashing and uploading.
 const CHUNK: usize = 64 * 1024;
-/// Largest answer read.
-const MAX_ANSWER_BYTES: u64 = 64 * 1024;
 
 fn read_error(path: &str, e: &std::io::Error) -> Error {
     Error::new(
@@ -102,52 +101,76 @@ impl<R: Read> Read for Counting<'_, R> {
     }
 }
 
-/// PUTs the file at `path` (`size` bytes) to `url`, streamed. `Ok(None)`: the path already
-/// holds other bytes (the server's uploads are write-once, HTTP 409), so the file must go to
-/// another path.
+/// Where a file goes.
+pub struct To<'a> {
+    pub http: &'a Http,
+    /// Path and query after the upload URL's own path.
+    pub target: &'a str,
+    /// The file's URL without the query: what the element gets when the server names none.
+    pub url: &'a str,
+    /// The longest a write may take; the answer may take at least `UPLOAD_ANSWER_WAIT`.
+    pub io_timeout: std::time::Duration,
+}
+
+/// PUTs the file at `path` (`size` bytes), streamed. `Ok(None)`: the path already holds other
+/// bytes (the server's uploads are write-once, HTTP 409), so the file must go to another path.
 pub fn put_file(
-    agent: &ureq::Agent,
-    url: &str,
+    to: &To<'_>,
     uuid: &str,
     path: &str,
     size: u64,
     report: &mut dyn FnMut(u64) -> bool,
 ) -> Result<Option<Uploaded>> {
-    let file = File::open(path).map_err(|e| read_error(path, &e))?;
-    // Exactly the size checked: a file that grows meanwhile does not send more than it says.
-    let reader = Counting {
-        inner: std::io::BufReader::with_capacity(CHUNK, file).take(size),
-        sent: 0,
-        report,
-    };
     #[cfg(feature = "fuzzing")]
     if let Some(canned) = crate::fuzz::canned_answer() {
         let (status, text) = canned.ok_or_else(|| {
             Error::new(codes::ERR_FILE_TRANS_NO_SERVER, "upload failed: no answer")
         })?;
-        return answered(url, uuid, size, status, Ok(text));
+        return answered(to.url, uuid, size, status, Ok(text));
     }
-    let answer = agent
-        .put(url)
-        .set("Content-Type", "application/octet-stream")
-        .set("Content-Length", &size.to_string())
-        .send(reader);
-    let (status, text) = match answer {
-        Ok(r) => (r.status(), read_answer(r)),
-        Err(ureq::Error::Status(status, r)) => (status, read_answer(r)),
-        Err(ureq::Error::Transport(t)) => {
-            let code = match t.kind() {
-                ureq::ErrorKind::Dns
-                | ureq::ErrorKind::ConnectionFailed
-                | ureq::ErrorKind::InvalidUrl
-                | ureq::ErrorKind::UnknownScheme => codes::ERR_FILE_TRANS_NO_SERVER,
-                _ => codes::ERR_FILE_TRANS_UPLOAD_FAILED,
-            };
-            let what = crate::sender::http::describe_transport(&t);
-            return Err(Error::new(code, format!("upload failed: {what}")));
+    let answer_wait = to.io_timeout.max(super::UPLOAD_ANSWER_WAIT);
+    // A kept connection the server closed meanwhile fails before anything was answered: the
+    // file goes once more, from its start, on a new connection.
+    let mut fresh = false;
+    let answer = loop {
+        let file = File::open(path).map_err(|e| read_error(path, &e))?;
+        // Exactly the size checked: a file that grows meanwhile does not send more than it says.
+        let mut reader = Counting {
+            inner: file.take(size),
+            sent: 0,
+            report: &mut *report,
+        };
+        match to.http.put(
+            to.target,
+            size,
+            &mut reader,
+            to.io_timeout,
+            answer_wait,
+            fresh,
+        ) {
+            Err(PutFailure::Exchange { stale: true, .. }) if !fresh => fresh = true,
+            other => break other,
         }
     };
-    answered(url, uuid, size, status, text)
+    match answer {
+        Ok(a) => answered(to.url, uuid, size, a.status, Ok(a.body)),
+        // No connection (bad URL, DNS, refused): there is no upload server.
+        Err(PutFailure::Connect(why)) => Err(Error::new(
+            codes::ERR_FILE_TRANS_NO_SERVER,
+            format!("upload failed: cannot connect: {why}"),
+        )),
+        Err(PutFailure::Exchange { err, .. }) => {
+            let what = if client::is_timeout(&err) {
+                "timed out".to_owned()
+            } else {
+                err.to_string()
+            };
+            Err(Error::new(
+                codes::ERR_FILE_TRANS_UPLOAD_FAILED,
+                format!("upload failed: {what}"),
+            ))
+        }
+    }
 }
 
 /// What the server's answer (`status`, and `text` when its body could be read) says of the
@@ -212,18 +235,4 @@ fn answered(
         image_format: a.image_format,
         renditions: a.renditions,
     }))
-}
-
-fn read_answer(resp: ureq::Response) -> Result<String> {
-    let mut text = String::new();
-    resp.into_reader()
-        .take(MAX_ANSWER_BYTES)
-        .read_to_string(&mut text)
-        .map_err(|e| {
-            Error::new(
-                codes::ERR_FILE_TRANS_UPLOAD_FAILED,
-                format!("reading the upload answer: {e}"),
-            )
-        })?;
-    Ok(text)
 }

@@ -1,4 +1,5 @@
-//! The REST calls' HTTP/1.1 client: keep-alive connections to the one server, over TCP or TLS.
+//! The HTTP/1.1 client of the REST calls and the media uploads: keep-alive connections to one
+//! server (`serverUrl`, or `uploadUrl` for uploads), over TCP or TLS.
 //!
 //! Built for the latency of one request: the server URL is parsed once; a request is one
 //! `write` (head and body together, so with `TCP_NODELAY` it leaves as one segment) and its
@@ -8,7 +9,8 @@
 //! after every read.)
 
 use crate::codes::{self, Error};
-use crate::http1::{self, Head};
+use crate::http::head::{chunk_size, parse_head, Head};
+use crate::http::url::HttpUrl;
 use parking_lot::Mutex;
 use std::io::{self, Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
@@ -45,6 +47,33 @@ pub(crate) struct Http {
     idle: Mutex<Vec<Conn>>,
     max_idle: usize,
     user_agent: &'static str,
+}
+
+/// Why an upload got no answer.
+pub(crate) enum PutFailure {
+    /// No connection could be made: the URL cannot be used, or the name did not resolve, or
+    /// the connection was refused or timed out.
+    Connect(String),
+    /// The exchange broke. `stale`: on a kept connection the server had closed before it read
+    /// anything, so the same upload may go again on a new one.
+    Exchange { err: io::Error, stale: bool },
+}
+
+/// Body bytes written at a time during an upload.
+const UPLOAD_CHUNK: usize = 64 << 10;
+
+/// Reads until `buf` is full or the reader ends; the bytes read.
+fn read_full(r: &mut dyn Read, buf: &mut [u8]) -> io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
 }
 
 /// A successful exchange: the status and the body (cut at `MAX_BODY_BYTES`).
@@ -117,20 +146,118 @@ impl Http {
         }
     }
 
-    fn request(&self, server: &Server, target: &str, body: &[u8]) -> Vec<u8> {
-        let mut r = Vec::with_capacity(target.len() + body.len() + server.authority.len() + 160);
-        r.extend_from_slice(b"POST ");
+    /// PUTs `size` bytes of `body` to `target`, streamed: each write may take `io_timeout` (a
+    /// large file on a slow link is not cut off while bytes still move), the answer
+    /// `answer_wait` after the last byte (the server answers once it has stored the file).
+    /// `fresh`: on a new connection, not a kept one.
+    pub(crate) fn put(
+        &self,
+        target: &str,
+        size: u64,
+        body: &mut dyn Read,
+        io_timeout: Duration,
+        answer_wait: Duration,
+        fresh: bool,
+    ) -> Result<Answer, PutFailure> {
+        let server = self
+            .server
+            .as_ref()
+            .map_err(|why| PutFailure::Connect(why.clone()))?;
+        let (mut conn, reused) = match if fresh { None } else { self.take() } {
+            Some(c) => (c, true),
+            None => (
+                Conn::open(server, &self.tls, Instant::now() + io_timeout)
+                    .map_err(|e| PutFailure::Connect(e.to_string()))?,
+                false,
+            ),
+        };
+        let mut chunk = self.head("PUT", server, target, "application/octet-stream", size);
+        let mut left = size;
+        // The body goes out in chunks, the head with the first one; a write error may be the
+        // server refusing early (below), a read error is the file's or a stop.
+        let mut write_failed = false;
+        let outcome = loop {
+            let want = usize::try_from(left)
+                .unwrap_or(usize::MAX)
+                .min(UPLOAD_CHUNK);
+            let start = chunk.len();
+            chunk.resize(start + want, 0);
+            let n = match read_full(body, &mut chunk[start..]) {
+                Ok(n) if n < want => {
+                    break Err(io::Error::new(
+                        io::ErrorKind::UnexpectedEof,
+                        "the file became shorter while it was sent",
+                    ))
+                }
+                Ok(n) => n,
+                Err(e) => break Err(e),
+            };
+            left -= n as u64;
+            if let Err(e) = conn.write(&chunk, Instant::now() + io_timeout) {
+                write_failed = true;
+                break Err(e);
+            }
+            chunk.clear();
+            if left == 0 {
+                break conn.answer(Instant::now() + answer_wait);
+            }
+        };
+        match outcome {
+            Ok((answer, keep)) => {
+                if keep {
+                    self.give_back(conn);
+                }
+                Ok(answer)
+            }
+            Err(err) => {
+                let stale = reused && is_closed(&err) && conn.nothing_read();
+                // A server that refuses the upload (too large, a bad sig) may answer and close
+                // before it has read the whole body: its answer says more than a broken pipe.
+                if write_failed && !stale {
+                    let wait = Instant::now() + Duration::from_millis(500).min(answer_wait);
+                    if let Ok((answer, _)) = conn.answer(wait) {
+                        return Ok(answer);
+                    }
+                }
+                Err(PutFailure::Exchange { err, stale })
+            }
+        }
+    }
+
+    /// A request's head, up to and with its empty line.
+    fn head(
+        &self,
+        method: &str,
+        server: &Server,
+        target: &str,
+        content_type: &str,
+        len: u64,
+    ) -> Vec<u8> {
+        let mut r = Vec::with_capacity(target.len() + server.authority.len() + 160);
+        r.extend_from_slice(method.as_bytes());
+        r.push(b' ');
         r.extend_from_slice(server.prefix.as_bytes());
         r.extend_from_slice(target.as_bytes());
         r.extend_from_slice(b" HTTP/1.1\r\nHost: ");
         r.extend_from_slice(server.authority.as_bytes());
         r.extend_from_slice(b"\r\nUser-Agent: ");
         r.extend_from_slice(self.user_agent.as_bytes());
-        r.extend_from_slice(
-            b"\r\nAccept: */*\r\nContent-Type: application/json\r\nContent-Length: ",
-        );
-        r.extend_from_slice(body.len().to_string().as_bytes());
+        r.extend_from_slice(b"\r\nAccept: */*\r\nContent-Type: ");
+        r.extend_from_slice(content_type.as_bytes());
+        r.extend_from_slice(b"\r\nContent-Length: ");
+        r.extend_from_slice(len.to_string().as_bytes());
         r.extend_from_slice(b"\r\n\r\n");
+        r
+    }
+
+    fn request(&self, server: &Server, target: &str, body: &[u8]) -> Vec<u8> {
+        let mut r = self.head(
+            "POST",
+            server,
+            target,
+            "application/json",
+            body.len() as u64,
+        );
         r.extend_from_slice(body);
         r
     }
@@ -162,31 +289,16 @@ impl Http {
 impl Server {
     fn parse(server_url: &str) -> Result<Server, String> {
         let bad = |why: String| format!("serverUrl \"{server_url}\": {why}");
-        let u = url::Url::parse(server_url).map_err(|e| bad(e.to_string()))?;
-        let https = match u.scheme() {
-            "https" => true,
-            "http" => false,
-            s => return Err(bad(format!("unknown scheme {s}"))),
-        };
-        let (host, bracketed) = match u.host() {
-            Some(url::Host::Domain(d)) => (d.to_owned(), d.to_owned()),
-            Some(url::Host::Ipv4(a)) => (a.to_string(), a.to_string()),
-            Some(url::Host::Ipv6(a)) => (a.to_string(), format!("[{a}]")),
-            None => return Err(bad("no host".into())),
-        };
-        let default_port = if https { 443 } else { 80 };
-        let port = u.port().unwrap_or(default_port);
-        let authority = if port == default_port {
-            bracketed
-        } else {
-            format!("{bracketed}:{port}")
-        };
+        let u = HttpUrl::parse(server_url).map_err(bad)?;
+        if u.query.is_some() {
+            return Err(bad("a query (?...) in the URL".into()));
+        }
         Ok(Server {
-            https,
-            host,
-            port,
-            authority,
-            prefix: u.path().trim_end_matches('/').to_owned(),
+            https: u.https,
+            host: u.host,
+            port: u.port,
+            authority: u.authority,
+            prefix: u.path.trim_end_matches('/').to_owned(),
         })
     }
 }
@@ -395,7 +507,7 @@ impl Conn {
 
     fn head(&mut self, deadline: Instant) -> io::Result<Head> {
         loop {
-            if let Some(head) = http1::parse_head(&self.buf[self.pos..])? {
+            if let Some(head) = parse_head(&self.buf[self.pos..])? {
                 return Ok(head);
             }
             if self.buf.len() - self.pos > MAX_HEAD_BYTES {
@@ -445,7 +557,7 @@ impl Conn {
         let mut body = Vec::new();
         loop {
             let line = self.line(deadline)?;
-            let size = usize::try_from(http1::chunk_size(&line)?).unwrap_or(usize::MAX);
+            let size = usize::try_from(chunk_size(&line)?).unwrap_or(usize::MAX);
             if size == 0 {
                 // Trailers, up to the empty line.
                 while !self.line(deadline)?.is_empty() {}
@@ -494,7 +606,7 @@ fn left(deadline: Instant) -> io::Result<Duration> {
     Ok(deadline - now)
 }
 
-fn is_timeout(e: &io::Error) -> bool {
+pub(crate) fn is_timeout(e: &io::Error) -> bool {
     matches!(
         e.kind(),
         io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock
@@ -634,6 +746,78 @@ mod tests {
         assert_eq!((a.status, a.body.as_str()), (500, "fail"));
         assert_eq!(f.conns.load(Ordering::SeqCst), 1, "one kept connection");
         assert_eq!(f.lines.lock()[0], "POST /a HTTP/1.1");
+    }
+
+    fn put(h: &Http, body: &[u8], fresh: bool) -> Result<Answer, PutFailure> {
+        let t = Duration::from_secs(10);
+        h.put(
+            "/f/x.bin?q=1",
+            body.len() as u64,
+            &mut &body[..],
+            t,
+            t,
+            fresh,
+        )
+    }
+
+    #[test]
+    fn puts_stream_the_body_on_kept_connections() {
+        let f = fake(vec![vec![OK], vec![OK]]);
+        let h = client(&format!("{}/files", f.url));
+        // Larger than a chunk: head and body leave in several writes.
+        let big = vec![7u8; UPLOAD_CHUNK * 2 + 10];
+        assert_eq!(put(&h, &big, false).ok().unwrap().body, "ok");
+        assert_eq!(put(&h, b"small", false).ok().unwrap().body, "ok");
+        assert_eq!(f.conns.load(Ordering::SeqCst), 1, "one kept connection");
+        assert_eq!(f.lines.lock()[0], "PUT /files/f/x.bin?q=1 HTTP/1.1");
+        // The server closed it after its two answers: the next put on it fails as stale (the
+        // caller sends the file again on a new connection), and a fresh one works.
+        let f2 = fake(vec![vec![OK]]);
+        let h = client(&f2.url);
+        assert!(put(&h, b"one", false).is_ok());
+        std::thread::sleep(Duration::from_millis(50));
+        match put(&h, b"two", false) {
+            Err(PutFailure::Exchange { stale: true, .. }) => {}
+            Err(PutFailure::Exchange { err, stale }) => panic!("{err} stale={stale}"),
+            Err(PutFailure::Connect(why)) => panic!("connect: {why}"),
+            Ok(a) => panic!("answered {}", a.status),
+        }
+        assert!(put(&h, b"two", true).is_ok());
+        assert_eq!(f2.conns.load(Ordering::SeqCst), 2);
+    }
+
+    #[test]
+    fn a_put_refused_early_gets_its_answer_and_a_dead_server_is_no_server() {
+        // A server that answers 413 after the head and closes, without reading the body.
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", l.local_addr().unwrap());
+        std::thread::spawn(move || {
+            let (s, _) = l.accept().unwrap();
+            let mut r = io::BufReader::new(s.try_clone().unwrap());
+            let mut line = String::new();
+            while r.read_line(&mut line).unwrap_or(0) > 0 && !line.ends_with("\r\n\r\n") {}
+            let mut w = s;
+            let _ = w.write_all(b"HTTP/1.1 413 Too Large\r\nContent-Length: 3\r\n\r\nbig");
+            let _ = w.shutdown(std::net::Shutdown::Both);
+        });
+        let h = client(&url);
+        let big = vec![1u8; 16 << 20];
+        let a = put(&h, &big, false)
+            .ok()
+            .expect("the server's answer, not a broken pipe");
+        assert_eq!((a.status, a.body.as_str()), (413, "big"));
+
+        let dead = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", dead.local_addr().unwrap());
+        drop(dead);
+        assert!(matches!(
+            put(&client(&url), b"x", false),
+            Err(PutFailure::Connect(_))
+        ));
+        assert!(matches!(
+            put(&client("http://user@h"), b"x", false),
+            Err(PutFailure::Connect(why)) if why.contains("user information")
+        ));
     }
 
     #[test]

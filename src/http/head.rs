@@ -1,5 +1,5 @@
 //! What the library's two HTTP/1.1 clients read of an answer: its head, parsed by httparse (the
-//! parser hyper uses), and a chunk's size line. The REST client (`sender::conn`) reads whole
+//! parser hyper uses), and a chunk's size line. The REST and upload client (`http::client`) reads whole
 //! answers from its own buffer; the live channel (`receive::stream`) streams a chunked body line
 //! by line. Each frames bodies its own way around these two.
 
