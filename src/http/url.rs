@@ -50,6 +50,10 @@ impl HttpUrl {
             None => (tail, None),
         };
         let (host, port) = host_and_port(authority)?;
+        // Sent as it is in the request line: percent-encoding is the writer's job.
+        if !tail.is_ascii() {
+            return Err("non-ASCII characters in the path or query (percent-encode them)".into());
+        }
         let default_port = if https { 443 } else { 80 };
         let port = port.unwrap_or(default_port);
         let shown = if host.contains(':') {
@@ -191,6 +195,7 @@ mod tests {
             ("http://h/a b", "' '"),
             ("http://h/\n", "'\\n'"),
             ("http://bücher.example", "xn--"),
+            ("http://h/bücher", "percent-encode"),
             ("http://h:0", "not a port"),
             ("http://h:65536", "not a port"),
             ("http://h:+80", "not a port"),
