@@ -59,16 +59,14 @@ pub(crate) fn rows(o: &Opts, rows: &mut Vec<Row>, notes: &mut Vec<String>) {
         target: "9a. cost of v2im-server --synchronous full: durable sendmsg with an fsync per commit vs without (wrk, same conns)",
         measured: format!("full {}", sf.show(per_s)),
         baseline: format!("normal {}", sn.show(per_s)),
-        ratio: format!("{:.2}", sf.med / sn.med),
-        pass: None,
+        check: Check::Figure(sf.med / sn.med),
     });
     let (ln, lf) = (Stat::of(&lib_normal), Stat::of(&lib_full));
     rows.push(Row {
         target: "9b. cost of \"synchronous\": \"full\" in the library: sendMessage with a dataDir (returns once committed), fsync per commit vs without",
         measured: format!("full {}", lf.show(per_s)),
         baseline: format!("normal {}", ln.show(per_s)),
-        ratio: format!("{:.2}", lf.med / ln.med),
-        pass: None,
+        check: Check::Figure(lf.med / ln.med),
     });
     notes.push(format!(
         "9: no target; what an fsync per commit costs on this machine's disk ({}). 9b counts \

@@ -263,8 +263,7 @@ pub(crate) fn rows(o: &Opts, rows: &mut Vec<Row>, notes: &mut Vec<String>) {
         target: "6a. median sendMessage → onRecvNewMessage on another client ≤ 2 × wrk -c1 sendmsg latency",
         measured: lib.show(us),
         baseline: format!("wrk -c1 {}", wrk1.show(us)),
-        ratio: format!("{r:.2} (≤ 2)"),
-        pass: Some(r <= 2.0),
+        check: Check::AtMost(r, 2.0),
     });
     let r = recv.med / send.med;
     rows.push(Row {
@@ -272,8 +271,7 @@ pub(crate) fn rows(o: &Opts, rows: &mut Vec<Row>, notes: &mut Vec<String>) {
             "6b. one client receives at least as fast as one client sends (3,000-message burst)",
         measured: format!("receive {}", recv.show(per_s)),
         baseline: format!("send {}", send.show(per_s)),
-        ratio: format!("{r:.2} (≥ 1)"),
-        pass: Some(r >= 1.0),
+        check: Check::AtLeast(r, 1.0),
     });
     let n = 1000;
     let per = idle_channel_bytes(&server, n);
@@ -281,8 +279,7 @@ pub(crate) fn rows(o: &Opts, rows: &mut Vec<Row>, notes: &mut Vec<String>) {
         target: "6c. v2im-server memory per idle live channel ≤ 64 KB",
         measured: format!("{:.1} KB ({n} channels open)", per / 1024.0),
         baseline: "target 64 KB".into(),
-        ratio: format!("{:.2} (≤ 1)", per / 65536.0),
-        pass: Some(per <= 65536.0),
+        check: Check::AtMost(per / 65536.0, 1.0),
     });
     notes.push(format!(
         "6a: the sender's own sendMessage → result callback took {} (median) in the same \
