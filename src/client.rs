@@ -67,15 +67,15 @@ impl Client {
         };
         let client = Client {
             id,
-            ctx: Ctx {
-                self_user: config.user_id.clone(),
+            ctx: Ctx::new(
+                config.user_id.clone(),
                 registry,
                 dispatch,
                 sender,
                 store,
-                uploader: Arc::new(crate::upload::Uploader::new(&config)),
-                own: config.receive.then(|| Arc::new(OwnSends::default())),
-            },
+                Arc::new(crate::upload::Uploader::new(&config)),
+                config.receive.then(|| Arc::new(OwnSends::default())),
+            ),
             config,
             accepting: AtomicBool::new(true),
             poisoned,

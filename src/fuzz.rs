@@ -133,15 +133,15 @@ fn context(w: &World) -> Ctx {
         Arc::new(AtomicBool::new(false)),
     )
     .expect("a sender without workers");
-    Ctx {
-        self_user: w.config.user_id.clone(),
+    Ctx::new(
+        w.config.user_id.clone(),
         registry,
-        dispatch: w.dispatch.clone(),
+        w.dispatch.clone(),
         sender,
-        store: Arc::new(store),
-        uploader: Arc::new(Uploader::new(&w.config)),
-        own: Some(Arc::new(OwnSends::default())),
-    }
+        Arc::new(store),
+        Arc::new(Uploader::new(&w.config)),
+        Some(Arc::new(OwnSends::default())),
+    )
 }
 
 /// Runs the `v2im_call`s of `input`, a text of lines:

@@ -22,11 +22,62 @@ static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 /// Prefix of every local id.
 pub const ID_PREFIX: &str = "v2im-";
 
+/// The number of a local id (`"v2im-<n>"`, `n` written as `next_id` writes it: no sign, no
+/// leading zero), which is its key; other ids (received and history messages carry their
+/// msgID) are keyed by their text.
+fn local_number(id: &str) -> Option<u64> {
+    let n = id.strip_prefix(ID_PREFIX)?;
+    let canonical =
+        !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) && (n == "0" || !n.starts_with('0'));
+    canonical.then(|| n.parse().ok()).flatten()
+}
+
+/// Messages by id. A local id's key is its number, so that 100,000 queued messages do not each
+/// hold a second copy of their id in the table.
+#[derive(Default)]
+struct ById {
+    local: HashMap<u64, Arc<Message>, FxBuild>,
+    /// Ids a server chose (msgIDs): the default, collision-resistant hasher.
+    other: HashMap<Box<str>, Arc<Message>>,
+}
+
+impl ById {
+    fn get(&self, id: &str) -> Option<&Arc<Message>> {
+        match local_number(id) {
+            Some(n) => self.local.get(&n),
+            None => self.other.get(id),
+        }
+    }
+
+    fn get_mut(&mut self, id: &str) -> Option<&mut Arc<Message>> {
+        match local_number(id) {
+            Some(n) => self.local.get_mut(&n),
+            None => self.other.get_mut(id),
+        }
+    }
+
+    fn insert(&mut self, m: Arc<Message>) {
+        match local_number(&m.id) {
+            Some(n) => {
+                self.local.insert(n, m);
+            }
+            None => {
+                self.other.insert(m.id.as_str().into(), m);
+            }
+        }
+    }
+
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.local.len() + self.other.len()
+    }
+}
+
 #[derive(Default)]
 struct Maps {
     /// Shared (`Arc`) so a result or a send queue can hold a message without copying it; a
     /// change copies it only while someone else still holds the old version.
-    by_id: HashMap<Box<str>, Arc<Message>, FxBuild>,
+    by_id: ById,
     /// msgID → id (server-chosen keys: the default, collision-resistant hasher).
     by_msg_id: HashMap<Box<str>, Box<str>>,
 }
@@ -34,7 +85,7 @@ struct Maps {
 impl Maps {
     /// The local id for a local id or a msgID.
     fn resolve<'a>(&'a self, key: &'a str) -> Option<&'a str> {
-        if self.by_id.contains_key(key) {
+        if self.by_id.get(key).is_some() {
             Some(key)
         } else {
             self.by_msg_id.get(key).map(|id| &**id)
@@ -86,7 +137,7 @@ impl Registry {
     pub fn insert_shared(&self, m: Arc<Message>) {
         let mut maps = self.maps.write();
         maps.index(&m);
-        maps.by_id.insert(m.id.as_str().into(), m);
+        maps.by_id.insert(m);
     }
 
     /// A copy of the message with this local id or msgID.
@@ -166,6 +217,50 @@ mod tests {
 
     fn text(r: &Registry, t: &str) -> Message {
         Message::new(r.next_id(), vec![Elem::Text { text: t.into() }], "me")
+    }
+
+    #[test]
+    fn local_ids_are_keyed_by_number_and_others_by_text() {
+        assert_eq!(local_number("v2im-17"), Some(17));
+        assert_eq!(local_number("v2im-0"), Some(0));
+        for other in [
+            "v2im-017",
+            "v2im-",
+            "v2im-+1",
+            "v2im-1x",
+            "v2im-99999999999999999999",
+            "17",
+            "1_2_3",
+        ] {
+            assert_eq!(local_number(other), None, "{other}");
+        }
+        let r = Registry::new();
+        let local = text(&r, "mine");
+        let local_id = local.id.clone();
+        r.insert(local);
+        // A received message's id is its msgID, which may even look like a local id.
+        for id in ["123_456_789", "v2im-0017"] {
+            let mut m = Message::new(id.into(), vec![Elem::Text { text: id.into() }], "bob");
+            m.msg_id = Some(id.into());
+            r.insert(m);
+        }
+        assert_eq!(r.len(), 3);
+        assert_eq!(
+            r.get(&local_id).unwrap().elems,
+            vec![Elem::Text {
+                text: "mine".into()
+            }]
+        );
+        for id in ["123_456_789", "v2im-0017"] {
+            assert_eq!(
+                r.get(id).unwrap().elems,
+                vec![Elem::Text { text: id.into() }]
+            );
+            r.update(id, |m| m.local_custom_data = Some("x".into()))
+                .unwrap();
+            assert_eq!(r.get(id).unwrap().local_custom_data.as_deref(), Some("x"));
+        }
+        assert!(r.get("v2im-17").is_none() || local_id == "v2im-17");
     }
 
     #[test]

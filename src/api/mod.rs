@@ -44,10 +44,40 @@ pub(crate) struct Ctx {
     pub dispatch: Arc<Dispatcher>,
     pub sender: Sender,
     pub store: Arc<Store>,
-    pub uploader: Arc<crate::upload::Uploader>,
     /// With `receive`: this client's sends in flight, which the channel must not report as
     /// received.
     pub own: Option<Arc<crate::receive::OwnSends>>,
+    /// What sends need (the above and the uploader), bundled: one reference per queued send.
+    pub send_env: Arc<send::SendEnv>,
+}
+
+impl Ctx {
+    pub(crate) fn new(
+        self_user: String,
+        registry: Arc<Registry>,
+        dispatch: Arc<Dispatcher>,
+        sender: Sender,
+        store: Arc<Store>,
+        uploader: Arc<crate::upload::Uploader>,
+        own: Option<Arc<crate::receive::OwnSends>>,
+    ) -> Ctx {
+        let send_env = Arc::new(send::SendEnv {
+            registry: registry.clone(),
+            dispatch: dispatch.clone(),
+            store: store.clone(),
+            uploader,
+            own: own.clone(),
+        });
+        Ctx {
+            self_user,
+            registry,
+            dispatch,
+            sender,
+            store,
+            own,
+            send_env,
+        }
+    }
 }
 
 /// Where a network method's result goes: the caller's callback, with the params' `@extra`.

@@ -42,11 +42,7 @@ pub fn resume_pending(ctx: &Ctx, pending: Vec<Message>, resume: bool) {
                 msg,
                 cb: Some(ResultCallback::none()),
                 extra: None,
-                registry: ctx.registry.clone(),
-                dispatch: ctx.dispatch.clone(),
-                store: ctx.store.clone(),
-                uploader: ctx.uploader.clone(),
-                own: ctx.own.clone(),
+                env: ctx.send_env.clone(),
                 resumed: true,
             }
             .submit(ctx);

@@ -64,12 +64,8 @@ pub(crate) fn send_message(ctx: &Ctx, params: &Value, reply: Reply) {
     let task = SendTask {
         msg,
         cb: Some(reply.cb),
-        extra: reply.extra,
-        registry: ctx.registry.clone(),
-        dispatch: ctx.dispatch.clone(),
-        store: ctx.store.clone(),
-        uploader: ctx.uploader.clone(),
-        own: ctx.own.clone(),
+        extra: reply.extra.map(Box::new),
+        env: ctx.send_env.clone(),
         resumed: false,
     };
     task.submit(ctx);
@@ -149,16 +145,23 @@ pub(super) fn held_status_event(d: &Dispatcher, m: &Message, code: i32, desc: &s
 }
 
 /// One queued send. `cb` is taken when the result is posted, so it is posted once.
+/// What every send of a client needs besides its message; one per client (`Ctx::send_env`).
+pub(crate) struct SendEnv {
+    pub(crate) registry: Arc<Registry>,
+    pub(crate) dispatch: Arc<Dispatcher>,
+    pub(crate) store: Arc<Store>,
+    pub(crate) uploader: Arc<Uploader>,
+    /// Ended (`OwnSends::end`) when the outcome is recorded in the registry.
+    pub(crate) own: Option<Arc<OwnSends>>,
+}
+
+/// A queued send. Kept small (tens of bytes besides the message): 100,000 of them may wait.
 pub(super) struct SendTask {
     pub(super) msg: Arc<Message>,
     pub(super) cb: Option<ResultCallback>,
-    pub(super) extra: Option<Value>,
-    pub(super) registry: Arc<Registry>,
-    pub(super) dispatch: Arc<Dispatcher>,
-    pub(super) store: Arc<Store>,
-    pub(super) uploader: Arc<Uploader>,
-    /// Ended (`OwnSends::end`) when the outcome is recorded in the registry.
-    pub(super) own: Option<Arc<OwnSends>>,
+    /// The params' `@extra`, rarely given.
+    pub(super) extra: Option<Box<Value>>,
+    pub(super) env: Arc<SendEnv>,
     /// Resumed from an earlier run: no result callback, its events wait for a listener.
     pub(super) resumed: bool,
 }
@@ -178,8 +181,12 @@ impl SendTask {
 
     /// Records the outcome (committed before anyone hears of it, with a `dataDir`).
     fn record(&self, msg: &Arc<Message>, code: i32, desc: &str) {
-        if let Err(e) = self.store.put(msg.clone(), Put::State, Some((code, desc))) {
-            self.dispatch.log(crate::config::LogLevel::Error, || {
+        if let Err(e) = self
+            .env
+            .store
+            .put(msg.clone(), Put::State, Some((code, desc)))
+        {
+            self.env.dispatch.log(crate::config::LogLevel::Error, || {
                 format!("store: outcome of {} not recorded: {e}", msg.id)
             });
         }
@@ -187,16 +194,16 @@ impl SendTask {
 
     /// The send has its outcome in the registry: a copy on the channel now finds its msgID.
     fn end_own(&self) {
-        if let Some(own) = &self.own {
+        if let Some(own) = &self.env.own {
             own.end(self.msg.random);
         }
     }
 
     fn status(&self, msg: &Message, code: i32, desc: &str) {
         if self.resumed {
-            held_status_event(&self.dispatch, msg, code, desc);
+            held_status_event(&self.env.dispatch, msg, code, desc);
         } else {
-            status_event(&self.dispatch, msg, code, desc);
+            status_event(&self.env.dispatch, msg, code, desc);
         }
     }
 
@@ -209,6 +216,7 @@ impl SendTask {
         // The registry is the truth (it keeps localCustomData set meanwhile); the task's copy
         // is only used if the message was somehow removed from it.
         let msg = self
+            .env
             .registry
             .update_shared(&self.msg.id, mark)
             .map(|(_, m)| m)
@@ -219,18 +227,19 @@ impl SendTask {
             });
         self.record(&msg, codes::OK, "");
         self.end_own();
-        self.dispatch
+        self.env
+            .dispatch
             .event("onSendMessageProgress", || Progress::of(&msg, msg.progress));
         self.status(&msg, codes::OK, "");
-        let json = result::envelope(codes::OK, "", &*msg, self.extra.as_ref());
-        self.dispatch.complete(cb, codes::OK, json);
+        let json = result::envelope(codes::OK, "", &*msg, self.extra.as_deref());
+        self.env.dispatch.complete(cb, codes::OK, json);
     }
 
     /// Uploads the files of a media message that have no URL yet and puts the URLs into the
     /// registry's message and this task's copy.
     fn upload(&mut self, rest: &RestClient) -> codes::Result<()> {
         let id = self.msg.id.clone();
-        let (registry, dispatch) = (&self.registry, &self.dispatch);
+        let (registry, dispatch) = (&self.env.registry, &self.env.dispatch);
         let mut last = -1;
         let mut on_progress = |p: i32| {
             if p > last {
@@ -242,13 +251,14 @@ impl SendTask {
             !rest.is_stopped()
         };
         let Some(elems) = self
+            .env
             .uploader
             .upload_elems(&self.msg.elems, &mut on_progress)?
         else {
             return Ok(());
         };
         let set = |m: &mut Message| m.elems.clone_from(&elems);
-        self.msg = match self.registry.update_shared(&id, set) {
+        self.msg = match self.env.registry.update_shared(&id, set) {
             Some((_, m)) => m,
             None => {
                 let mut m = Message::clone(&self.msg);
@@ -263,6 +273,7 @@ impl SendTask {
         let Some(cb) = self.cb.take() else { return };
         let fail = |m: &mut Message| m.status = MessageStatus::SendFail;
         let msg = self
+            .env
             .registry
             .update_shared(&self.msg.id, fail)
             .map(|(_, m)| m)
@@ -274,8 +285,8 @@ impl SendTask {
         self.record(&msg, err.code, &err.desc);
         self.end_own();
         self.status(&msg, err.code, &err.desc);
-        let json = result::failure(err, &*msg, self.extra.as_ref());
-        self.dispatch.complete(cb, err.code, json);
+        let json = result::failure(err, &*msg, self.extra.as_deref());
+        self.env.dispatch.complete(cb, err.code, json);
     }
 }
 

@@ -17,7 +17,8 @@ pub const RANKS: usize = 3;
 pub const LOW: usize = 2;
 
 struct Entry<T> {
-    id: String,
+    /// Shared with `by_id`'s key: one allocation per queued request.
+    id: Arc<str>,
     conv: Arc<str>,
     item: T,
 }
@@ -42,7 +43,7 @@ struct State<T> {
     ready: [BTreeSet<u64>; RANKS],
     /// Application-chosen conversation ids and library-chosen message ids: FxHash.
     convs: HashMap<Arc<str>, Conv, FxBuild>,
-    by_id: HashMap<String, (usize, u64), FxBuild>,
+    by_id: HashMap<Arc<str>, (usize, u64), FxBuild>,
     len: usize,
     closed: bool,
 }
@@ -189,7 +190,7 @@ impl<T> Queue<T> {
 
     /// Closes the queue and returns everything still queued (oldest first within each rank,
     /// High first). Workers waiting in `pop` return None.
-    pub fn close(&self) -> Vec<(String, T)> {
+    pub fn close(&self) -> Vec<(Arc<str>, T)> {
         let mut st = self.state.lock();
         st.closed = true;
         let mut out = Vec::with_capacity(st.len);
@@ -231,6 +232,7 @@ impl<T> State<T> {
 
     /// Queues the item; true if it is ready to be taken (its conversation has nothing before it).
     fn insert(&mut self, rank: usize, id: String, conv: &str, item: T) -> bool {
+        let id: Arc<str> = id.into();
         let seq = self.next_seq;
         self.next_seq += 1;
         let key: Arc<str> = match self.convs.get_key_value(conv) {
@@ -438,7 +440,7 @@ mod tests {
         q.push("z".into(), "b", 1, 3);
         assert_eq!(waiter.join().unwrap(), Some(1));
         let rest = q.close();
-        assert_eq!(rest, vec![("y".to_string(), 2), ("z".to_string(), 3)]);
+        assert_eq!(rest, vec![("y".into(), 2), ("z".into(), 3)]);
         assert!(q.pop().is_none());
         assert!(matches!(q.push("w".into(), "a", 0, 4), Push::Closed(4)));
         let q3 = Arc::new(Queue::<u32>::new(10));
