@@ -148,7 +148,7 @@ pub(crate) fn send_message_read_receipts(ctx: &Ctx, v: &Value, reply: Reply) {
                 ids.insert((g.clone(), seq_of(m)), m.msg_id.clone().unwrap_or_default());
             }
             None => peers
-                .entry(m.sender.clone())
+                .entry(m.sender.to_string())
                 .or_default()
                 .push(m.msg_id.clone().unwrap_or_default()),
         }

@@ -182,7 +182,9 @@ fn apply(m: &mut Message, p: &SendParams, t: &Target<'_>, self_user: &str) {
     if let Some(v) = &p.target.local_custom_data {
         m.local_custom_data = Some(v.clone());
     }
-    m.sender = self_user.to_owned();
+    if *m.sender != *self_user {
+        m.sender = self_user.into();
+    }
     m.is_self = true;
     m.status = MessageStatus::Sending;
     m.msg_id = None;

@@ -5,6 +5,7 @@ use super::options::SendOptions;
 use super::status::{ElemType, MessageStatus};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::Value;
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// One message, created locally or read from history.
@@ -26,8 +27,9 @@ pub struct Message {
     pub status: MessageStatus,
     /// `progress`, 0..=100 (100 for elements without an upload).
     pub progress: i32,
-    /// `sender`: the sending userID (`From_Account`).
-    pub sender: String,
+    /// `sender`: the sending userID (`From_Account`). Shared: most messages of a client are its
+    /// user's, and 100,000 queued messages need not hold 100,000 copies of the name.
+    pub sender: Arc<str>,
     /// Peer of a one-to-one message.
     pub user_id: Option<String>,
     /// `groupID` of a group message.
@@ -97,6 +99,25 @@ pub fn now_secs() -> i64 {
         .unwrap_or(0)
 }
 
+/// `sender` as an `Arc<str>`, the same one as the last time this thread asked for this name
+/// (a thread creates or reads most of its messages for one user).
+fn shared_sender(sender: &str) -> Arc<str> {
+    thread_local! {
+        static LAST: std::cell::RefCell<Option<Arc<str>>> = const { std::cell::RefCell::new(None) };
+    }
+    LAST.with(|last| {
+        let mut last = last.borrow_mut();
+        match &*last {
+            Some(s) if **s == *sender => s.clone(),
+            _ => {
+                let s: Arc<str> = sender.into();
+                *last = Some(s.clone());
+                s
+            }
+        }
+    })
+}
+
 impl Message {
     /// A freshly created message of `sender`: status 1 (V2TIM gives created messages
     /// `V2TIM_MSG_STATUS_SENDING`), progress 100 (no upload), local time, a new random.
@@ -107,7 +128,7 @@ impl Message {
             elems,
             status: MessageStatus::Sending,
             progress: 100,
-            sender: sender.to_owned(),
+            sender: shared_sender(sender),
             user_id: None,
             group_id: None,
             timestamp: now_secs(),
@@ -258,7 +279,7 @@ impl Serialize for Message {
         m.serialize_entry("nickName", &profile.and_then(|p| p.nick_name.as_deref()))?;
         m.serialize_entry("progress", &self.progress)?;
         m.serialize_entry("random", &self.random)?;
-        m.serialize_entry("sender", &self.sender)?;
+        m.serialize_entry("sender", &*self.sender)?;
         m.serialize_entry("seq", &self.seq)?;
         m.serialize_entry(elem_key(ElemType::Sound), &FirstOf(e, ElemType::Sound))?;
         m.serialize_entry("status", &self.status.value())?;

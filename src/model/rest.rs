@@ -84,7 +84,7 @@ impl Message {
     pub fn to_sendmsg_request(&self) -> SendMsgRequest {
         SendMsgRequest {
             sync_other_machine: Some(SYNC_TO_SENDER),
-            from_account: Some(self.sender.clone()),
+            from_account: Some(self.sender.to_string()),
             to_account: self.user_id.clone().unwrap_or_default(),
             msg_life_time: self.options.online_user_only.then_some(0),
             msg_seq: Some(self.wire_seq),
@@ -110,7 +110,7 @@ impl Message {
             random: self.random,
             msg_priority: self.options.priority.rest_name().map(str::to_owned),
             msg_body: self.body(),
-            from_account: Some(self.sender.clone()),
+            from_account: Some(self.sender.to_string()),
             offline_push_info: self
                 .options
                 .offline_push_info
@@ -255,7 +255,7 @@ impl Message {
     /// This message as an item of a `TIMRelayElem` `MsgList`.
     pub fn to_relay(&self) -> RelayMsg {
         RelayMsg {
-            from_account: self.sender.clone(),
+            from_account: self.sender.to_string(),
             to_account: if self.group_id.is_some() {
                 None
             } else {

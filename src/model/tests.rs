@@ -474,3 +474,13 @@ fn json_is_valid_for_hostile_strings() {
     assert_eq!(back["textElem"]["text"], weird);
     assert_eq!(back, m.to_json());
 }
+
+/// Queued messages do not each hold a copy of their sender's name (bench row 4a).
+#[test]
+fn a_threads_messages_share_their_senders_name() {
+    let a = Message::new("v2im-1".into(), vec![], "alice");
+    let b = Message::new("v2im-2".into(), vec![], "alice");
+    assert!(std::sync::Arc::ptr_eq(&a.sender, &b.sender));
+    let c = Message::new("v2im-3".into(), vec![], "bob");
+    assert_eq!((&*a.sender, &*c.sender), ("alice", "bob"));
+}

@@ -74,7 +74,7 @@ impl Rec {
             },
             status: m.status.value(),
             progress: m.progress,
-            sender: m.sender.clone(),
+            sender: m.sender.to_string(),
             user_id: m.user_id.clone(),
             group_id: m.group_id.clone(),
             timestamp: m.timestamp,
