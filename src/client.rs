@@ -65,6 +65,7 @@ impl Client {
                 return Err(thread_err(e));
             }
         };
+        let uploader = Arc::new(crate::upload::Uploader::new(&config, sender.stop_fn()));
         let client = Client {
             id,
             ctx: Ctx::new(
@@ -73,7 +74,7 @@ impl Client {
                 dispatch,
                 sender,
                 store,
-                Arc::new(crate::upload::Uploader::new(&config)),
+                uploader,
                 config.receive.then(|| Arc::new(OwnSends::default())),
             ),
             config,

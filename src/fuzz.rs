@@ -133,13 +133,14 @@ fn context(w: &World) -> Ctx {
         Arc::new(AtomicBool::new(false)),
     )
     .expect("a sender without workers");
+    let uploader = Arc::new(Uploader::new(&w.config, sender.stop_fn()));
     Ctx::new(
         w.config.user_id.clone(),
         registry,
         w.dispatch.clone(),
         sender,
         Arc::new(store),
-        Arc::new(Uploader::new(&w.config)),
+        uploader,
         Some(Arc::new(OwnSends::default())),
     )
 }

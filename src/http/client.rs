@@ -57,6 +57,18 @@ pub(crate) enum PutFailure {
     /// The exchange broke. `stale`: on a kept connection the server had closed before it read
     /// anything, so the same upload may go again on a new one.
     Exchange { err: io::Error, stale: bool },
+    /// The client is shutting down: the wait for the answer ended.
+    Stopped,
+}
+
+/// How long an upload may wait.
+pub(crate) struct PutBounds<'a> {
+    /// Each write of the body (a large file on a slow link is not cut off while bytes move).
+    pub write: Duration,
+    /// The answer after the last byte (the server answers once it has stored the file).
+    pub answer: Duration,
+    /// Ends the wait for the answer at once (shutdown).
+    pub stop: &'a Stop,
 }
 
 /// Body bytes written at a time during an upload.
@@ -146,17 +158,14 @@ impl Http {
         }
     }
 
-    /// PUTs `size` bytes of `body` to `target`, streamed: each write may take `io_timeout` (a
-    /// large file on a slow link is not cut off while bytes still move), the answer
-    /// `answer_wait` after the last byte (the server answers once it has stored the file).
-    /// `fresh`: on a new connection, not a kept one.
+    /// PUTs `size` bytes of `body` to `target`, streamed, within `bounds`. `fresh`: on a new
+    /// connection, not a kept one.
     pub(crate) fn put(
         &self,
         target: &str,
         size: u64,
         body: &mut dyn Read,
-        io_timeout: Duration,
-        answer_wait: Duration,
+        bounds: &PutBounds<'_>,
         fresh: bool,
     ) -> Result<Answer, PutFailure> {
         let server = self
@@ -166,7 +175,7 @@ impl Http {
         let (mut conn, reused) = match if fresh { None } else { self.take() } {
             Some(c) => (c, true),
             None => (
-                Conn::open(server, &self.tls, Instant::now() + io_timeout)
+                Conn::open(server, &self.tls, Instant::now() + bounds.write)
                     .map_err(|e| PutFailure::Connect(e.to_string()))?,
                 false,
             ),
@@ -193,13 +202,17 @@ impl Http {
                 Err(e) => break Err(e),
             };
             left -= n as u64;
-            if let Err(e) = conn.write(&chunk, Instant::now() + io_timeout) {
+            if let Err(e) = conn.write(&chunk, Instant::now() + bounds.write) {
                 write_failed = true;
                 break Err(e);
             }
             chunk.clear();
             if left == 0 {
-                break conn.answer(Instant::now() + answer_wait);
+                // The server answers once it has stored the file: a wait shutdown must end.
+                conn.stop = Some(bounds.stop.clone());
+                let answer = conn.answer(Instant::now() + bounds.answer);
+                conn.stop = None;
+                break answer;
             }
         };
         match outcome {
@@ -209,12 +222,13 @@ impl Http {
                 }
                 Ok(answer)
             }
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => Err(PutFailure::Stopped),
             Err(err) => {
                 let stale = reused && is_closed(&err) && conn.nothing_read();
                 // A server that refuses the upload (too large, a bad sig) may answer and close
                 // before it has read the whole body: its answer says more than a broken pipe.
                 if write_failed && !stale {
-                    let wait = Instant::now() + Duration::from_millis(500).min(answer_wait);
+                    let wait = Instant::now() + Duration::from_millis(500).min(bounds.answer);
                     if let Ok((answer, _)) = conn.answer(wait) {
                         return Ok(answer);
                     }
@@ -317,7 +331,16 @@ struct Conn {
     read_timeout: Option<Duration>,
     write_timeout: Option<Duration>,
     last_used: Instant,
+    /// While set, a read waits at most `STOP_POLL` at a time and asks this whether to stop
+    /// (an upload's answer, which may take many seconds, is interrupted by shutdown).
+    stop: Option<Stop>,
 }
+
+/// Says whether a wait should end at once (the client is shutting down).
+pub(crate) type Stop = Arc<dyn Fn() -> bool + Send + Sync>;
+
+/// How often a stoppable read asks whether to stop.
+const STOP_POLL: Duration = Duration::from_millis(100);
 
 impl Conn {
     fn open(
@@ -363,6 +386,7 @@ impl Conn {
             read_timeout: None,
             write_timeout: None,
             last_used: Instant::now(),
+            stop: None,
         })
     }
 
@@ -392,7 +416,10 @@ impl Conn {
     /// Sets the socket's read or write timeout to what is left before `deadline` when the one
     /// set would let a wait run past it.
     fn arm(&mut self, deadline: Instant, read: bool, force: bool) -> io::Result<()> {
-        let left = left(deadline)?;
+        let mut left = left(deadline)?;
+        if read && self.stop.is_some() {
+            left = left.min(STOP_POLL);
+        }
         let set = if read {
             self.read_timeout
         } else {
@@ -462,7 +489,12 @@ impl Conn {
             match n {
                 Ok(n) => return Ok(n),
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) if is_timeout(&e) => force = true,
+                Err(e) if is_timeout(&e) => {
+                    if self.stop.as_ref().is_some_and(|stop| stop()) {
+                        return Err(io::Error::new(io::ErrorKind::Interrupted, "stopped"));
+                    }
+                    force = true
+                }
                 Err(e) => return Err(e),
             }
         }
@@ -748,16 +780,24 @@ mod tests {
         assert_eq!(f.lines.lock()[0], "POST /a HTTP/1.1");
     }
 
-    fn put(h: &Http, body: &[u8], fresh: bool) -> Result<Answer, PutFailure> {
+    fn put_until(h: &Http, body: &[u8], fresh: bool, stop: Stop) -> Result<Answer, PutFailure> {
         let t = Duration::from_secs(10);
+        let bounds = PutBounds {
+            write: t,
+            answer: t,
+            stop: &stop,
+        };
         h.put(
             "/f/x.bin?q=1",
             body.len() as u64,
             &mut &body[..],
-            t,
-            t,
+            &bounds,
             fresh,
         )
+    }
+
+    fn put(h: &Http, body: &[u8], fresh: bool) -> Result<Answer, PutFailure> {
+        put_until(h, body, fresh, Arc::new(|| false))
     }
 
     #[test]
@@ -780,10 +820,37 @@ mod tests {
             Err(PutFailure::Exchange { stale: true, .. }) => {}
             Err(PutFailure::Exchange { err, stale }) => panic!("{err} stale={stale}"),
             Err(PutFailure::Connect(why)) => panic!("connect: {why}"),
+            Err(PutFailure::Stopped) => panic!("stopped"),
             Ok(a) => panic!("answered {}", a.status),
         }
         assert!(put(&h, b"two", true).is_ok());
         assert_eq!(f2.conns.load(Ordering::SeqCst), 2);
+    }
+
+    #[test]
+    fn shutdown_ends_the_wait_for_an_uploads_answer() {
+        // A server that takes the whole body and never answers (10 s allowed for the answer).
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", l.local_addr().unwrap());
+        std::thread::spawn(move || {
+            let (s, _) = l.accept().unwrap();
+            let mut r = io::BufReader::new(s);
+            let _ = io::copy(&mut r, &mut io::sink());
+        });
+        let h = client(&url);
+        let flag = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let f2 = flag.clone();
+        let stop: Stop = Arc::new(move || f2.load(Ordering::SeqCst));
+        let setter = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(300));
+            flag.store(true, Ordering::SeqCst);
+        });
+        let t = Instant::now();
+        let got = put_until(&h, &vec![3u8; 100_000], false, stop);
+        let took = t.elapsed();
+        setter.join().unwrap();
+        assert!(matches!(got, Err(PutFailure::Stopped)), "not stopped");
+        assert!(took < Duration::from_secs(5), "took {took:?}");
     }
 
     #[test]

@@ -91,6 +91,12 @@ impl Sender {
         }
     }
 
+    /// Whether the sender is shutting down, for waits outside it (an upload's answer).
+    pub fn stop_fn(&self) -> crate::http::client::Stop {
+        let stop = self.stop.clone();
+        Arc::new(move || stop.is_stopped())
+    }
+
     /// Removes a queued task; None once it is in flight or done.
     pub fn cancel(&self, id: &str) -> Option<BoxTask> {
         self.queue.cancel(id)

@@ -18,7 +18,7 @@ mod put;
 
 use crate::codes::{self, Error, Result};
 use crate::config::Config;
-use crate::http::client::Http;
+use crate::http::client::{Http, Stop};
 use crate::model::{Elem, Image, ImageKind};
 use parking_lot::Mutex;
 use std::collections::HashMap;
@@ -35,6 +35,8 @@ pub struct Uploader {
     http: Http,
     /// A write may take this long; the answer after the last byte at least UPLOAD_ANSWER_WAIT.
     io_timeout: std::time::Duration,
+    /// Ends the wait for an answer at shutdown.
+    stop: Stop,
     base: String,
     sdk_app_id: u64,
     identifier: String,
@@ -53,7 +55,7 @@ struct Job {
 }
 
 impl Uploader {
-    pub fn new(cfg: &Config) -> Uploader {
+    pub fn new(cfg: &Config, stop: Stop) -> Uploader {
         let http = Http::new(
             &cfg.upload_url,
             cfg.tls.clone(),
@@ -63,6 +65,7 @@ impl Uploader {
         Uploader {
             http,
             io_timeout: cfg.request_timeout,
+            stop,
             base: cfg.upload_url.trim_end_matches('/').to_owned(),
             sdk_app_id: cfg.sdk_app_id,
             identifier: cfg.identifier.clone(),
@@ -123,6 +126,7 @@ impl Uploader {
                             target: &target,
                             url: &shown,
                             io_timeout: self.io_timeout,
+                            stop: &self.stop,
                         };
                         put::put_file(&to, uuid, &job.path, size, &mut report)
                     };

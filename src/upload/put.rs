@@ -2,7 +2,7 @@
 //! counts the bytes sent, for progress. Memory stays at a few buffers whatever the size.
 
 use crate::codes::{self, Error, Result};
-use crate::http::client::{self, Http, PutFailure};
+use crate::http::client::{self, Http, PutBounds, PutFailure, Stop};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use std::fs::File;
@@ -110,6 +110,8 @@ pub struct To<'a> {
     pub url: &'a str,
     /// The longest a write may take; the answer may take at least `UPLOAD_ANSWER_WAIT`.
     pub io_timeout: std::time::Duration,
+    /// Ends the wait for the answer (shutdown).
+    pub stop: &'a Stop,
 }
 
 /// PUTs the file at `path` (`size` bytes), streamed. `Ok(None)`: the path already holds other
@@ -140,14 +142,12 @@ pub fn put_file(
             sent: 0,
             report: &mut *report,
         };
-        match to.http.put(
-            to.target,
-            size,
-            &mut reader,
-            to.io_timeout,
-            answer_wait,
-            fresh,
-        ) {
+        let bounds = PutBounds {
+            write: to.io_timeout,
+            answer: answer_wait,
+            stop: to.stop,
+        };
+        match to.http.put(to.target, size, &mut reader, &bounds, fresh) {
             Err(PutFailure::Exchange { stale: true, .. }) if !fresh => fresh = true,
             other => break other,
         }
@@ -159,6 +159,7 @@ pub fn put_file(
             codes::ERR_FILE_TRANS_NO_SERVER,
             format!("upload failed: cannot connect: {why}"),
         )),
+        Err(PutFailure::Stopped) => Err(super::shutting_down()),
         Err(PutFailure::Exchange { err, .. }) => {
             let what = if client::is_timeout(&err) {
                 "timed out".to_owned()
