@@ -9,8 +9,9 @@ code blocks and built with the README's own command lines. What it checks:
   C, C++    each program sends alice's text to bob and prints the README's result line
   Python    the wheel built from the installed library, in a fresh venv, sends as alice
   receive   bob's client (the README's receiving block) prints "alice hello" when hello runs
-  groups    `v2im-server group create` makes alice and bob's group; alice's message to it is
-            read back by bob's client; `v2im-server usersig` prints a sig
+  groups    `v2im-server account import` and `group create` make alice and bob's accounts and
+            group; alice's message to it is read back by bob's client; `v2im-server usersig`
+            prints a sig
 
 What is changed, and only that: the `cmake --workflow --preset release` line is left out (this
 test runs inside the workflow that built the tree, release or test); `build-release` becomes
@@ -230,8 +231,11 @@ def main():
         wait_for("bob prints `alice hello`",
                  lambda: "alice hello\n" in open(received).read())
 
-        # Groups: the admin commands make the group; alice sends to it; bob reads it.
+        # Groups: the admin commands import the accounts and make the group; alice sends to it;
+        # bob reads it.
         out = term.run(groups, REPO, "groups").strip().splitlines()
+        if "imported alice bob" not in out:
+            fail("`v2im-server account import alice bob` did not print `imported alice bob`")
         if not out or not re.fullmatch(r"\d+_\d+_\d+ SEND_SUCC", out[-1]):
             fail("the Groups block printed %r, not `<msgID> SEND_SUCC`" % out[-1:])
         wait_for("bob prints `alice hello team`",
