@@ -119,7 +119,7 @@ impl Client {
             return Err(code);
         }
         let listening = sink.is_listening();
-        self.ctx.dispatch.set_event_sink(sink);
+        self.ctx.env.dispatch.set_event_sink(sink);
         if listening && self.config.receive {
             self.start_receiving();
         }
@@ -133,14 +133,14 @@ impl Client {
         if r.is_some() || !self.accepting.load(Ordering::SeqCst) {
             return;
         }
-        let Some(own) = self.ctx.own.clone() else {
+        let Some(own) = self.ctx.env.own.clone() else {
             return;
         };
         let shared = crate::receive::Shared::new(
             &self.config,
-            self.ctx.registry.clone(),
-            self.ctx.store.clone(),
-            self.ctx.dispatch.clone(),
+            self.ctx.env.registry.clone(),
+            self.ctx.env.store.clone(),
+            self.ctx.env.dispatch.clone(),
             own,
         );
         match Receiver::start(shared) {
@@ -158,7 +158,7 @@ impl Client {
 
     /// An `onLog` event (misuse reports and the like).
     pub fn log(&self, level: LogLevel, message: impl FnOnce() -> String) {
-        self.ctx.dispatch.log(level, message);
+        self.ctx.env.dispatch.log(level, message);
     }
 
     /// Stops accepting calls, completes every queued request with `V2IM_ERR_SHUTTING_DOWN` on
@@ -170,13 +170,13 @@ impl Client {
         // The channel first: it records into the store, which then posts its events.
         if let Some(r) = self.receiver.lock().take() {
             r.shutdown();
-            self.ctx.store.flush();
+            self.ctx.env.store.flush();
         }
         // Outcomes of the aborted sends are written (and posted) before the store closes.
         self.ctx.sender.shutdown();
-        self.ctx.dispatch.stop_and_join();
+        self.ctx.env.dispatch.stop_and_join();
         // Last: the callback thread records in it which received messages the listener had.
-        self.ctx.store.shutdown();
+        self.ctx.env.store.shutdown();
     }
 }
 

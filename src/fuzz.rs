@@ -162,6 +162,7 @@ pub fn calls(input: &[u8], answered: bool) {
     let ctx = context(w);
     // Ids are process-wide: the ones this input's messages get follow this one.
     let first: u64 = ctx
+        .env
         .registry
         .next_id()
         .strip_prefix(ID_PREFIX)

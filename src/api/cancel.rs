@@ -21,7 +21,7 @@ pub(crate) fn cancel(ctx: &Ctx, v: &Value, reply: Reply) {
     };
     let id = id.as_str();
     // Resolve a msgID to the local id the queue knows.
-    let Some(local_id) = ctx.registry.read(id, |m| m.id.clone()) else {
+    let Some(local_id) = ctx.env.registry.read(id, |m| m.id.clone()) else {
         let e = Error::invalid_param(format!("id: no message with id \"{id}\""));
         return reply.fail(ctx, &e, &Value::Null);
     };
@@ -35,10 +35,11 @@ pub(crate) fn cancel(ctx: &Ctx, v: &Value, reply: Reply) {
             let Reply { cb, extra } = reply;
             if cb.is_some() {
                 let data = ctx
+                    .env
                     .registry
                     .get(&local_id)
                     .map_or(Value::Null, |m| m.to_json());
-                ctx.dispatch.complete(
+                ctx.env.dispatch.complete(
                     cb,
                     codes::OK,
                     result::envelope(codes::OK, "", &data, extra.as_ref()),

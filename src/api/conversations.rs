@@ -154,7 +154,7 @@ pub(crate) fn get_conversation_list(ctx: &Ctx, v: &Value, reply: Reply) {
         Err(e) => return reply.fail(ctx, &e, &Value::Null),
     };
     let me = ctx.self_user.clone();
-    let log = ctx.dispatch.clone();
+    let log = ctx.env.dispatch.clone();
     request::submit(ctx, reply, move |rest| {
         let want = p.count.0 as usize;
         let mut seq = seq;

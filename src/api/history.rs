@@ -71,6 +71,7 @@ pub(crate) fn c2c(ctx: &Ctx, v: &Value, reply: Reply) {
         let max_time = match &p.last_msg_id {
             // Tencent pages with MaxTime = the last message's time and its MsgKey.
             Some(key) => ctx
+                .env
                 .registry
                 .read(key, |m| m.timestamp)
                 .or_else(|| key.rsplit('_').next().and_then(|t| t.parse().ok()))
@@ -100,7 +101,7 @@ pub(crate) fn group(ctx: &Ctx, v: &Value, reply: Reply) {
     let parsed = params::parse("", v).and_then(|p: GroupParams| {
         let below_seq = match &p.last_msg_id {
             None => None,
-            Some(id) => Some(group_seq(&ctx.registry, id)?),
+            Some(id) => Some(group_seq(&ctx.env.registry, id)?),
         };
         let target = Target::Group {
             group: p.group_id.0,
@@ -134,8 +135,8 @@ fn submit(ctx: &Ctx, parsed: Result<(Target, i64)>, reply: Reply) {
                 self_user: ctx.self_user.clone(),
                 cb: Some(cb),
                 extra,
-                registry: ctx.registry.clone(),
-                dispatch: ctx.dispatch.clone(),
+                registry: ctx.env.registry.clone(),
+                dispatch: ctx.env.dispatch.clone(),
             };
             let conv = id.clone();
             ctx.sender.submit(id, &conv, 1, Box::new(task));

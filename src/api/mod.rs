@@ -40,15 +40,21 @@ use std::sync::Arc;
 /// its store, its media uploader.
 pub(crate) struct Ctx {
     pub self_user: String,
+    pub sender: Sender,
+    /// The client's messages, callback thread, store, uploader and own sends: shared by every
+    /// queued send (one reference each).
+    pub env: Arc<Env>,
+}
+
+/// A client's parts that methods and queued sends use.
+pub(crate) struct Env {
     pub registry: Arc<Registry>,
     pub dispatch: Arc<Dispatcher>,
-    pub sender: Sender,
     pub store: Arc<Store>,
+    pub uploader: Arc<crate::upload::Uploader>,
     /// With `receive`: this client's sends in flight, which the channel must not report as
-    /// received.
+    /// received; a send ends its entry (`OwnSends::end`) once its outcome is in the registry.
     pub own: Option<Arc<crate::receive::OwnSends>>,
-    /// What sends need (the above and the uploader), bundled: one reference per queued send.
-    pub send_env: Arc<send::SendEnv>,
 }
 
 impl Ctx {
@@ -61,21 +67,16 @@ impl Ctx {
         uploader: Arc<crate::upload::Uploader>,
         own: Option<Arc<crate::receive::OwnSends>>,
     ) -> Ctx {
-        let send_env = Arc::new(send::SendEnv {
-            registry: registry.clone(),
-            dispatch: dispatch.clone(),
-            store: store.clone(),
-            uploader,
-            own: own.clone(),
-        });
         Ctx {
             self_user,
-            registry,
-            dispatch,
             sender,
-            store,
-            own,
-            send_env,
+            env: Arc::new(Env {
+                registry,
+                dispatch,
+                store,
+                uploader,
+                own,
+            }),
         }
     }
 }
@@ -91,7 +92,7 @@ impl Reply {
     fn fail<T: serde::Serialize + ?Sized>(self, ctx: &Ctx, err: &codes::Error, data: &T) {
         if self.cb.is_some() {
             let json = result::failure(err, data, self.extra.as_ref());
-            ctx.dispatch.complete(self.cb, err.code, json);
+            ctx.env.dispatch.complete(self.cb, err.code, json);
         }
     }
 }
@@ -104,13 +105,13 @@ const ID_LIST_KEYS: &[&str] = &["messageIDList", "msgIDList"];
 /// every method (find, resend, forward, local data, cancel) sees them. Only with a `dataDir`:
 /// in memory, the store holds nothing the registry lacks.
 fn fault_in(ctx: &Ctx, params: &Value) {
-    if !ctx.store.is_durable() {
+    if !ctx.env.store.is_durable() {
         return;
     }
     let one = |id: &str| {
-        if !id.is_empty() && !ctx.registry.contains(id) {
-            if let Some(m) = ctx.store.load(id) {
-                ctx.registry.insert(m);
+        if !id.is_empty() && !ctx.env.registry.contains(id) {
+            if let Some(m) = ctx.env.store.load(id) {
+                ctx.env.registry.insert(m);
             }
         }
     };
@@ -130,12 +131,12 @@ fn fault_in(ctx: &Ctx, params: &Value) {
 fn keep(ctx: &Ctx, keeps: Keeps, params: &Value, data: &LocalData) -> codes::Result<()> {
     match (keeps, data) {
         (Keeps::Created, LocalData::Created(m) | LocalData::Message(m)) => {
-            ctx.store.put_nowait(m.clone(), Put::State, None);
+            ctx.env.store.put_nowait(m.clone(), Put::State, None);
         }
         (Keeps::Changed, _) => {
             let id = params.get("msgID").and_then(Value::as_str).unwrap_or("");
-            if let Some(m) = ctx.registry.get_shared(id) {
-                ctx.store.put(m, Put::State, None)?;
+            if let Some(m) = ctx.env.registry.get_shared(id) {
+                ctx.env.store.put(m, Put::State, None)?;
             }
         }
         _ => {}
@@ -164,7 +165,7 @@ pub(crate) fn call(
     match m.run {
         Run::Local(run) => {
             let local = Local {
-                registry: &ctx.registry,
+                registry: &ctx.env.registry,
                 self_user: &ctx.self_user,
             };
             let outcome = known.and_then(|()| run(local, &params)).and_then(|data| {
@@ -177,7 +178,7 @@ pub(crate) fn call(
                     Err(e) => result::failure(e, &Value::Null, extra.as_ref()),
                 };
                 let code = outcome.as_ref().map_or_else(|e| e.code, |_| codes::OK);
-                ctx.dispatch.complete_now(cb, code, &json);
+                ctx.env.dispatch.complete_now(cb, code, &json);
             }
         }
         Run::Network(run) => {

@@ -99,7 +99,7 @@ fn messages(
     p.message_id_list
         .iter()
         .map(|id| {
-            let m = ctx.registry.get(id).ok_or_else(|| {
+            let m = ctx.env.registry.get(id).ok_or_else(|| {
                 Error::invalid_param(format!("messageIDList: no message \"{}\"", &**id))
             })?;
             match check(&m) {

@@ -24,7 +24,7 @@ where
     let task = Request {
         run: Some(run),
         reply: Some(reply),
-        dispatch: ctx.dispatch.clone(),
+        dispatch: ctx.env.dispatch.clone(),
     };
     let conv = id.clone();
     ctx.sender.submit(id, &conv, 1, Box::new(task));

@@ -26,39 +26,48 @@ pub fn resume_pending(ctx: &Ctx, pending: Vec<Message>, resume: bool) {
         return;
     }
     let n = pending.len();
-    ctx.dispatch.log(LogLevel::Info, || {
+    ctx.env.dispatch.log(LogLevel::Info, || {
         let what = if resume { "resuming" } else { "failing" };
         format!("store: {what} {n} unfinished sends of an earlier run")
     });
     for mut m in pending {
         if resume {
             let msg = Arc::new(m);
-            ctx.registry.insert_shared(msg.clone());
-            held_status_event(&ctx.dispatch, &msg, codes::OK, "resumed after a restart");
-            if let Some(own) = &ctx.own {
+            ctx.env.registry.insert_shared(msg.clone());
+            held_status_event(
+                &ctx.env.dispatch,
+                &msg,
+                codes::OK,
+                "resumed after a restart",
+            );
+            if let Some(own) = &ctx.env.own {
                 own.begin(msg.random);
             }
             SendTask {
                 msg,
                 cb: Some(ResultCallback::none()),
                 extra: None,
-                env: ctx.send_env.clone(),
+                env: ctx.env.clone(),
                 resumed: true,
             }
             .submit(ctx);
         } else {
             m.status = MessageStatus::SendFail;
             let msg = Arc::new(m);
-            ctx.registry.insert_shared(msg.clone());
+            ctx.env.registry.insert_shared(msg.clone());
             let desc =
                 "unfinished send of an earlier run, not resumed (resumePendingOnStart false)";
             let code = codes::V2IM_ERR_NOT_RESUMED;
-            if let Err(e) = ctx.store.put(msg.clone(), Put::State, Some((code, desc))) {
-                ctx.dispatch.log(LogLevel::Error, || {
+            if let Err(e) = ctx
+                .env
+                .store
+                .put(msg.clone(), Put::State, Some((code, desc)))
+            {
+                ctx.env.dispatch.log(LogLevel::Error, || {
                     format!("store: failure of {} not recorded: {e}", msg.id)
                 });
             }
-            held_status_event(&ctx.dispatch, &msg, code, desc);
+            held_status_event(&ctx.env.dispatch, &msg, code, desc);
         }
     }
 }

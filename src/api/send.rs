@@ -13,18 +13,16 @@
 //! process died in between is resumed by the next client on the same `dataDir` (`resume`).
 
 use super::send_params::{prepare_send, SendParams};
-use super::{Ctx, Reply};
+use super::{Ctx, Env, Reply};
 use crate::callback::ResultCallback;
 use crate::codes::{self, Error};
 use crate::dispatch::Dispatcher;
 use crate::model::{Elem, Message, MessageStatus};
-use crate::receive::OwnSends;
 use crate::registry::Registry;
 use crate::result;
 use crate::sender::http::RestClient;
 use crate::sender::Task;
-use crate::store::{Put, Store};
-use crate::upload::Uploader;
+use crate::store::Put;
 use serde::Serialize;
 use serde_json::Value;
 use std::sync::Arc;
@@ -36,14 +34,15 @@ pub(crate) use super::send_params::param_keys;
 
 pub(crate) fn send_message(ctx: &Ctx, params: &Value, reply: Reply) {
     let prepared =
-        SendParams::parse(params).and_then(|p| prepare_send(&ctx.registry, &p, &ctx.self_user));
+        SendParams::parse(params).and_then(|p| prepare_send(&ctx.env.registry, &p, &ctx.self_user));
     let msg = match prepared {
         Ok(m) => m,
         Err(e) => {
             let id = params.get("id").and_then(Value::as_str).unwrap_or("");
-            let data = refused(&ctx.registry, id);
+            let data = refused(&ctx.env.registry, id);
             if let Some(m) = &data {
-                ctx.store
+                ctx.env
+                    .store
                     .put_nowait(m.clone(), Put::State, Some((e.code, &e.desc)));
             }
             reply.fail(ctx, &e, &data.as_deref());
@@ -51,21 +50,25 @@ pub(crate) fn send_message(ctx: &Ctx, params: &Value, reply: Reply) {
         }
     };
     // Durable before it is reported accepted (with a dataDir this waits for the commit).
-    if let Err(e) = ctx.store.put(msg.clone(), Put::Accepted, None) {
+    if let Err(e) = ctx.env.store.put(msg.clone(), Put::Accepted, None) {
         let fail = |m: &mut Message| m.status = MessageStatus::SendFail;
-        let data = ctx.registry.update_shared(&msg.id, fail).map(|(_, m)| m);
+        let data = ctx
+            .env
+            .registry
+            .update_shared(&msg.id, fail)
+            .map(|(_, m)| m);
         reply.fail(ctx, &e, &data.as_deref());
         return;
     }
-    status_event(&ctx.dispatch, &msg, codes::OK, "");
-    if let Some(own) = &ctx.own {
+    status_event(&ctx.env.dispatch, &msg, codes::OK, "");
+    if let Some(own) = &ctx.env.own {
         own.begin(msg.random);
     }
     let task = SendTask {
         msg,
         cb: Some(reply.cb),
         extra: reply.extra.map(Box::new),
-        env: ctx.send_env.clone(),
+        env: ctx.env.clone(),
         resumed: false,
     };
     task.submit(ctx);
@@ -144,24 +147,14 @@ pub(super) fn held_status_event(d: &Dispatcher, m: &Message, code: i32, desc: &s
     });
 }
 
-/// One queued send. `cb` is taken when the result is posted, so it is posted once.
-/// What every send of a client needs besides its message; one per client (`Ctx::send_env`).
-pub(crate) struct SendEnv {
-    pub(crate) registry: Arc<Registry>,
-    pub(crate) dispatch: Arc<Dispatcher>,
-    pub(crate) store: Arc<Store>,
-    pub(crate) uploader: Arc<Uploader>,
-    /// Ended (`OwnSends::end`) when the outcome is recorded in the registry.
-    pub(crate) own: Option<Arc<OwnSends>>,
-}
-
-/// A queued send. Kept small (tens of bytes besides the message): 100,000 of them may wait.
+/// One queued send. `cb` is taken when the result is posted, so it is posted once. Kept small
+/// (tens of bytes besides the message): 100,000 of them may wait.
 pub(super) struct SendTask {
     pub(super) msg: Arc<Message>,
     pub(super) cb: Option<ResultCallback>,
     /// The params' `@extra`, rarely given.
     pub(super) extra: Option<Box<Value>>,
-    pub(super) env: Arc<SendEnv>,
+    pub(super) env: Arc<Env>,
     /// Resumed from an earlier run: no result callback, its events wait for a listener.
     pub(super) resumed: bool,
 }

@@ -780,6 +780,14 @@ mod tests {
         assert_eq!(f.lines.lock()[0], "POST /a HTTP/1.1");
     }
 
+    /// A server for one connection, served by `serve` on its own thread; its URL.
+    fn one_connection(serve: impl FnOnce(TcpStream) + Send + 'static) -> String {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", l.local_addr().unwrap());
+        std::thread::spawn(move || serve(l.accept().unwrap().0));
+        url
+    }
+
     fn put_until(h: &Http, body: &[u8], fresh: bool, stop: Stop) -> Result<Answer, PutFailure> {
         let t = Duration::from_secs(10);
         let bounds = PutBounds {
@@ -830,12 +838,8 @@ mod tests {
     #[test]
     fn shutdown_ends_the_wait_for_an_uploads_answer() {
         // A server that takes the whole body and never answers (10 s allowed for the answer).
-        let l = TcpListener::bind("127.0.0.1:0").unwrap();
-        let url = format!("http://{}", l.local_addr().unwrap());
-        std::thread::spawn(move || {
-            let (s, _) = l.accept().unwrap();
-            let mut r = io::BufReader::new(s);
-            let _ = io::copy(&mut r, &mut io::sink());
+        let url = one_connection(|s| {
+            let _ = io::copy(&mut io::BufReader::new(s), &mut io::sink());
         });
         let h = client(&url);
         let flag = Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -856,10 +860,7 @@ mod tests {
     #[test]
     fn a_put_refused_early_gets_its_answer_and_a_dead_server_is_no_server() {
         // A server that answers 413 after the head and closes, without reading the body.
-        let l = TcpListener::bind("127.0.0.1:0").unwrap();
-        let url = format!("http://{}", l.local_addr().unwrap());
-        std::thread::spawn(move || {
-            let (s, _) = l.accept().unwrap();
+        let url = one_connection(|s| {
             let mut r = io::BufReader::new(s.try_clone().unwrap());
             let mut line = String::new();
             while r.read_line(&mut line).unwrap_or(0) > 0 && !line.ends_with("\r\n\r\n") {}

@@ -3,7 +3,7 @@
 
 use super::conversation::{self, Conversation};
 use super::elem::elem_key;
-use super::media::format_name;
+use super::elem::tests::wire_media;
 use super::receipt::Receipt;
 use super::status::ElemType;
 use super::tests::{assert_template, message_keys};
@@ -12,8 +12,6 @@ use crate::markdown::{first_table, repo_file, section};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use v2im_wire::c2c::{RoamMsg, SessionItem};
-use v2im_wire::elem as wire;
-use v2im_wire::MsgElement;
 
 type Keys = BTreeSet<String>;
 
@@ -100,16 +98,6 @@ fn msg(elems: Vec<Elem>) -> Message {
     Message::new("v2im-docs".into(), elems, "alice")
 }
 
-fn image_info(kind: i64, url: &str) -> wire::ImageInfo {
-    wire::ImageInfo {
-        kind,
-        size: 10 * kind,
-        width: 100,
-        height: 50,
-        url: url.into(),
-    }
-}
-
 /// An image as `createImageMessage` makes it (origin only, not uploaded).
 fn created_image() -> Elem {
     Elem::Image(Box::new(ImageElem {
@@ -127,18 +115,19 @@ fn created_image() -> Elem {
     }))
 }
 
-/// An uploaded or received image: origin, thumb and large.
+/// An uploaded or received image: origin, large and thumb.
 fn received_image() -> Elem {
-    Elem::from_wire(&MsgElement::Image(wire::ImageElem {
-        uuid: "u".into(),
-        image_format: 1,
-        image_info_array: vec![image_info(1, "o"), image_info(2, "l"), image_info(3, "t")],
-    }))
+    Elem::from_wire(&wire_media()[0])
 }
 
 /// One element of every kind, with the key that shows it.
 fn every_elem() -> Vec<(&'static str, Elem)> {
-    vec![
+    // Received media: image, sound, file, video.
+    let media = wire_media().map(|w| {
+        let e = Elem::from_wire(&w);
+        (elem_key(e.elem_type()), e)
+    });
+    let mut all = vec![
         ("textElem", Elem::Text { text: "hi".into() }),
         (
             "customElem",
@@ -149,45 +138,6 @@ fn every_elem() -> Vec<(&'static str, Elem)> {
             },
         ),
         ("imageElem", created_image()),
-        ("imageElem", received_image()),
-        (
-            "soundElem",
-            Elem::from_wire(&MsgElement::Sound(wire::SoundElem {
-                url: "s".into(),
-                uuid: "su".into(),
-                size: 5,
-                second: 3,
-                download_flag: 2,
-            })),
-        ),
-        (
-            "videoElem",
-            Elem::from_wire(&MsgElement::Video(wire::VideoFileElem {
-                video_url: "v".into(),
-                video_uuid: "vu".into(),
-                video_size: 9,
-                video_second: 4,
-                video_format: "mp4".into(),
-                video_download_flag: 2,
-                thumb_url: "t".into(),
-                thumb_uuid: "tu".into(),
-                thumb_size: 3,
-                thumb_width: 10,
-                thumb_height: 20,
-                thumb_format: format_name(3).into(),
-                thumb_download_flag: 2,
-            })),
-        ),
-        (
-            "fileElem",
-            Elem::from_wire(&MsgElement::File(wire::FileElem {
-                url: "f".into(),
-                uuid: "fu".into(),
-                file_size: 7,
-                file_name: "a.txt".into(),
-                download_flag: 2,
-            })),
-        ),
         (
             "locationElem",
             Elem::Location {
@@ -204,7 +154,9 @@ fn every_elem() -> Vec<(&'static str, Elem)> {
             },
         ),
         ("mergerElem", merger()),
-    ]
+    ];
+    all.extend(media);
+    all
 }
 
 /// A merger of one message.

@@ -377,7 +377,7 @@ impl Serialize for ElemJson<'_> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use serde_json::json;
 
@@ -508,8 +508,9 @@ mod tests {
         );
     }
 
-    #[test]
-    fn media_elements_round_trip_through_wire() {
+    /// One received element of each media kind: image (origin, large, thumb), sound, file,
+    /// video.
+    pub(in crate::model) fn wire_media() -> [MsgElement; 4] {
         let img = MsgElement::Image(wire::ImageElem {
             uuid: "u".into(),
             image_format: 3,
@@ -566,12 +567,18 @@ mod tests {
             thumb_format: "png".into(),
             thumb_download_flag: 2,
         });
-        for (w, t) in [
-            (img, ElemType::Image),
-            (sound, ElemType::Sound),
-            (file, ElemType::File),
-            (video, ElemType::Video),
-        ] {
+        [img, sound, file, video]
+    }
+
+    #[test]
+    fn media_elements_round_trip_through_wire() {
+        let types = [
+            ElemType::Image,
+            ElemType::Sound,
+            ElemType::File,
+            ElemType::Video,
+        ];
+        for (w, t) in wire_media().into_iter().zip(types) {
             let e = Elem::from_wire(&w);
             assert_eq!(e.elem_type(), t);
             assert!(!e.needs_upload());
