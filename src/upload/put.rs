@@ -128,7 +128,7 @@ pub fn put_file(
         let (status, text) = canned.ok_or_else(|| {
             Error::new(codes::ERR_FILE_TRANS_NO_SERVER, "upload failed: no answer")
         })?;
-        return answered(to.url, uuid, size, status, Ok(text));
+        return answered(to.url, uuid, size, status, &text);
     }
     let answer_wait = to.io_timeout.max(super::UPLOAD_ANSWER_WAIT);
     // A kept connection the server closed meanwhile fails before anything was answered: the
@@ -153,7 +153,7 @@ pub fn put_file(
         }
     };
     match answer {
-        Ok(a) => answered(to.url, uuid, size, a.status, Ok(a.body)),
+        Ok(a) => answered(to.url, uuid, size, a.status, &a.body),
         // No connection (bad URL, DNS, refused): there is no upload server.
         Err(PutFailure::Connect(why)) => Err(Error::new(
             codes::ERR_FILE_TRANS_NO_SERVER,
@@ -174,19 +174,11 @@ pub fn put_file(
     }
 }
 
-/// What the server's answer (`status`, and `text` when its body could be read) says of the
+/// What the server's answer (`status` and its body `text`) says of the
 /// upload of `size` bytes to `url`.
-fn answered(
-    url: &str,
-    uuid: &str,
-    size: u64,
-    status: u16,
-    text: Result<String>,
-) -> Result<Option<Uploaded>> {
+fn answered(url: &str, uuid: &str, size: u64, status: u16, text: &str) -> Result<Option<Uploaded>> {
     if status >= 400 {
-        let answer = text
-            .ok()
-            .and_then(|t| serde_json::from_str::<Answer>(&t).ok());
+        let answer = serde_json::from_str::<Answer>(text).ok();
         if status == 409
             && answer.as_ref().map(|a| a.error_code) == Some(v2im_wire::codes::FILE_EXISTS)
         {
@@ -205,8 +197,7 @@ fn answered(
             format!("upload refused: HTTP {status} {info}"),
         ));
     }
-    let text = text?;
-    let a: Answer = serde_json::from_str(&text).map_err(|e| {
+    let a: Answer = serde_json::from_str(text).map_err(|e| {
         Error::new(
             codes::ERR_FILE_TRANS_UPLOAD_FAILED,
             format!("upload answer not understood: {e}"),
