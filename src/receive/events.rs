@@ -10,7 +10,10 @@ use serde::Serialize;
 use serde_json::json;
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::Arc;
-use v2im_wire::channel::Event;
+use v2im_wire::channel::{
+    C2cMsgEvent, C2cReadEvent, C2cReceiptEvent, ConversationEvent, Event, GroupMsgEvent,
+    GroupReceiptEvent, HelloEvent, ReadMarkEvent,
+};
 
 /// `onRecvNewMessage` data.
 #[derive(Serialize)]
@@ -41,52 +44,52 @@ impl<'a> Handler<'a> {
     pub(super) fn handle(&mut self, event: Event) {
         let self_user = self.sh.user_id.as_str();
         match event {
-            Event::C2cMsg {
+            Event::C2cMsg(C2cMsgEvent {
                 cursor,
                 online_only_flag,
                 msg,
                 nick,
                 face_url,
-            } => {
+            }) => {
                 let mut m = Message::from_roam(&msg, self_user);
                 m.options.online_user_only = online_only_flag == 1;
                 m.profile = Profile::boxed(nick, face_url);
                 self.message(m, cursor);
             }
-            Event::GroupMsg {
+            Event::GroupMsg(GroupMsgEvent {
                 cursor,
                 online_only_flag,
                 group_id,
                 msg,
                 nick,
                 face_url,
-            } => {
+            }) => {
                 let mut m = Message::from_group_msg(&msg, &group_id, self_user);
                 m.options.online_user_only = online_only_flag == 1;
                 m.profile = Profile::boxed(nick, face_url);
                 self.message(m, cursor);
             }
-            Event::C2cRead {
+            Event::C2cRead(C2cReadEvent {
                 cursor,
                 peer_account,
                 msg_read_time,
-            } => {
+            }) => {
                 let receipt = Receipt::c2c(String::new(), peer_account, msg_read_time);
                 self.report(Some(cursor), "onRecvC2CReadReceipt", vec![receipt]);
             }
-            Event::C2cReceipt {
+            Event::C2cReceipt(C2cReceiptEvent {
                 cursor,
                 peer_account,
                 msg_key_list,
                 msg_read_time,
-            } => {
+            }) => {
                 let receipts = msg_key_list
                     .iter()
                     .map(|key| Receipt::c2c(msg_id::c2c(key), peer_account.clone(), msg_read_time))
                     .collect();
                 self.report(Some(cursor), "onRecvMessageReadReceipts", receipts);
             }
-            Event::GroupReceipt {
+            Event::GroupReceipt(GroupReceiptEvent {
                 cursor,
                 group_id,
                 msg_seq,
@@ -94,7 +97,7 @@ impl<'a> Handler<'a> {
                 msg_time_stamp,
                 read_num,
                 unread_num,
-            } => {
+            }) => {
                 let receipt = Receipt::group(
                     msg_id::group(msg_seq, msg_random, msg_time_stamp),
                     group_id,
@@ -105,19 +108,19 @@ impl<'a> Handler<'a> {
             }
             // A read mark made elsewhere only moves the cursor here; the conversation's new
             // state follows as its own event.
-            Event::ReadMark { cursor, .. } => self.sh.store.received(Received {
+            Event::ReadMark(ReadMarkEvent { cursor, .. }) => self.sh.store.received(Received {
                 msg: None,
                 cursor: Some(cursor),
                 after: None,
             }),
-            Event::Conversation {
+            Event::Conversation(ConversationEvent {
                 item,
                 all_unread_msg_num,
-            } => self.conversation(
+            }) => self.conversation(
                 Conversation::from_session(&item, self_user),
                 all_unread_msg_num,
             ),
-            Event::Hello { .. } | Event::Ping | Event::Unknown => {}
+            Event::Hello(HelloEvent { .. }) | Event::Ping | Event::Unknown => {}
         }
     }
 

@@ -38,7 +38,7 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 use stream::Interrupt;
-use v2im_wire::channel::Event;
+use v2im_wire::channel::{Event, HelloEvent};
 
 /// First wait before connecting again; doubled per failure up to [`RETRY_MAX`].
 const RETRY_BASE: Duration = Duration::from_millis(200);
@@ -259,10 +259,10 @@ fn session(
         ));
     }
     let (start, heartbeat) = match json_line::<Event>(&buf) {
-        Ok(Event::Hello {
+        Ok(Event::Hello(HelloEvent {
             cursor,
             heartbeat_secs,
-        }) => (cursor, heartbeat_secs),
+        })) => (cursor, heartbeat_secs),
         _ => {
             return Err(Error::new(
                 codes::V2IM_ERR_BAD_RESPONSE,

@@ -11,7 +11,7 @@ use std::time::Duration;
 use axum::body::{Body, Bytes};
 use tokio::sync::watch;
 use tokio::time::Instant;
-use v2im_wire::channel::Event;
+use v2im_wire::channel::{Event, HelloEvent};
 
 use super::hub::Ticket;
 use crate::store::conv::Conv;
@@ -103,10 +103,10 @@ impl Channel {
             return None;
         }
         if let Some(cursor) = self.hello.take() {
-            return Some(line(&Event::Hello {
+            return Some(line(&Event::Hello(HelloEvent {
                 cursor,
                 heartbeat_secs: self.heartbeat.as_secs(),
-            }));
+            })));
         }
         let deadline = Instant::now() + self.heartbeat;
         loop {

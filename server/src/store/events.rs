@@ -5,7 +5,10 @@
 use std::collections::HashMap;
 
 use rusqlite::{params, Connection, OptionalExtension};
-use v2im_wire::channel::Event;
+use v2im_wire::channel::{
+    C2cMsgEvent, C2cReadEvent, C2cReceiptEvent, ConversationEvent, Event, GroupMsgEvent,
+    ReadMarkEvent,
+};
 use v2im_wire::codes;
 
 use super::conv::{self, Conv};
@@ -180,13 +183,13 @@ pub(crate) fn page(
                     .optional()?;
                 let Some((peer, msg)) = row else { continue };
                 let (nick, face_url) = profiles.of(&msg.from_account)?;
-                let event = Event::C2cMsg {
+                let event = Event::C2cMsg(C2cMsgEvent {
                     cursor,
                     online_only_flag: 0,
                     msg,
                     nick,
                     face_url,
-                };
+                });
                 (serde_json::to_vec(&event), Some(Conv::C2c(peer)))
             }
             (kind::GROUP_MSG, Some(m), _) => {
@@ -199,27 +202,29 @@ pub(crate) fn page(
                 // Gone with its group.
                 let Some((msg, group_id)) = row else { continue };
                 let (nick, face_url) = profiles.of(&msg.from_account)?;
-                let event = Event::GroupMsg {
+                let event = Event::GroupMsg(GroupMsgEvent {
                     cursor,
                     online_only_flag: 0,
                     group_id: group_id.clone(),
                     msg,
                     nick,
                     face_url,
-                };
+                });
                 (serde_json::to_vec(&event), Some(Conv::Group(group_id)))
             }
             (_, _, Some(data)) => {
                 let conv = match serde_json::from_str::<Event>(&data) {
-                    Ok(Event::C2cRead { peer_account, .. })
-                    | Ok(Event::C2cReceipt { peer_account, .. }) => Some(Conv::C2c(peer_account)),
-                    Ok(Event::ReadMark {
+                    Ok(Event::C2cRead(C2cReadEvent { peer_account, .. }))
+                    | Ok(Event::C2cReceipt(C2cReceiptEvent { peer_account, .. })) => {
+                        Some(Conv::C2c(peer_account))
+                    }
+                    Ok(Event::ReadMark(ReadMarkEvent {
                         peer_account: Some(p),
                         ..
-                    }) => Some(Conv::C2c(p)),
-                    Ok(Event::ReadMark {
+                    })) => Some(Conv::C2c(p)),
+                    Ok(Event::ReadMark(ReadMarkEvent {
                         group_id: Some(g), ..
-                    }) => Some(Conv::Group(g)),
+                    })) => Some(Conv::Group(g)),
                     _ => None,
                 };
                 (Ok(data.into_bytes()), conv)
@@ -250,10 +255,10 @@ pub(crate) fn page(
             let Some(item) = conv::item(&tx, account, c)? else {
                 continue;
             };
-            let event = Event::Conversation {
+            let event = Event::Conversation(ConversationEvent {
                 item,
                 all_unread_msg_num: total,
-            };
+            });
             let line = serde_json::to_vec(&event).map_err(|e| {
                 ApiError::new(
                     codes::INTERNAL_70500,

@@ -5,7 +5,9 @@
 use axum::body::Bytes;
 use rusqlite::{params, Connection};
 use v2im_wire::c2c::RoamMsg;
-use v2im_wire::channel::Event;
+use v2im_wire::channel::{
+    C2cMsgEvent, C2cReadEvent, C2cReceiptEvent, Event, GroupMsgEvent, ReadMarkEvent,
+};
 use v2im_wire::group::GroupMsg;
 
 use super::Writer;
@@ -199,7 +201,7 @@ impl Writer {
                     Some(e) => e,
                     None => event.insert(w.c2c_event(m, to, sent, 0)?),
                 };
-                if let Event::C2cMsg { cursor: c, .. } = event {
+                if let Event::C2cMsg(C2cMsgEvent { cursor: c, .. }) = event {
                     *c = Some(cursor);
                 }
                 let peer = if m.from == r { to } else { m.from.as_str() };
@@ -240,13 +242,13 @@ impl Writer {
             send_msg_control: json_col(c.send_control.clone()),
         };
         let (nick, face_url) = profile(&self.conn, &m.from)?;
-        Ok(Event::C2cMsg {
+        Ok(Event::C2cMsg(C2cMsgEvent {
             cursor: None,
             online_only_flag,
             msg,
             nick,
             face_url,
-        })
+        }))
     }
 
     /// A stored group message (row `id`) to every receiver; an online-only one to their open
@@ -266,7 +268,7 @@ impl Writer {
                     Some(e) => e,
                     None => event.insert(w.group_event(m, seq, now, 0)?),
                 };
-                if let Event::GroupMsg { cursor: c, .. } = event {
+                if let Event::GroupMsg(GroupMsgEvent { cursor: c, .. }) = event {
                     *c = Some(cursor);
                 }
                 Ok(Some((line(event), Conv::Group(m.group_id.clone()))))
@@ -307,14 +309,14 @@ impl Writer {
             to_account: m.to_accounts.clone(),
         };
         let (nick, face_url) = profile(&self.conn, &m.from)?;
-        Ok(Event::GroupMsg {
+        Ok(Event::GroupMsg(GroupMsgEvent {
             cursor: None,
             online_only_flag,
             group_id: m.group_id.clone(),
             msg,
             nick,
             face_url,
-        })
+        }))
     }
 
     /// `owner` has read `peer`'s messages up to `read_time`: the peer's read receipt and the
@@ -326,18 +328,22 @@ impl Writer {
         read_time: i64,
         now: i64,
     ) -> rusqlite::Result<()> {
-        self.append_event(peer, kind::C2C_READ, now, |cursor| Event::C2cRead {
-            cursor,
-            peer_account: owner.to_string(),
-            msg_read_time: read_time,
+        self.append_event(peer, kind::C2C_READ, now, |cursor| {
+            Event::C2cRead(C2cReadEvent {
+                cursor,
+                peer_account: owner.to_string(),
+                msg_read_time: read_time,
+            })
         })?;
-        self.append_event(owner, kind::READ_MARK, now, |cursor| Event::ReadMark {
-            cursor,
-            kind: 1,
-            peer_account: Some(peer.to_string()),
-            group_id: None,
-            msg_read_time: read_time,
-            msg_seq: None,
+        self.append_event(owner, kind::READ_MARK, now, |cursor| {
+            Event::ReadMark(ReadMarkEvent {
+                cursor,
+                kind: 1,
+                peer_account: Some(peer.to_string()),
+                group_id: None,
+                msg_read_time: read_time,
+                msg_seq: None,
+            })
         })
     }
 
@@ -349,13 +355,15 @@ impl Writer {
         read_seq: i64,
         now: i64,
     ) -> rusqlite::Result<()> {
-        self.append_event(member, kind::READ_MARK, now, |cursor| Event::ReadMark {
-            cursor,
-            kind: 2,
-            peer_account: None,
-            group_id: Some(group_id.to_string()),
-            msg_read_time: now,
-            msg_seq: Some(read_seq.max(0) as u64),
+        self.append_event(member, kind::READ_MARK, now, |cursor| {
+            Event::ReadMark(ReadMarkEvent {
+                cursor,
+                kind: 2,
+                peer_account: None,
+                group_id: Some(group_id.to_string()),
+                msg_read_time: now,
+                msg_seq: Some(read_seq.max(0) as u64),
+            })
         })
     }
 
@@ -377,11 +385,13 @@ impl Writer {
         keys: Vec<String>,
         now: i64,
     ) -> rusqlite::Result<()> {
-        self.append_event(peer, kind::C2C_RECEIPT, now, |cursor| Event::C2cReceipt {
-            cursor,
-            peer_account: operator.to_string(),
-            msg_key_list: keys,
-            msg_read_time: now,
+        self.append_event(peer, kind::C2C_RECEIPT, now, |cursor| {
+            Event::C2cReceipt(C2cReceiptEvent {
+                cursor,
+                peer_account: operator.to_string(),
+                msg_key_list: keys,
+                msg_read_time: now,
+            })
         })
     }
 

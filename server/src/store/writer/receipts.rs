@@ -5,7 +5,7 @@
 
 use rusqlite::{params, OptionalExtension};
 use v2im_wire::c2c::MsgKeyError;
-use v2im_wire::channel::Event;
+use v2im_wire::channel::{Event, GroupReceiptEvent};
 use v2im_wire::codes;
 use v2im_wire::group::GroupMsgReceipt;
 
@@ -100,14 +100,16 @@ impl Writer {
             let unread = (total.unwrap_or(0) - read).max(0);
             if added {
                 let gid = group_id.to_string();
-                self.group_receipt_event(&from, now, |cursor| Event::GroupReceipt {
-                    cursor,
-                    group_id: gid,
-                    msg_seq: seq,
-                    msg_random: random,
-                    msg_time_stamp: time,
-                    read_num: read,
-                    unread_num: unread,
+                self.group_receipt_event(&from, now, |cursor| {
+                    Event::GroupReceipt(GroupReceiptEvent {
+                        cursor,
+                        group_id: gid,
+                        msg_seq: seq,
+                        msg_random: random,
+                        msg_time_stamp: time,
+                        read_num: read,
+                        unread_num: unread,
+                    })
                 })?;
             }
             out.push(GroupMsgReceipt {
