@@ -1,9 +1,10 @@
 //! `V2TimMessage`: what the registry keeps per message and what every result shows.
 
 use super::elem::{elem_key, Elem, ElemJson, WireView};
+use super::json_object::serialize_object;
 use super::options::SendOptions;
 use super::status::{ElemType, MessageStatus};
-use serde::ser::{Serialize, SerializeMap, Serializer};
+use serde::ser::{Serialize, Serializer};
 use serde_json::Value;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -250,48 +251,49 @@ impl Serialize for Message {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         const NULL: Option<&str> = None;
         let e = &self.elems[..];
-        let mut m = s.serialize_map(Some(45))?;
-        m.serialize_entry(elem_key(ElemType::Custom), &FirstOf(e, ElemType::Custom))?;
-        m.serialize_entry("elemType", &self.elem_type().value())?;
-        m.serialize_entry(elem_key(ElemType::Face), &FirstOf(e, ElemType::Face))?;
-        let profile = self.profile.as_deref();
-        m.serialize_entry("faceUrl", &profile.and_then(|p| p.face_url.as_deref()))?;
-        m.serialize_entry(elem_key(ElemType::File), &FirstOf(e, ElemType::File))?;
-        m.serialize_entry("friendRemark", &NULL)?;
-        m.serialize_entry("groupAtUserList", &self.group_at_user_list)?;
-        m.serialize_entry("groupID", &self.group_id)?;
-        m.serialize_entry("groupTipsElem", &NULL)?;
-        m.serialize_entry("id", &self.id)?;
-        m.serialize_entry(elem_key(ElemType::Image), &FirstOf(e, ElemType::Image))?;
-        m.serialize_entry("isPeerRead", &self.is_peer_read)?;
-        m.serialize_entry("isRead", &self.is_read)?;
-        m.serialize_entry("isSelf", &self.is_self)?;
-        m.serialize_entry("localCustomData", &self.local_custom_data)?;
-        m.serialize_entry("localCustomInt", &self.local_custom_int)?;
-        m.serialize_entry(
-            elem_key(ElemType::Location),
-            &FirstOf(e, ElemType::Location),
-        )?;
-        m.serialize_entry(elem_key(ElemType::Merger), &FirstOf(e, ElemType::Merger))?;
-        m.serialize_entry("messageFromWeb", &NULL)?;
-        m.serialize_entry("msgID", &self.msg_id)?;
-        m.serialize_entry("nameCard", &NULL)?;
-        m.serialize_entry("nickName", &profile.and_then(|p| p.nick_name.as_deref()))?;
-        m.serialize_entry("progress", &self.progress)?;
-        m.serialize_entry("random", &self.random)?;
-        m.serialize_entry("sender", &*self.sender)?;
-        m.serialize_entry("seq", &self.seq)?;
-        m.serialize_entry(elem_key(ElemType::Sound), &FirstOf(e, ElemType::Sound))?;
-        m.serialize_entry("status", &self.status.value())?;
-        m.serialize_entry(elem_key(ElemType::Text), &FirstOf(e, ElemType::Text))?;
-        m.serialize_entry("timestamp", &self.timestamp)?;
-        m.serialize_entry("userID", &self.user_id)?;
-        m.serialize_entry(elem_key(ElemType::Video), &FirstOf(e, ElemType::Video))?;
-        // Beyond V2TIM's returned template.
-        m.serialize_entry("targetGroupMemberList", &self.target_group_member_list)?;
-        m.serialize_entry("isForwardMessage", &self.is_forward_message)?;
-        self.options.serialize_entries(&mut m)?;
-        m.serialize_entry("elemList", &ElemList(&self.elems))?;
-        m.end()
+        // About 1 KB with one text element.
+        serialize_object(s, 1024, |m| {
+            m.entry(elem_key(ElemType::Custom), &FirstOf(e, ElemType::Custom));
+            m.entry("elemType", &self.elem_type().value());
+            m.entry(elem_key(ElemType::Face), &FirstOf(e, ElemType::Face));
+            let profile = self.profile.as_deref();
+            m.entry("faceUrl", &profile.and_then(|p| p.face_url.as_deref()));
+            m.entry(elem_key(ElemType::File), &FirstOf(e, ElemType::File));
+            m.entry("friendRemark", &NULL);
+            m.entry("groupAtUserList", &self.group_at_user_list);
+            m.entry("groupID", &self.group_id);
+            m.entry("groupTipsElem", &NULL);
+            m.entry("id", &self.id);
+            m.entry(elem_key(ElemType::Image), &FirstOf(e, ElemType::Image));
+            m.entry("isPeerRead", &self.is_peer_read);
+            m.entry("isRead", &self.is_read);
+            m.entry("isSelf", &self.is_self);
+            m.entry("localCustomData", &self.local_custom_data);
+            m.entry("localCustomInt", &self.local_custom_int);
+            m.entry(
+                elem_key(ElemType::Location),
+                &FirstOf(e, ElemType::Location),
+            );
+            m.entry(elem_key(ElemType::Merger), &FirstOf(e, ElemType::Merger));
+            m.entry("messageFromWeb", &NULL);
+            m.entry("msgID", &self.msg_id);
+            m.entry("nameCard", &NULL);
+            m.entry("nickName", &profile.and_then(|p| p.nick_name.as_deref()));
+            m.entry("progress", &self.progress);
+            m.entry("random", &self.random);
+            m.entry("sender", &*self.sender);
+            m.entry("seq", &self.seq);
+            m.entry(elem_key(ElemType::Sound), &FirstOf(e, ElemType::Sound));
+            m.entry("status", &self.status.value());
+            m.entry(elem_key(ElemType::Text), &FirstOf(e, ElemType::Text));
+            m.entry("timestamp", &self.timestamp);
+            m.entry("userID", &self.user_id);
+            m.entry(elem_key(ElemType::Video), &FirstOf(e, ElemType::Video));
+            // Beyond V2TIM's returned template.
+            m.entry("targetGroupMemberList", &self.target_group_member_list);
+            m.entry("isForwardMessage", &self.is_forward_message);
+            self.options.write_entries(m);
+            m.entry("elemList", &ElemList(&self.elems));
+        })
     }
 }

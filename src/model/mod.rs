@@ -4,6 +4,7 @@
 pub(crate) mod at;
 pub(crate) mod conversation;
 pub(crate) mod elem;
+mod json_object;
 pub(crate) mod media;
 pub(crate) mod message;
 pub(crate) mod msg_id;

@@ -3,9 +3,9 @@
 //! that merges onto it. Adding an option is one line in [`send_options!`] below plus its REST
 //! mapping in `rest.rs`.
 
+use super::json_object::JsonObject;
 use super::{OfflinePushInfo, Priority};
 use crate::params::nonempty_patch;
-use serde::ser::SerializeMap;
 use serde::{Deserialize, Serialize};
 
 /// `field: Type = default, param "sendMessage key", shown "V2TimMessage key" [, patch "fn"];`
@@ -17,7 +17,7 @@ macro_rules! send_options {
             $(, patch $with:literal)?;
     )*) => {
         /// The `sendMessage` options a message carries. Its serde form (the param names) is
-        /// the store's; [`SendOptions::serialize_entries`] writes the V2TimMessage keys.
+        /// the store's; [`SendOptions::write_entries`] writes the V2TimMessage keys.
         #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
         #[serde(default)]
         pub(crate) struct SendOptions {
@@ -35,9 +35,8 @@ macro_rules! send_options {
             pub(crate) const PARAM_KEYS: &'static [&'static str] = &[$($param),*];
 
             /// Writes each option under its V2TimMessage key.
-            pub(crate) fn serialize_entries<M: SerializeMap>(&self, m: &mut M) -> Result<(), M::Error> {
-                $( m.serialize_entry($shown, &self.$field)?; )*
-                Ok(())
+            pub(crate) fn write_entries(&self, m: &mut JsonObject<'_>) {
+                $( m.entry($shown, &self.$field); )*
             }
         }
 
