@@ -250,6 +250,7 @@ pub fn start_with_clock(config: ServerConfig, clock: Clock) -> std::io::Result<R
             inbox_retention_secs: i64::from(config.inbox_retention_days) * 86_400,
             hooks: webhooks.hooks(signal.clone()),
             metrics: metrics.clone(),
+            gather: crate::store::writer::gather(config.synchronous_full),
         },
     )
     .map_err(|e| crate::error::named(e, "--db", config.db.display()))?;

@@ -74,6 +74,8 @@ pub(crate) struct WriterConfig {
     pub hooks: Hooks,
     /// Commits and the jobs they carried are counted here.
     pub metrics: Arc<crate::metrics::Metrics>,
+    /// How long a batch waits for requests in progress ([`gather`]).
+    pub gather: Duration,
 }
 
 pub(crate) struct Writer {
@@ -121,9 +123,18 @@ fn pending<T: Send + 'static>(reply: Reply<T>, result: ApiResult<T>) -> Pending 
 }
 
 /// How long a batch stays open for requests that are on their way to the writer, from its first
-/// job on. It only waits while other requests are in progress, and a job that arrives ends the
-/// wait at once.
-const GATHER: Duration = Duration::from_micros(100);
+/// job on ([`WriterConfig::gather`]). With fsync'd commits (`synchronous_full`) the flush is what
+/// a commit costs, so sharing one is worth a wait of 100 µs; it only waits while other requests
+/// are in progress, and a job that arrives ends the wait at once. Otherwise a commit costs less
+/// than the wait: a batch takes only what queued while the last commit was being written (4-12 %
+/// more sends at 4 connections, the same at 16; bench/ANALYSIS.md has the runs).
+pub(crate) fn gather(synchronous_full: bool) -> Duration {
+    if synchronous_full {
+        Duration::from_micros(100)
+    } else {
+        Duration::ZERO
+    }
+}
 
 /// Sorted pair: the key of a C2C conversation.
 pub(crate) fn conv_key(a: &str, b: &str) -> (String, String) {
@@ -308,7 +319,7 @@ impl Writer {
     /// Applies `first`, and every job that arrives while the transaction is open, in one
     /// transaction; commits; answers them all. Jobs are applied as they come: what queued while
     /// the last commit was being written joins at once, and with `wait` the transaction stays
-    /// open up to [`GATHER`] for the requests still in progress (`inflight` counts the REST
+    /// open up to [`WriterConfig::gather`] for the requests still in progress (`inflight` counts the REST
     /// requests being handled, this batch's included), so that they share its commit. A commit
     /// writes every page the batch changed, and a send changes pages that the next sends change
     /// again (the message table's last page, the sender's inbox, the counts), so sharing one is
@@ -316,7 +327,8 @@ impl Writer {
     /// Returns whether a shutdown was requested.
     fn run_batch(&mut self, first: Job, rx: &Receiver<Job>, wait: bool) -> bool {
         let now = self.cfg.clock.now();
-        let deadline = Instant::now() + GATHER;
+        let deadline = Instant::now() + self.cfg.gather;
+        let wait = wait && !self.cfg.gather.is_zero();
         self.c2c_dedup.prune(now);
         self.group_dedup.prune(now);
         let mut stop = false;
@@ -1150,6 +1162,54 @@ mod tests {
 
     type Waiter = Box<dyn FnOnce()>;
 
+    fn config(hub: Arc<Hub>, hooks: Hooks, gather: Duration) -> WriterConfig {
+        WriterConfig {
+            clock: Clock::manual(1_800_000_000),
+            auto_import: true,
+            group_rate: 0,
+            admin: "administrator".into(),
+            inflight: Arc::new(AtomicUsize::new(0)),
+            hub,
+            inbox_retention_secs: 0,
+            hooks,
+            metrics: Default::default(),
+            gather,
+        }
+    }
+
+    /// With a gather, a batch stays open for a request still in progress and shares its commit
+    /// with it; without one (commits that are not fsync'd), it commits what it has at once.
+    #[test]
+    fn a_batch_waits_for_requests_in_progress_only_with_a_gather() {
+        assert_eq!(gather(true), Duration::from_micros(100));
+        for (wait, commits) in [(Duration::from_secs(30), (1, 2)), (gather(false), (2, 2))] {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("w.db");
+            let conn = schema::open_writer(&path, false).unwrap();
+            let cfg = config(Arc::new(Hub::new(4, 16)), Hooks::off(), wait);
+            // Two requests in progress: the first one's batch, and one still on its way.
+            cfg.inflight.store(2, Ordering::Relaxed);
+            let mut writer = Writer::new(conn, cfg, Checkpointer::start(&path).unwrap()).unwrap();
+            let (tx, rx) = std::sync::mpsc::channel();
+            let (first, wait_first) = send("alice", "bob", 1, None);
+            let (late, wait_late) = send("alice", "bob", 2, None);
+            let sender = std::thread::spawn(move || {
+                std::thread::sleep(Duration::from_millis(300));
+                tx.send(late).unwrap();
+                tx
+            });
+            writer.run_batch(first, &rx, true);
+            let tx = sender.join().unwrap();
+            drop(tx);
+            while let Ok(job) = rx.recv() {
+                writer.run_batch(job, &rx, true);
+            }
+            wait_first();
+            wait_late();
+            assert_eq!(writer.cfg.metrics.commits(), commits, "gather {wait:?}");
+        }
+    }
+
     /// Jobs queued together share one transaction, in which the unread counts are written once
     /// per pair and the inbox rows in one go: what readers then see must be exactly what one
     /// job after the other would have left, in order.
@@ -1159,17 +1219,7 @@ mod tests {
         let path = dir.path().join("w.db");
         let conn = schema::open_writer(&path, false).unwrap();
         let hub = Arc::new(Hub::new(4, 16));
-        let cfg = WriterConfig {
-            clock: Clock::manual(1_800_000_000),
-            auto_import: true,
-            group_rate: 0,
-            admin: "administrator".into(),
-            inflight: Arc::new(AtomicUsize::new(0)),
-            hub: hub.clone(),
-            inbox_retention_secs: 0,
-            hooks: Hooks::off(),
-            metrics: Default::default(),
-        };
+        let cfg = config(hub.clone(), Hooks::off(), gather(false));
         let mut writer = Writer::new(conn, cfg, Checkpointer::start(&path).unwrap()).unwrap();
         let bob_channel = hub.admit("bob").unwrap();
         let (tx, rx) = std::sync::mpsc::channel();
@@ -1247,17 +1297,7 @@ mod tests {
         hooks.c2c_after = true;
         hooks.push = true;
         let signal = hooks.signal.clone();
-        let cfg = WriterConfig {
-            clock: Clock::manual(1_800_000_000),
-            auto_import: true,
-            group_rate: 0,
-            admin: "administrator".into(),
-            inflight: Arc::new(AtomicUsize::new(0)),
-            hub: Arc::new(Hub::new(4, 16)),
-            inbox_retention_secs: 0,
-            hooks,
-            metrics: Default::default(),
-        };
+        let cfg = config(Arc::new(Hub::new(4, 16)), hooks, gather(false));
         let mut writer = Writer::new(conn, cfg, Checkpointer::start(&path).unwrap()).unwrap();
         let (tx, rx) = std::sync::mpsc::channel();
         let mut waits: Vec<Waiter> = Vec::new();
