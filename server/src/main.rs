@@ -219,29 +219,58 @@ fn resolve(listen: &str) -> std::io::Result<SocketAddr> {
     })
 }
 
-/// Waits for SIGINT or SIGTERM.
-fn wait_for_signal() -> std::io::Result<()> {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    rt.block_on(async {
+/// SIGTERM and SIGINT (Ctrl-C on Windows), caught from the moment `install` returns.
+///
+/// They are installed before the server starts: a supervisor or a script may send SIGTERM as
+/// soon as it reads "listening on", and a signal that came before the handlers would kill the
+/// process with the default action instead of stopping the server cleanly.
+struct StopSignals {
+    rt: tokio::runtime::Runtime,
+    #[cfg(unix)]
+    term: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    int: tokio::signal::unix::Signal,
+    #[cfg(windows)]
+    ctrl_c: tokio::signal::windows::CtrlC,
+}
+
+impl StopSignals {
+    fn install() -> std::io::Result<StopSignals> {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        let _in_rt = rt.enter();
         #[cfg(unix)]
         {
             use tokio::signal::unix::{signal, SignalKind};
-            let mut term = signal(SignalKind::terminate())?;
-            let mut int = signal(SignalKind::interrupt())?;
-            tokio::select! {
-                _ = term.recv() => tracing::info!("SIGTERM: shutting down"),
-                _ = int.recv() => tracing::info!("SIGINT: shutting down"),
-            }
+            let term = signal(SignalKind::terminate())?;
+            let int = signal(SignalKind::interrupt())?;
+            drop(_in_rt);
+            Ok(StopSignals { rt, term, int })
         }
-        #[cfg(not(unix))]
+        #[cfg(windows)]
         {
-            tokio::signal::ctrl_c().await?;
-            tracing::info!("Ctrl-C: shutting down");
+            let ctrl_c = tokio::signal::windows::ctrl_c()?;
+            drop(_in_rt);
+            Ok(StopSignals { rt, ctrl_c })
         }
-        Ok(())
-    })
+    }
+
+    /// Waits for the first stop signal (one that came before this call counts).
+    fn wait(mut self) {
+        self.rt.block_on(async {
+            #[cfg(unix)]
+            tokio::select! {
+                _ = self.term.recv() => tracing::info!("SIGTERM: shutting down"),
+                _ = self.int.recv() => tracing::info!("SIGINT: shutting down"),
+            }
+            #[cfg(windows)]
+            {
+                self.ctrl_c.recv().await;
+                tracing::info!("Ctrl-C: shutting down");
+            }
+        })
+    }
 }
 
 /// Exits with status 2 and `msg` (a usage error).
@@ -378,6 +407,13 @@ fn serve(app: AdminApp, cli: Serve) {
         push_url: cli.push_url,
         webhook_ca_file: cli.webhook_ca_file,
     };
+    let signals = match StopSignals::install() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("v2im-server: cannot catch SIGTERM and SIGINT: {e}");
+            std::process::exit(1);
+        }
+    };
     let server = match v2im_server::start(config) {
         Ok(s) => s,
         Err(e) => {
@@ -390,10 +426,6 @@ fn serve(app: AdminApp, cli: Serve) {
         let _ = writeln!(out, "listening on {}", server.url);
         let _ = out.flush();
     }
-    let waited = wait_for_signal();
+    signals.wait();
     server.shutdown();
-    if let Err(e) = waited {
-        eprintln!("v2im-server: signal handling failed: {e}");
-        std::process::exit(1);
-    }
 }

@@ -104,6 +104,33 @@ fn binary_prints_its_address_and_stops_cleanly_on_sigterm() {
     assert_eq!(conn, 1);
 }
 
+/// A supervisor may stop the server the moment it has read "listening on": the stop signal is
+/// caught from before that line, so it stops the server cleanly instead of killing the process.
+#[test]
+fn sigterm_right_after_the_listening_line_is_a_clean_stop() {
+    let dir = tempfile::tempdir().unwrap();
+    for round in 0..10 {
+        let (mut child, _) = spawn_binary(&dir.path().join(format!("early{round}.db")), &[]);
+        // SAFETY: a plain kill(2) of our own child, which has not been waited for.
+        assert_eq!(
+            unsafe { libc::kill(child.0.id() as libc::pid_t, libc::SIGTERM) },
+            0
+        );
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+        let exit = loop {
+            if let Some(st) = child.0.try_wait().unwrap() {
+                break st;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "round {round}: no exit after SIGTERM"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        };
+        assert!(exit.success(), "round {round}: {exit:?}");
+    }
+}
+
 #[test]
 fn synchronous_full_is_a_flag_and_other_values_are_refused() {
     let dir = tempfile::tempdir().unwrap();
