@@ -311,7 +311,7 @@ int32_t v2im_set_event_callback(struct v2im_client *client,
 /**
  * Runs `method` with `params_json`, a JSON object; its result arrives through `cb` as
  * `{"code": int, "desc": string, "data": ..., "@extra": ...}`, where `"@extra"` is the params'
- * `"@extra"` value echoed unchanged (present only when given).
+ * `"@extra"` value echoed unchanged, as written (present only when given).
  *
  * Methods (V2TIM's names and parameters, one page each under docs/methods/):
  * - local — `createTextMessage`, `createCustomMessage`, `createLocationMessage`,
@@ -327,7 +327,8 @@ int32_t v2im_set_event_callback(struct v2im_client *client,
  *   calling thread, even for a failure found before anything was sent.
  *
  * A key the method does not take is refused (6017 through `cb`, naming the key and the
- * closest known one), so that a misspelt option never passes silently.
+ * closest known one), so that a misspelt option never passes silently; so is a key given
+ * twice.
  *
  * Returns 0 when the request was taken: then `cb` (if not NULL) is called exactly once —
  * success, failure, or V2IM_ERR_SHUTTING_DOWN if the client is freed first. Every problem

@@ -106,13 +106,18 @@ pub struct CJson(Vec<u8>);
 impl CJson {
     /// `bytes` is serde_json output: valid UTF-8 without NUL bytes (serde_json escapes U+0000).
     pub fn from_json_bytes(mut bytes: Vec<u8>) -> CJson {
-        debug_assert!(!bytes.contains(&0));
+        // Never true (see above); a NUL would end the text early for C, so the text ends there.
+        if let Some(nul) = memchr::memchr(0, &bytes) {
+            debug_assert!(false, "a NUL byte in JSON text at {nul}");
+            bytes.truncate(nul);
+        }
         bytes.push(0);
         CJson(bytes)
     }
 
     pub fn as_cstr(&self) -> &CStr {
-        CStr::from_bytes_until_nul(&self.0).unwrap_or(c"{}")
+        // SAFETY: `from_json_bytes`, the only constructor, ends the bytes with their only NUL.
+        unsafe { CStr::from_bytes_with_nul_unchecked(&self.0) }
     }
 
     /// The JSON text without the NUL.

@@ -6,12 +6,12 @@ use crate::callback::{EventSink, ResultCallback};
 use crate::codes;
 use crate::config::{Config, LogLevel};
 use crate::dispatch::{self, Dispatcher};
+use crate::params::Params;
 use crate::receive::{OwnSends, Receiver};
 use crate::registry::Registry;
 use crate::sender::Sender;
 use crate::store::Store;
 use parking_lot::Mutex;
-use serde_json::Value;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
@@ -107,7 +107,7 @@ impl Client {
     }
 
     /// `v2im_call` once the method name and params are read. `Err(code)` = refused, `cb` not run.
-    pub fn call(&self, method: &str, params: Value, cb: ResultCallback) -> Result<(), i32> {
+    pub fn call(&self, method: &str, params: Params<'_>, cb: ResultCallback) -> Result<(), i32> {
         if let Some(code) = self.refusal() {
             return Err(code);
         }
@@ -201,7 +201,7 @@ mod tests {
         .unwrap();
         let c = Client::start(cfg).unwrap();
         let cb = || ResultCallback::new(None, UserData(std::ptr::null_mut()));
-        let params = || serde_json::json!({"text": "x"});
+        let params = || Params::parse(r#"{"text": "x"}"#).unwrap();
         assert_eq!(c.call("createTextMessage", params(), cb()), Ok(()));
         c.poison();
         assert_eq!(

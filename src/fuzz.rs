@@ -197,9 +197,9 @@ pub fn calls(input: &[u8], answered: bool) {
             params = params.replace(&format!("${n}"), &format!("{ID_PREFIX}{}", first + n));
         }
         let params = if params.trim().is_empty() {
-            Ok(serde_json::Value::Object(Default::default()))
+            Ok(crate::params::Params::default())
         } else {
-            crate::ffi::checks::json_object(&params)
+            crate::ffi::checks::params_object(&params)
         };
         let Ok(params) = params else {
             continue;

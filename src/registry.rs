@@ -26,10 +26,15 @@ pub const ID_PREFIX: &str = "v2im-";
 /// leading zero), which is its key; other ids (received and history messages carry their
 /// msgID) are keyed by their text.
 fn local_number(id: &str) -> Option<u64> {
-    let n = id.strip_prefix(ID_PREFIX)?;
-    let canonical =
-        !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) && (n == "0" || !n.starts_with('0'));
-    canonical.then(|| n.parse().ok()).flatten()
+    let n = id.strip_prefix(ID_PREFIX)?.as_bytes();
+    if n.is_empty() || (n.len() > 1 && n[0] == b'0') {
+        return None;
+    }
+    // One pass: it runs for every lookup of a message.
+    n.iter().try_fold(0u64, |acc, &b| {
+        let digit = b.checked_sub(b'0').filter(|d| *d <= 9)?;
+        acc.checked_mul(10)?.checked_add(u64::from(digit))
+    })
 }
 
 /// Messages by id. A local id's key is its number, so that 100,000 queued messages do not each
@@ -93,7 +98,10 @@ impl Maps {
     }
 
     fn find(&self, key: &str) -> Option<&Arc<Message>> {
-        self.by_id.get(self.resolve(key)?)
+        // By id first, and then by msgID (not `resolve`, which would look the id up twice).
+        self.by_id
+            .get(key)
+            .or_else(|| self.by_id.get(self.by_msg_id.get(key)?))
     }
 
     fn index(&mut self, m: &Message) {
@@ -125,7 +133,7 @@ impl Registry {
     /// A new local id (`"v2im-<n>"`), unique in the process.
     pub fn next_id(&self) -> String {
         let n = NEXT_ID.fetch_add(1, Ordering::Relaxed);
-        format!("{ID_PREFIX}{n}")
+        [ID_PREFIX, itoa::Buffer::new().format(n)].concat()
     }
 
     /// Adds (or replaces) a message under its `id`, indexing its `msgID` if it has one.
@@ -223,7 +231,12 @@ mod tests {
     fn local_ids_are_keyed_by_number_and_others_by_text() {
         assert_eq!(local_number("v2im-17"), Some(17));
         assert_eq!(local_number("v2im-0"), Some(0));
+        assert_eq!(local_number("v2im-18446744073709551615"), Some(u64::MAX));
         for other in [
+            "v2im-18446744073709551616",
+            "v2im-00",
+            "v2im-1:",
+            "v2im-/",
             "v2im-017",
             "v2im-",
             "v2im-+1",

@@ -4,25 +4,26 @@
 
 use crate::callback::CJson;
 use serde::Serialize;
-use serde_json::Value;
-use std::io::Write as _;
+use serde_json::value::RawValue;
 
 /// The result of one request. `extra` is the request's `"@extra"`, echoed unchanged when present.
 pub fn envelope<T: Serialize + ?Sized>(
     code: i32,
     desc: &str,
     data: &T,
-    extra: Option<&Value>,
+    extra: Option<&RawValue>,
 ) -> CJson {
     // A V2TimMessage with every key is about 1 KB: one allocation instead of four reallocations.
     let mut out = Vec::with_capacity(1024);
-    let _ = write!(out, "{{\"code\":{code},\"desc\":");
+    out.extend_from_slice(b"{\"code\":");
+    out.extend_from_slice(itoa::Buffer::new().format(code).as_bytes());
+    out.extend_from_slice(b",\"desc\":");
     let _ = serde_json::to_writer(&mut out, desc);
     out.extend_from_slice(b",\"data\":");
     let _ = serde_json::to_writer(&mut out, data);
     if let Some(extra) = extra {
         out.extend_from_slice(b",\"@extra\":");
-        let _ = serde_json::to_writer(&mut out, extra);
+        out.extend_from_slice(extra.get().as_bytes());
     }
     out.push(b'}');
     CJson::from_json_bytes(out)
@@ -33,7 +34,7 @@ pub fn envelope<T: Serialize + ?Sized>(
 pub fn failure<T: Serialize + ?Sized>(
     err: &crate::codes::Error,
     data: &T,
-    extra: Option<&Value>,
+    extra: Option<&RawValue>,
 ) -> CJson {
     envelope(err.code, &err.desc, data, extra)
 }
@@ -52,15 +53,22 @@ pub fn event<T: Serialize + ?Sized>(name: &str, data: &T) -> CJson {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{json, Value};
 
     #[test]
     fn envelope_is_the_template_and_echoes_extra() {
-        let j = envelope(6017, "bad \"x\"", &json!({"a": 1}), Some(&json!([1, "k"])));
+        let extra = RawValue::from_string(r#"[1, "k",  1.50]"#.into()).unwrap();
+        let j = envelope(6017, "bad \"x\"", &json!({"a": 1}), Some(&extra));
+        // Echoed as written: spacing and number format kept.
+        assert!(
+            j.as_str().ends_with(r#","@extra":[1, "k",  1.50]}"#),
+            "{}",
+            j.as_str()
+        );
         let v: Value = serde_json::from_str(j.as_str()).unwrap();
         assert_eq!(
             v,
-            json!({"code": 6017, "desc": "bad \"x\"", "data": {"a": 1}, "@extra": [1, "k"]})
+            json!({"code": 6017, "desc": "bad \"x\"", "data": {"a": 1}, "@extra": [1, "k", 1.5]})
         );
         let j = envelope(0, "", &Value::Null, None);
         assert_eq!(j.as_str(), r#"{"code":0,"desc":"","data":null}"#);

@@ -4,7 +4,7 @@
 
 use super::{Ctx, Reply};
 use crate::codes::{self, Error};
-use crate::params::{self, Id};
+use crate::params::{Id, Params};
 use crate::result;
 use serde::Deserialize;
 use serde_json::Value;
@@ -14,8 +14,8 @@ pub(crate) struct CancelParams {
     id: Id,
 }
 
-pub(crate) fn cancel(ctx: &Ctx, v: &Value, reply: Reply) {
-    let id = match params::parse::<CancelParams>("", v) {
+pub(crate) fn cancel(ctx: &Ctx, v: &Params<'_>, reply: Reply) {
+    let id = match v.read::<CancelParams>() {
         Ok(p) => p.id.0,
         Err(e) => return reply.fail(ctx, &e, &Value::Null),
     };
@@ -42,7 +42,7 @@ pub(crate) fn cancel(ctx: &Ctx, v: &Value, reply: Reply) {
                 ctx.env.dispatch.complete(
                     cb,
                     codes::OK,
-                    result::envelope(codes::OK, "", &data, extra.as_ref()),
+                    result::envelope(codes::OK, "", &data, extra.as_deref()),
                 );
             }
         }

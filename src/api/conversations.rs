@@ -16,7 +16,7 @@ use crate::config::LogLevel;
 use crate::dispatch::Dispatcher;
 use crate::items::{self, Raw};
 use crate::model::conversation::Conversation;
-use crate::params::{self, Int};
+use crate::params::{Int, Params};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use v2im_wire::c2c::{
@@ -146,8 +146,9 @@ struct ListResult {
     conversation_list: Vec<Conversation>,
 }
 
-pub(crate) fn get_conversation_list(ctx: &Ctx, v: &Value, reply: Reply) {
-    let (p, seq) = match params::parse::<ListParams>("", v)
+pub(crate) fn get_conversation_list(ctx: &Ctx, v: &Params<'_>, reply: Reply) {
+    let (p, seq) = match v
+        .read::<ListParams>()
         .and_then(|p| Seq::parse(&p.next_seq).map(|s| (p, s)))
     {
         Ok(x) => x,
@@ -223,8 +224,8 @@ pub(crate) struct NoParams {}
 
 /// The one-to-one unread count (`get_c2c_unread_msg_num`) plus every group's
 /// (`get_joined_group_list`'s `SelfInfo.UnreadMsgNum`).
-pub(crate) fn get_total_unread_message_count(ctx: &Ctx, v: &Value, reply: Reply) {
-    if let Err(e) = params::parse::<NoParams>("", v) {
+pub(crate) fn get_total_unread_message_count(ctx: &Ctx, v: &Params<'_>, reply: Reply) {
+    if let Err(e) = v.read::<NoParams>() {
         return reply.fail(ctx, &e, &Value::Null);
     }
     let me = ctx.self_user.clone();

@@ -17,7 +17,7 @@ use crate::dispatch::Dispatcher;
 use crate::items::{self, Raw, Unread};
 use crate::model::message::now_secs;
 use crate::model::{msg_id, Message};
-use crate::params::{self, nonempty, Id, Int};
+use crate::params::{nonempty, Id, Int, Params};
 use crate::registry::Registry;
 use crate::result;
 use crate::sender::http::RestClient;
@@ -66,8 +66,8 @@ pub(crate) struct C2cParams {
     last_msg_id: Option<String>,
 }
 
-pub(crate) fn c2c(ctx: &Ctx, v: &Value, reply: Reply) {
-    let parsed = params::parse("", v).map(|p: C2cParams| {
+pub(crate) fn c2c(ctx: &Ctx, v: &Params<'_>, reply: Reply) {
+    let parsed = v.read().map(|p: C2cParams| {
         let max_time = match &p.last_msg_id {
             // Tencent pages with MaxTime = the last message's time and its MsgKey.
             Some(key) => ctx
@@ -97,8 +97,8 @@ pub(crate) struct GroupParams {
     last_msg_id: Option<String>,
 }
 
-pub(crate) fn group(ctx: &Ctx, v: &Value, reply: Reply) {
-    let parsed = params::parse("", v).and_then(|p: GroupParams| {
+pub(crate) fn group(ctx: &Ctx, v: &Params<'_>, reply: Reply) {
+    let parsed = v.read().and_then(|p: GroupParams| {
         let below_seq = match &p.last_msg_id {
             None => None,
             Some(id) => Some(group_seq(&ctx.env.registry, id)?),
@@ -193,7 +193,7 @@ struct HistoryTask {
     count: i64,
     self_user: String,
     cb: Option<ResultCallback>,
-    extra: Option<Value>,
+    extra: Option<super::Extra>,
     registry: Arc<Registry>,
     dispatch: Arc<Dispatcher>,
 }
@@ -431,8 +431,8 @@ impl Task for HistoryTask {
         let outcome = self.fetch(rest);
         let Some(cb) = self.cb.take() else { return };
         let json = match &outcome {
-            Ok(list) => result::envelope(codes::OK, "", list, self.extra.as_ref()),
-            Err(e) => result::failure(e, &Value::Null, self.extra.as_ref()),
+            Ok(list) => result::envelope(codes::OK, "", list, self.extra.as_deref()),
+            Err(e) => result::failure(e, &Value::Null, self.extra.as_deref()),
         };
         let code = outcome.as_ref().map_or_else(|e| e.code, |_| codes::OK);
         self.dispatch.complete(cb, code, json);
@@ -444,7 +444,7 @@ impl Task for HistoryTask {
             self.dispatch.complete(
                 cb,
                 code,
-                result::failure(&e, &Value::Null, self.extra.as_ref()),
+                result::failure(&e, &Value::Null, self.extra.as_deref()),
             );
         }
     }

@@ -3,9 +3,8 @@
 use super::methods::Local;
 use super::LocalData;
 use crate::codes::{Error, Result};
-use crate::params::{self, Id};
+use crate::params::{Id, Params};
 use serde::Deserialize;
-use serde_json::Value;
 
 #[derive(Deserialize)]
 pub(crate) struct FindParams {
@@ -15,8 +14,8 @@ pub(crate) struct FindParams {
 
 /// The messages with these msgIDs or local ids, in the order asked; unknown ones are skipped
 /// (V2TIM answers with what it found).
-pub(crate) fn find_messages(local: Local<'_>, v: &Value) -> Result<LocalData> {
-    let p: FindParams = params::parse("", v)?;
+pub(crate) fn find_messages(local: Local<'_>, v: &Params<'_>) -> Result<LocalData> {
+    let p: FindParams = v.read()?;
     Ok(LocalData::Messages(
         p.message_id_list
             .iter()
@@ -34,8 +33,8 @@ pub(crate) struct SetLocalParams {
 }
 
 /// Sets `localCustomData` of a message: kept locally, never sent.
-pub(crate) fn set_local_custom_data(local: Local<'_>, v: &Value) -> Result<LocalData> {
-    let p: SetLocalParams = params::parse("", v)?;
+pub(crate) fn set_local_custom_data(local: Local<'_>, v: &Params<'_>) -> Result<LocalData> {
+    let p: SetLocalParams = v.read()?;
     let data = p.local_custom_data;
     local
         .registry

@@ -4,8 +4,8 @@
 
 use super::{cancel, conversations, create, history, local, read, send, Ctx, LocalData, Reply};
 use crate::codes::Result;
+use crate::params::Params;
 use crate::registry::Registry;
-use serde_json::Value;
 
 /// What a local method needs: the client's messages and its user.
 #[derive(Clone, Copy)]
@@ -18,9 +18,9 @@ pub(crate) struct Local<'a> {
 #[derive(Clone, Copy)]
 pub(crate) enum Run {
     /// On the calling thread: its callback runs before `v2im_call` returns.
-    Local(fn(Local<'_>, &Value) -> Result<LocalData>),
+    Local(fn(Local<'_>, &Params<'_>) -> Result<LocalData>),
     /// On a sender thread; it completes through the [`Reply`] on the callback thread.
-    Network(fn(&Ctx, &Value, Reply)),
+    Network(fn(&Ctx, &Params<'_>, Reply)),
 }
 
 /// What the local store keeps of a local method's success.

@@ -27,12 +27,13 @@ pub(crate) use data::LocalData;
 use crate::callback::ResultCallback;
 use crate::codes;
 use crate::dispatch::Dispatcher;
-use crate::params;
+use crate::params::Params;
 use crate::registry::Registry;
 use crate::result;
 use crate::sender::Sender;
 use crate::store::{Put, Store};
 use methods::{Keeps, Local, Run};
+use serde_json::value::RawValue;
 use serde_json::Value;
 use std::sync::Arc;
 
@@ -81,17 +82,20 @@ impl Ctx {
     }
 }
 
+/// The params' `@extra` as the caller wrote it, echoed into the result.
+pub(crate) type Extra = Box<RawValue>;
+
 /// Where a network method's result goes: the caller's callback, with the params' `@extra`.
 pub(crate) struct Reply {
     pub cb: ResultCallback,
-    pub extra: Option<Value>,
+    pub extra: Option<Extra>,
 }
 
 impl Reply {
     /// A failure found before a request was queued (still on the callback thread).
     fn fail<T: serde::Serialize + ?Sized>(self, ctx: &Ctx, err: &codes::Error, data: &T) {
         if self.cb.is_some() {
-            let json = result::failure(err, data, self.extra.as_ref());
+            let json = result::failure(err, data, self.extra.as_deref());
             ctx.env.dispatch.complete(self.cb, err.code, json);
         }
     }
@@ -104,7 +108,7 @@ const ID_LIST_KEYS: &[&str] = &["messageIDList", "msgIDList"];
 /// Brings messages of earlier runs that `params` names from the store into the registry, so
 /// every method (find, resend, forward, local data, cancel) sees them. Only with a `dataDir`:
 /// in memory, the store holds nothing the registry lacks.
-fn fault_in(ctx: &Ctx, params: &Value) {
+fn fault_in(ctx: &Ctx, params: &Params<'_>) {
     if !ctx.env.store.is_durable() {
         return;
     }
@@ -116,26 +120,24 @@ fn fault_in(ctx: &Ctx, params: &Value) {
         }
     };
     for k in ID_KEYS {
-        if let Some(id) = params.get(*k).and_then(Value::as_str) {
-            one(id);
+        if let Some(id) = params.str(k) {
+            one(&id);
         }
     }
     for k in ID_LIST_KEYS {
-        if let Some(list) = params.get(*k).and_then(Value::as_array) {
-            list.iter().filter_map(Value::as_str).for_each(one);
-        }
+        params.str_list(k).iter().for_each(|id| one(id));
     }
 }
 
 /// Stores what a local method changed (see [`Keeps`]).
-fn keep(ctx: &Ctx, keeps: Keeps, params: &Value, data: &LocalData) -> codes::Result<()> {
+fn keep(ctx: &Ctx, keeps: Keeps, params: &Params<'_>, data: &LocalData) -> codes::Result<()> {
     match (keeps, data) {
         (Keeps::Created, LocalData::Created(m) | LocalData::Message(m)) => {
             ctx.env.store.put_nowait(m.clone(), Put::State, None);
         }
         (Keeps::Changed, _) => {
-            let id = params.get("msgID").and_then(Value::as_str).unwrap_or("");
-            if let Some(m) = ctx.env.registry.get_shared(id) {
+            let id = params.str("msgID").unwrap_or_default();
+            if let Some(m) = ctx.env.registry.get_shared(&id) {
                 ctx.env.store.put(m, Put::State, None)?;
             }
         }
@@ -153,12 +155,12 @@ pub(crate) const EXTRA_KEY: &str = "@extra";
 pub(crate) fn call(
     ctx: &Ctx,
     method: &str,
-    mut params: Value,
+    mut params: Params<'_>,
     cb: ResultCallback,
 ) -> Result<(), i32> {
     let m = methods::find(method).ok_or(codes::V2IM_ERR_UNKNOWN_METHOD)?;
-    let extra = params.as_object_mut().and_then(|p| p.remove(EXTRA_KEY));
-    let known = params::refuse_unknown_keys("", &params, (m.keys)());
+    let extra = params.take(EXTRA_KEY);
+    let known = params.refuse_unknown_keys((m.keys)());
     if known.is_ok() {
         fault_in(ctx, &params);
     }
@@ -174,15 +176,18 @@ pub(crate) fn call(
             });
             if cb.is_some() {
                 let json = match &outcome {
-                    Ok(data) => result::envelope(codes::OK, "", data, extra.as_ref()),
-                    Err(e) => result::failure(e, &Value::Null, extra.as_ref()),
+                    Ok(data) => result::envelope(codes::OK, "", data, extra),
+                    Err(e) => result::failure(e, &Value::Null, extra),
                 };
                 let code = outcome.as_ref().map_or_else(|e| e.code, |_| codes::OK);
                 ctx.env.dispatch.complete_now(cb, code, &json);
             }
         }
         Run::Network(run) => {
-            let reply = Reply { cb, extra };
+            let reply = Reply {
+                cb,
+                extra: extra.map(ToOwned::to_owned),
+            };
             match known {
                 Ok(()) => run(ctx, &params, reply),
                 Err(e) => reply.fail(ctx, &e, &Value::Null),

@@ -19,7 +19,7 @@ use super::{request, Ctx, Reply};
 use crate::codes::{Error, Result};
 use crate::model::receipt::Receipt;
 use crate::model::{msg_id, Message, MessageStatus};
-use crate::params::{self, Id};
+use crate::params::{Id, Params};
 use serde::Deserialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -42,8 +42,8 @@ pub(crate) struct C2cParams {
     user_id: Id,
 }
 
-pub(crate) fn mark_c2c_message_as_read(ctx: &Ctx, v: &Value, reply: Reply) {
-    let p = match params::parse::<C2cParams>("", v) {
+pub(crate) fn mark_c2c_message_as_read(ctx: &Ctx, v: &Params<'_>, reply: Reply) {
+    let p = match v.read::<C2cParams>() {
         Ok(p) => p,
         Err(e) => return reply.fail(ctx, &e, &Value::Null),
     };
@@ -64,8 +64,8 @@ pub(crate) struct GroupParams {
     group_id: Id,
 }
 
-pub(crate) fn mark_group_message_as_read(ctx: &Ctx, v: &Value, reply: Reply) {
-    let p = match params::parse::<GroupParams>("", v) {
+pub(crate) fn mark_group_message_as_read(ctx: &Ctx, v: &Params<'_>, reply: Reply) {
+    let p = match v.read::<GroupParams>() {
         Ok(p) => p,
         Err(e) => return reply.fail(ctx, &e, &Value::Null),
     };
@@ -89,10 +89,10 @@ pub(crate) struct ListParams {
 /// The messages `messageIDList` names, each checked by `check` (which says why it is refused).
 fn messages(
     ctx: &Ctx,
-    v: &Value,
+    v: &Params<'_>,
     check: impl Fn(&Message) -> Option<&'static str>,
 ) -> Result<Vec<Message>> {
-    let p: ListParams = params::parse("", v)?;
+    let p: ListParams = v.read()?;
     if p.message_id_list.is_empty() {
         return Err(Error::invalid_param("messageIDList must not be empty"));
     }
@@ -117,7 +117,7 @@ fn seq_of(m: &Message) -> u64 {
     m.seq.as_deref().and_then(|s| s.parse().ok()).unwrap_or(0)
 }
 
-pub(crate) fn send_message_read_receipts(ctx: &Ctx, v: &Value, reply: Reply) {
+pub(crate) fn send_message_read_receipts(ctx: &Ctx, v: &Params<'_>, reply: Reply) {
     let list = messages(ctx, v, |m| {
         if m.is_self {
             Some("is this client's own: receipts are for received messages")
@@ -208,7 +208,7 @@ pub(crate) fn send_message_read_receipts(ctx: &Ctx, v: &Value, reply: Reply) {
     });
 }
 
-pub(crate) fn get_message_read_receipts(ctx: &Ctx, v: &Value, reply: Reply) {
+pub(crate) fn get_message_read_receipts(ctx: &Ctx, v: &Params<'_>, reply: Reply) {
     let list = messages(ctx, v, |m| {
         if !m.is_self {
             Some("is not this client's: read counts are for its own messages")

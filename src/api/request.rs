@@ -44,9 +44,9 @@ impl<F> Request<F> {
         let (code, json) = match &outcome {
             Ok(data) => (
                 codes::OK,
-                result::envelope(codes::OK, "", data, extra.as_ref()),
+                result::envelope(codes::OK, "", data, extra.as_deref()),
             ),
-            Err(e) => (e.code, result::failure(e, &Value::Null, extra.as_ref())),
+            Err(e) => (e.code, result::failure(e, &Value::Null, extra.as_deref())),
         };
         self.dispatch.complete(cb, code, json);
     }

@@ -16,10 +16,9 @@
 use crate::codes::{Error, Result, ERR_SDK_MSG_BODY_SIZE_LIMIT};
 use crate::model::message::now_secs;
 use crate::model::{Message, MessageStatus, SendOptions, SendOptionsPatch};
-use crate::params::{self, nonempty, Id};
+use crate::params::{self, nonempty, Id, Params};
 use crate::registry::Registry;
 use serde::Deserialize;
-use serde_json::Value;
 use std::sync::{Arc, OnceLock};
 use v2im_wire::codes::limits;
 
@@ -59,11 +58,16 @@ pub(crate) fn param_keys() -> &'static [&'static str] {
 impl SendParams {
     /// Reads and type-checks the params (6017 naming the parameter; unknown keys are refused
     /// before, by the caller, against [`param_keys`]).
-    pub(crate) fn parse(v: &Value) -> Result<SendParams> {
-        Ok(SendParams {
-            target: params::parse("", v)?,
-            options: params::parse("", v)?,
-        })
+    pub(crate) fn parse(v: &Params<'_>) -> Result<SendParams> {
+        let target = v.read()?;
+        // Most sends give no option: then there is nothing to read (each read goes over every
+        // key, and costs as much again as the target's).
+        let options = if v.has_any(SendOptions::PARAM_KEYS) {
+            v.read()?
+        } else {
+            SendOptionsPatch::default()
+        };
+        Ok(SendParams { target, options })
     }
 }
 

@@ -1,15 +1,15 @@
 //! The one entry point of every method.
 
-use super::checks::{boundary, json_object, read_str};
+use super::checks::{boundary, params_object, read_str};
 use super::types::{v2im_callback, v2im_client};
 use crate::callback::{ResultCallback, UserData};
 use crate::codes;
-use serde_json::{Map, Value};
+use crate::params::Params;
 use std::ffi::{c_char, c_void};
 
 /// Runs `method` with `params_json`, a JSON object; its result arrives through `cb` as
 /// `{"code": int, "desc": string, "data": ..., "@extra": ...}`, where `"@extra"` is the params'
-/// `"@extra"` value echoed unchanged (present only when given).
+/// `"@extra"` value echoed unchanged, as written (present only when given).
 ///
 /// Methods (V2TIM's names and parameters, one page each under docs/methods/):
 /// - local — `createTextMessage`, `createCustomMessage`, `createLocationMessage`,
@@ -25,7 +25,8 @@ use std::ffi::{c_char, c_void};
 ///   calling thread, even for a failure found before anything was sent.
 ///
 /// A key the method does not take is refused (6017 through `cb`, naming the key and the
-/// closest known one), so that a misspelt option never passes silently.
+/// closest known one), so that a misspelt option never passes silently; so is a key given
+/// twice.
 ///
 /// Returns 0 when the request was taken: then `cb` (if not NULL) is called exactly once —
 /// success, failure, or V2IM_ERR_SHUTTING_DOWN if the client is freed first. Every problem
@@ -70,10 +71,10 @@ pub unsafe extern "C" fn v2im_call(
         // SAFETY: NULL or NUL-terminated, borrowed for this call.
         let method = unsafe { read_str(method, codes::ERR_INVALID_PARAMETERS) }?;
         let params = if params_json.is_null() {
-            Value::Object(Map::new())
+            Params::default()
         } else {
             // SAFETY: as above.
-            json_object(unsafe { read_str(params_json, codes::ERR_INVALID_JSON) }?)?
+            params_object(unsafe { read_str(params_json, codes::ERR_INVALID_JSON) }?)?
         };
         c.client
             .call(method, params, ResultCallback::new(cb, UserData(user_data)))

@@ -3,6 +3,7 @@
 use super::types::v2im_client;
 use super::MAX_JSON_BYTES;
 use crate::codes;
+use crate::params::Params;
 use serde_json::Value;
 use std::ffi::{c_char, CStr};
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -40,6 +41,11 @@ pub unsafe fn read_str<'a>(p: *const c_char, not_utf8: i32) -> Result<&'a str, i
 }
 
 /// The top-level JSON object of `text`; anything else (bad JSON, an array, a number) → 6027.
+pub(crate) fn params_object(text: &str) -> Result<Params<'_>, i32> {
+    Params::parse(text).ok_or(codes::ERR_INVALID_JSON)
+}
+
+/// [`params_object`] read into a tree (the configuration, read once per client).
 pub(crate) fn json_object(text: &str) -> Result<Value, i32> {
     match serde_json::from_str::<Value>(text) {
         Ok(v @ Value::Object(_)) => Ok(v),

@@ -99,13 +99,16 @@ pub unsafe extern "C" fn v2im_client_new(
         // SAFETY: NULL or a NUL-terminated string borrowed for this call (documented above).
         let text = unsafe { read_str(config_json, codes::ERR_INVALID_JSON) }?;
         let mut config = json_object(text)?;
-        let extra = config
-            .as_object_mut()
-            .and_then(|c| c.remove(crate::api::EXTRA_KEY));
+        if let Some(c) = config.as_object_mut() {
+            c.remove(crate::api::EXTRA_KEY);
+        }
+        // Echoed as written, as a method's is.
+        let extra =
+            crate::params::Params::parse(text).and_then(|mut p| p.take(crate::api::EXTRA_KEY));
         let cb = ResultCallback::new(cb, UserData(user_data));
         match Config::parse(&config).and_then(Client::start) {
             Err(e) => {
-                let json = result::failure(&e, &serde_json::Value::Null, extra.as_ref());
+                let json = result::failure(&e, &serde_json::Value::Null, extra);
                 cb.run(e.code, json.as_cstr());
                 Err(e.code)
             }
@@ -117,7 +120,7 @@ pub unsafe extern "C" fn v2im_client_new(
                     "sdkAppID": cfg.sdk_app_id,
                     "serverUrl": cfg.server_url,
                 });
-                let json = result::envelope(codes::OK, "", &data, extra.as_ref());
+                let json = result::envelope(codes::OK, "", &data, extra);
                 let ptr = Box::into_raw(Box::new(v2im_client { client }));
                 // SAFETY: checked non-NULL above; the caller provides writable storage.
                 unsafe { *out_client = ptr };

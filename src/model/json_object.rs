@@ -58,11 +58,12 @@ pub(crate) fn serialize_object<S: Serializer>(
     let mut obj = JsonObject::new(&mut out);
     write(&mut obj);
     obj.end();
-    let text = String::from_utf8(out).map_err(serde::ser::Error::custom)?;
-    // SAFETY: `text` is one JSON object without surrounding whitespace: braces, commas and
+    debug_assert!(std::str::from_utf8(&out).is_ok());
+    // SAFETY: `out` is one JSON object without surrounding whitespace: braces, commas and
     // colons written above, keys that need no escaping (`plain_key`), and values written by
-    // serde_json. Debug builds re-parse it inside `from_string_unchecked`.
-    let raw = unsafe { RawValue::from_string_unchecked(text) };
+    // serde_json; all of it UTF-8 (`&str` keys, serde_json's output). Debug builds re-parse it
+    // inside `from_string_unchecked`.
+    let raw = unsafe { RawValue::from_string_unchecked(String::from_utf8_unchecked(out)) };
     raw.serialize(s)
 }
 

@@ -289,6 +289,57 @@ fn readable_errors_arrive_through_the_callback() {
     assert_no_callback(&c.sink);
 }
 
+/// A result as the raw text the library passed (in `json` as a JSON string).
+unsafe extern "C" fn collect_text(ud: *mut c_void, code: i32, json: *const c_char) {
+    // SAFETY: `ud` is a live Sink and `json` a NUL-terminated string, per the tests' use.
+    let (sink, text) = unsafe { (&*(ud as *const Sink), CStr::from_ptr(json)) };
+    let _ = sink.tx.send(Done {
+        code,
+        json: Value::String(text.to_string_lossy().into_owned()),
+        thread: std::thread::current().id(),
+    });
+}
+
+#[test]
+fn a_key_given_twice_is_refused_and_extra_comes_back_as_written() {
+    let c = offline_client();
+    let run = |method: &str, params: &str| {
+        let (m, p) = (cstring(method), cstring(params));
+        // SAFETY: live client and strings; the sink outlives the client.
+        let rc = unsafe {
+            v2im_call(
+                c.ptr,
+                m.as_ptr(),
+                p.as_ptr(),
+                Some(collect_text),
+                c.sink.ptr(),
+            )
+        };
+        assert_eq!(rc, 0, "{params}");
+        let d = c
+            .sink
+            .rx
+            .recv_timeout(std::time::Duration::from_secs(10))
+            .expect("a result");
+        (d.code, d.json.as_str().unwrap_or_default().to_owned())
+    };
+    let (code, text) = run("createTextMessage", r#"{"text":"a","text":"b"}"#);
+    assert_eq!(code, 6017, "{text}");
+    assert!(text.contains(r#"key \"text\" is given twice"#), "{text}");
+    let (code, text) = run("sendMessage", r#"{"id":"x","receiver":"bob","id":"y"}"#);
+    assert_eq!(code, 6017, "{text}");
+    assert!(text.contains(r#"key \"id\" is given twice"#), "{text}");
+    // @extra: its text as written, numbers and spacing included.
+    let extra = r#"{ "n": 1.50, "big": 123456789012345678901234567890 }"#;
+    let (code, text) = run(
+        "createTextMessage",
+        &format!(r#"{{"@extra": {extra}, "text": "hi"}}"#),
+    );
+    assert_eq!(code, 0, "{text}");
+    assert!(text.ends_with(&format!(r#","@extra":{extra}}}"#)), "{text}");
+    assert_no_callback(&c.sink);
+}
+
 // ---- free from a callback, calls from a callback ----
 
 struct Reentry {

@@ -5,10 +5,9 @@ use crate::api::methods::Local;
 use crate::api::LocalData;
 use crate::codes::{Error, Result, ERR_MERGER_MSG_LAYERS_OVER_LIMIT};
 use crate::model::{Elem, MergerElem, Message, MessageStatus};
-use crate::params::{self, Id};
+use crate::params::{Id, Params};
 use crate::registry::Registry;
 use serde::Deserialize;
-use serde_json::Value;
 use v2im_wire::codes::limits;
 
 /// V2TIM keeps the first 5 abstracts of a merger...
@@ -34,8 +33,8 @@ pub(crate) struct ForwardParams {
     msg_id: Id,
 }
 
-pub(crate) fn forward(local: Local<'_>, v: &Value) -> Result<LocalData> {
-    let p: ForwardParams = params::parse("", v)?;
+pub(crate) fn forward(local: Local<'_>, v: &Params<'_>) -> Result<LocalData> {
+    let p: ForwardParams = v.read()?;
     let source = sent_source(local.registry, "msgID", &p.msg_id)?;
     let mut m = source.copy_elems(local.registry.next_id(), local.self_user);
     m.is_forward_message = true;
@@ -64,8 +63,8 @@ pub(crate) struct MergerParams {
     compatible_text: String,
 }
 
-pub(crate) fn merger(local: Local<'_>, v: &Value) -> Result<LocalData> {
-    let p: MergerParams = params::parse("", v)?;
+pub(crate) fn merger(local: Local<'_>, v: &Params<'_>) -> Result<LocalData> {
+    let p: MergerParams = v.read()?;
     if p.msg_id_list.is_empty() {
         return Err(Error::invalid_param("msgIDList must not be empty"));
     }

@@ -6,9 +6,8 @@ use crate::api::methods::Local;
 use crate::api::LocalData;
 use crate::codes::{Error, Result};
 use crate::model::{at, Elem};
-use crate::params::{self, Id};
+use crate::params::{Id, Params};
 use serde::Deserialize;
-use serde_json::Value;
 use v2im_wire::codes::limits;
 
 /// `atUserList`, with the C spelling of @-all turned into V2TIM's.
@@ -23,8 +22,8 @@ pub(crate) struct TextAtParams {
     at_user_list: Vec<Id>,
 }
 
-pub(crate) fn text_at(local: Local<'_>, v: &Value) -> Result<LocalData> {
-    let p: TextAtParams = params::parse("", v)?;
+pub(crate) fn text_at(local: Local<'_>, v: &Params<'_>) -> Result<LocalData> {
+    let p: TextAtParams = v.read()?;
     let mut m = super::new_message(local, Elem::Text { text: p.text });
     m.group_at_user_list = at_user_list(p.at_user_list);
     created(local, m)
@@ -38,8 +37,8 @@ pub(crate) struct AtSignedParams {
 }
 
 /// Adds @ users to a created, unsent message and answers the message itself (as V2TIM does).
-pub(crate) fn at_signed(local: Local<'_>, v: &Value) -> Result<LocalData> {
-    let p: AtSignedParams = params::parse("", v)?;
+pub(crate) fn at_signed(local: Local<'_>, v: &Params<'_>) -> Result<LocalData> {
+    let p: AtSignedParams = v.read()?;
     let list = at_user_list(p.at_user_list);
     let (r, m) = local
         .registry
@@ -72,8 +71,8 @@ pub(crate) struct TargetedParams {
 }
 
 /// A copy of a message for some members of the group only.
-pub(crate) fn targeted(local: Local<'_>, v: &Value) -> Result<LocalData> {
-    let p: TargetedParams = params::parse("", v)?;
+pub(crate) fn targeted(local: Local<'_>, v: &Params<'_>) -> Result<LocalData> {
+    let p: TargetedParams = v.read()?;
     if p.receiver_list.is_empty() {
         return Err(Error::invalid_param("receiverList must not be empty"));
     }

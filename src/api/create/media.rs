@@ -8,10 +8,9 @@ use crate::api::LocalData;
 use crate::codes::Result;
 use crate::model::media::format_name;
 use crate::model::{Elem, FileElem, Image, ImageElem, ImageKind, SoundElem, VideoElem};
-use crate::params::{self, Int};
+use crate::params::{Int, Params};
 use crate::upload::check;
 use serde::Deserialize;
-use serde_json::Value;
 
 /// A duration in seconds (the C API's `int`).
 type Seconds = Int<0, { i32::MAX as i64 }>;
@@ -23,8 +22,8 @@ pub(crate) struct ImageParams {
     image_name: Option<String>,
 }
 
-pub(crate) fn image(local: Local<'_>, v: &Value) -> Result<LocalData> {
-    let p: ImageParams = params::parse("", v)?;
+pub(crate) fn image(local: Local<'_>, v: &Params<'_>) -> Result<LocalData> {
+    let p: ImageParams = v.read()?;
     let h = check::check_image("imagePath", &p.image_path)?;
     let elem = ImageElem {
         path: p.image_path,
@@ -49,8 +48,8 @@ pub(crate) struct SoundParams {
     duration: Seconds,
 }
 
-pub(crate) fn sound(local: Local<'_>, v: &Value) -> Result<LocalData> {
-    let p: SoundParams = params::parse("", v)?;
+pub(crate) fn sound(local: Local<'_>, v: &Params<'_>) -> Result<LocalData> {
+    let p: SoundParams = v.read()?;
     let size = check::check_file("soundPath", &p.sound_path, check::MAX_SOUND_BYTES)?;
     let elem = SoundElem {
         path: p.sound_path,
@@ -72,8 +71,8 @@ pub(crate) struct VideoParams {
     snapshot_path: String,
 }
 
-pub(crate) fn video(local: Local<'_>, v: &Value) -> Result<LocalData> {
-    let p: VideoParams = params::parse("", v)?;
+pub(crate) fn video(local: Local<'_>, v: &Params<'_>) -> Result<LocalData> {
+    let p: VideoParams = v.read()?;
     let size = check::check_file("videoFilePath", &p.video_file_path, check::MAX_VIDEO_BYTES)?;
     let h = check::check_image("snapshotPath", &p.snapshot_path)?;
     let elem = VideoElem {
@@ -101,8 +100,8 @@ pub(crate) struct FileParams {
     file_name: String,
 }
 
-pub(crate) fn file(local: Local<'_>, v: &Value) -> Result<LocalData> {
-    let p: FileParams = params::parse("", v)?;
+pub(crate) fn file(local: Local<'_>, v: &Params<'_>) -> Result<LocalData> {
+    let p: FileParams = v.read()?;
     let size = check::check_file("filePath", &p.file_path, check::MAX_FILE_BYTES)?;
     // V2TIM requires fileName; an empty one is the file's own name.
     let file_name = if p.file_name.is_empty() {

@@ -5,17 +5,16 @@ use crate::api::methods::Local;
 use crate::api::LocalData;
 use crate::codes::Result;
 use crate::model::Elem;
-use crate::params::{self, Bounds, Num};
+use crate::params::{Bounds, Num, Params};
 use serde::Deserialize;
-use serde_json::Value;
 
 #[derive(Deserialize)]
 pub(crate) struct TextParams {
     text: String,
 }
 
-pub(crate) fn text(local: Local<'_>, v: &Value) -> Result<LocalData> {
-    let p: TextParams = params::parse("", v)?;
+pub(crate) fn text(local: Local<'_>, v: &Params<'_>) -> Result<LocalData> {
+    let p: TextParams = v.read()?;
     created(local, new_message(local, Elem::Text { text: p.text }))
 }
 
@@ -26,8 +25,8 @@ pub(crate) struct CustomParams {
     extension: Option<String>,
 }
 
-pub(crate) fn custom(local: Local<'_>, v: &Value) -> Result<LocalData> {
-    let p: CustomParams = params::parse("", v)?;
+pub(crate) fn custom(local: Local<'_>, v: &Params<'_>) -> Result<LocalData> {
+    let p: CustomParams = v.read()?;
     let elem = Elem::Custom {
         data: p.data,
         desc: p.desc.unwrap_or_default(),
@@ -57,8 +56,8 @@ pub(crate) struct LocationParams {
     latitude: Num<Latitude>,
 }
 
-pub(crate) fn location(local: Local<'_>, v: &Value) -> Result<LocalData> {
-    let p: LocationParams = params::parse("", v)?;
+pub(crate) fn location(local: Local<'_>, v: &Params<'_>) -> Result<LocalData> {
+    let p: LocationParams = v.read()?;
     let elem = Elem::Location {
         desc: p.desc,
         longitude: p.longitude.0,
@@ -74,8 +73,8 @@ pub(crate) struct FaceParams {
     data: String,
 }
 
-pub(crate) fn face(local: Local<'_>, v: &Value) -> Result<LocalData> {
-    let p: FaceParams = params::parse("", v)?;
+pub(crate) fn face(local: Local<'_>, v: &Params<'_>) -> Result<LocalData> {
+    let p: FaceParams = v.read()?;
     let elem = Elem::Face {
         index: i64::from(p.index),
         data: p.data,

@@ -8,7 +8,7 @@ mod table;
 use super::methods::{self, Local, Run};
 use super::LocalData;
 use crate::codes::{Error, Result};
-use crate::params;
+use crate::params::Params;
 use crate::registry::Registry;
 use serde_json::Value;
 use v2im_wire::c2c::SendMsgResponse;
@@ -25,12 +25,14 @@ pub(super) fn run_as(r: &Registry, user: &str, method: &str, v: Value) -> Result
     let Run::Local(f) = m.run else {
         panic!("{method} is not local")
     };
-    params::refuse_unknown_keys("", &v, (m.keys)())?;
+    let text = v.to_string();
+    let params = Params::parse(&text).expect("a JSON object");
+    params.refuse_unknown_keys((m.keys)())?;
     let local = Local {
         registry: r,
         self_user: user,
     };
-    f(local, &v).map(|d: LocalData| serde_json::to_value(&d).expect("result JSON"))
+    f(local, &params).map(|d: LocalData| serde_json::to_value(&d).expect("result JSON"))
 }
 
 /// [`run`] that must fail.

@@ -3,7 +3,7 @@ use crate::api::send_params::{param_keys, prepare_send, SendParams, SendTarget};
 use crate::codes::Result;
 use crate::model::at::AT_ALL_TAG;
 use crate::model::{Message, MessageStatus, OfflinePushInfo, Priority, SendOptionsPatch};
-use crate::params::{self, Id};
+use crate::params::{Id, Params};
 use crate::registry::Registry;
 use serde_json::{json, Value};
 use v2im_wire::codes::limits;
@@ -14,8 +14,10 @@ fn text(r: &Registry, t: &str) -> String {
 
 /// `sendMessage`'s params read as `v2im_call` reads them.
 fn parse(v: Value) -> Result<SendParams> {
-    params::refuse_unknown_keys("", &v, param_keys())?;
-    SendParams::parse(&v)
+    let text = v.to_string();
+    let params = Params::parse(&text).expect("a JSON object");
+    params.refuse_unknown_keys(param_keys())?;
+    SendParams::parse(&params)
 }
 
 fn send(r: &Registry, v: Value) -> Result<Message> {

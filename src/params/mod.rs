@@ -5,6 +5,10 @@
 //! is ignored (`serverURL`, `onlineUserONly`) silently does something else than the caller meant.
 //! `null` reads as "not given" for optional keys (bindings pass `null` for unset arguments).
 
+mod object;
+
+pub(crate) use object::Params;
+
 use crate::codes::{Error, Result};
 use serde::de::{self, Deserialize, Deserializer, Visitor};
 use serde_json::Value;
@@ -17,18 +21,6 @@ pub(crate) fn parse<'de, T: Deserialize<'de>>(what: &str, v: &'de Value) -> Resu
     // nanoseconds per call.
     serde_path_to_error::deserialize::<_, T>(v)
         .map_err(|e| describe(what, &e.path().to_string(), e.inner()))
-}
-
-/// Refuses every key of `v` (an object) that is not in `known`. Method params are checked so
-/// against the method table, which also sees params read into more than one struct (where
-/// serde's own `deny_unknown_fields` cannot see the whole object).
-pub(crate) fn refuse_unknown_keys(what: &str, v: &Value, known: &[&str]) -> Result<()> {
-    if let Value::Object(map) = v {
-        if let Some(key) = map.keys().find(|k| !known.contains(&k.as_str())) {
-            return Err(unknown_key(what, "", key, known));
-        }
-    }
-    Ok(())
 }
 
 /// The key names a serde-derived struct reads (its `deserialize_struct` field list).
