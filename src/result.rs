@@ -13,6 +13,25 @@ pub fn envelope<T: Serialize + ?Sized>(
     data: &T,
     extra: Option<&RawValue>,
 ) -> CJson {
+    envelope_with(
+        code,
+        desc,
+        |out| {
+            // Writing into a Vec cannot fail, and the library's data always serialises.
+            let _ = serde_json::to_writer(out, data);
+        },
+        extra,
+    )
+}
+
+/// [`envelope`] whose `data` is written into the result's buffer by `write_data` (one JSON
+/// value).
+pub fn envelope_with(
+    code: i32,
+    desc: &str,
+    write_data: impl FnOnce(&mut Vec<u8>),
+    extra: Option<&RawValue>,
+) -> CJson {
     // A V2TimMessage with every key is about 1 KB: one allocation instead of four reallocations.
     let mut out = Vec::with_capacity(1024);
     out.extend_from_slice(b"{\"code\":");
@@ -20,7 +39,7 @@ pub fn envelope<T: Serialize + ?Sized>(
     out.extend_from_slice(b",\"desc\":");
     let _ = serde_json::to_writer(&mut out, desc);
     out.extend_from_slice(b",\"data\":");
-    let _ = serde_json::to_writer(&mut out, data);
+    write_data(&mut out);
     if let Some(extra) = extra {
         out.extend_from_slice(b",\"@extra\":");
         out.extend_from_slice(extra.get().as_bytes());

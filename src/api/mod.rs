@@ -176,7 +176,7 @@ pub(crate) fn call(
             });
             if cb.is_some() {
                 let json = match &outcome {
-                    Ok(data) => result::envelope(codes::OK, "", data, extra),
+                    Ok(data) => result::envelope_with(codes::OK, "", |o| data.write_json(o), extra),
                     Err(e) => result::failure(e, &Value::Null, extra),
                 };
                 let code = outcome.as_ref().map_or_else(|e| e.code, |_| codes::OK);

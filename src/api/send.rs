@@ -228,7 +228,8 @@ impl SendTask {
             .dispatch
             .event("onSendMessageProgress", || Progress::of(&msg, msg.progress));
         self.status(&msg, codes::OK, "");
-        let json = result::envelope(codes::OK, "", &*msg, self.extra.as_deref().map(Box::as_ref));
+        let extra = self.extra.as_deref().map(Box::as_ref);
+        let json = result::envelope_with(codes::OK, "", |o| msg.write_json(o), extra);
         self.env.dispatch.complete(cb, codes::OK, json);
     }
 

@@ -1,7 +1,7 @@
 //! `V2TimMessage`: what the registry keeps per message and what every result shows.
 
 use super::elem::{elem_key, Elem, ElemJson, WireView};
-use super::json_object::serialize_object;
+use super::json_object::{serialize_object, JsonObject};
 use super::options::SendOptions;
 use super::status::{ElemType, MessageStatus};
 use serde::ser::{Serialize, Serializer};
@@ -246,54 +246,67 @@ impl Serialize for ElemList<'_> {
     }
 }
 
+impl Message {
+    /// The `V2TimMessage` JSON written into `out`: results write it where it goes, without a
+    /// buffer of its own (the `Serialize` impl needs one).
+    pub(crate) fn write_json(&self, out: &mut Vec<u8>) {
+        let mut m = JsonObject::new(out);
+        self.write_entries(&mut m);
+        m.end();
+    }
+
+    /// The `V2TimMessage`'s keys, in its order.
+    fn write_entries(&self, m: &mut JsonObject<'_>) {
+        const NULL: Option<&str> = None;
+        let e = &self.elems[..];
+        m.entry(elem_key(ElemType::Custom), &FirstOf(e, ElemType::Custom));
+        m.entry("elemType", &self.elem_type().value());
+        m.entry(elem_key(ElemType::Face), &FirstOf(e, ElemType::Face));
+        let profile = self.profile.as_deref();
+        m.entry("faceUrl", &profile.and_then(|p| p.face_url.as_deref()));
+        m.entry(elem_key(ElemType::File), &FirstOf(e, ElemType::File));
+        m.entry("friendRemark", &NULL);
+        m.entry("groupAtUserList", &self.group_at_user_list);
+        m.entry("groupID", &self.group_id);
+        m.entry("groupTipsElem", &NULL);
+        m.entry("id", &self.id);
+        m.entry(elem_key(ElemType::Image), &FirstOf(e, ElemType::Image));
+        m.entry("isPeerRead", &self.is_peer_read);
+        m.entry("isRead", &self.is_read);
+        m.entry("isSelf", &self.is_self);
+        m.entry("localCustomData", &self.local_custom_data);
+        m.entry("localCustomInt", &self.local_custom_int);
+        m.entry(
+            elem_key(ElemType::Location),
+            &FirstOf(e, ElemType::Location),
+        );
+        m.entry(elem_key(ElemType::Merger), &FirstOf(e, ElemType::Merger));
+        m.entry("messageFromWeb", &NULL);
+        m.entry("msgID", &self.msg_id);
+        m.entry("nameCard", &NULL);
+        m.entry("nickName", &profile.and_then(|p| p.nick_name.as_deref()));
+        m.entry("progress", &self.progress);
+        m.entry("random", &self.random);
+        m.entry("sender", &*self.sender);
+        m.entry("seq", &self.seq);
+        m.entry(elem_key(ElemType::Sound), &FirstOf(e, ElemType::Sound));
+        m.entry("status", &self.status.value());
+        m.entry(elem_key(ElemType::Text), &FirstOf(e, ElemType::Text));
+        m.entry("timestamp", &self.timestamp);
+        m.entry("userID", &self.user_id);
+        m.entry(elem_key(ElemType::Video), &FirstOf(e, ElemType::Video));
+        // Beyond V2TIM's returned template.
+        m.entry("targetGroupMemberList", &self.target_group_member_list);
+        m.entry("isForwardMessage", &self.is_forward_message);
+        self.options.write_entries(m);
+        m.entry("elemList", &ElemList(&self.elems));
+    }
+}
+
 /// The `V2TimMessage` JSON (see [`Message::to_json`]).
 impl Serialize for Message {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        const NULL: Option<&str> = None;
-        let e = &self.elems[..];
         // About 1 KB with one text element.
-        serialize_object(s, 1024, |m| {
-            m.entry(elem_key(ElemType::Custom), &FirstOf(e, ElemType::Custom));
-            m.entry("elemType", &self.elem_type().value());
-            m.entry(elem_key(ElemType::Face), &FirstOf(e, ElemType::Face));
-            let profile = self.profile.as_deref();
-            m.entry("faceUrl", &profile.and_then(|p| p.face_url.as_deref()));
-            m.entry(elem_key(ElemType::File), &FirstOf(e, ElemType::File));
-            m.entry("friendRemark", &NULL);
-            m.entry("groupAtUserList", &self.group_at_user_list);
-            m.entry("groupID", &self.group_id);
-            m.entry("groupTipsElem", &NULL);
-            m.entry("id", &self.id);
-            m.entry(elem_key(ElemType::Image), &FirstOf(e, ElemType::Image));
-            m.entry("isPeerRead", &self.is_peer_read);
-            m.entry("isRead", &self.is_read);
-            m.entry("isSelf", &self.is_self);
-            m.entry("localCustomData", &self.local_custom_data);
-            m.entry("localCustomInt", &self.local_custom_int);
-            m.entry(
-                elem_key(ElemType::Location),
-                &FirstOf(e, ElemType::Location),
-            );
-            m.entry(elem_key(ElemType::Merger), &FirstOf(e, ElemType::Merger));
-            m.entry("messageFromWeb", &NULL);
-            m.entry("msgID", &self.msg_id);
-            m.entry("nameCard", &NULL);
-            m.entry("nickName", &profile.and_then(|p| p.nick_name.as_deref()));
-            m.entry("progress", &self.progress);
-            m.entry("random", &self.random);
-            m.entry("sender", &*self.sender);
-            m.entry("seq", &self.seq);
-            m.entry(elem_key(ElemType::Sound), &FirstOf(e, ElemType::Sound));
-            m.entry("status", &self.status.value());
-            m.entry(elem_key(ElemType::Text), &FirstOf(e, ElemType::Text));
-            m.entry("timestamp", &self.timestamp);
-            m.entry("userID", &self.user_id);
-            m.entry(elem_key(ElemType::Video), &FirstOf(e, ElemType::Video));
-            // Beyond V2TIM's returned template.
-            m.entry("targetGroupMemberList", &self.target_group_member_list);
-            m.entry("isForwardMessage", &self.is_forward_message);
-            self.options.write_entries(m);
-            m.entry("elemList", &ElemList(&self.elems));
-        })
+        serialize_object(s, 1024, |m| self.write_entries(m))
     }
 }

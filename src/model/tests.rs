@@ -167,6 +167,28 @@ fn merger_has_the_whole_template_at_every_level() {
     assert_eq!(m.merger_layers(), 1);
 }
 
+/// A result writes its message straight into its buffer; every other output serialises it.
+/// Both give the same text.
+#[test]
+fn a_message_written_into_a_result_is_its_serialised_text() {
+    let inner = sent_c2c(vec![text("a \"quoted\"\n")], 5, 100);
+    let merger = Elem::Merger(Box::new(MergerElem {
+        title: "T".into(),
+        abstract_list: vec!["a: a".into()],
+        compatible_text: "upgrade".into(),
+        is_layers_over_limit: false,
+        messages: vec![inner.clone()],
+    }));
+    for m in [msg(all_elems()), inner, msg(vec![merger])] {
+        let mut out = b"[".to_vec();
+        m.write_json(&mut out);
+        out.push(b']');
+        let serialised = serde_json::to_string(&[&m]).unwrap();
+        assert_eq!(String::from_utf8(out).unwrap(), serialised);
+        assert_template(&serde_json::from_str::<Value>(&serialised).unwrap()[0]);
+    }
+}
+
 #[test]
 fn merger_round_trips_through_relay() {
     let inner = sent_c2c(

@@ -32,7 +32,11 @@ pub(super) fn run_as(r: &Registry, user: &str, method: &str, v: Value) -> Result
         registry: r,
         self_user: user,
     };
-    f(local, &params).map(|d: LocalData| serde_json::to_value(&d).expect("result JSON"))
+    f(local, &params).map(|d: LocalData| {
+        let mut out = Vec::new();
+        d.write_json(&mut out);
+        serde_json::from_slice(&out).expect("result JSON")
+    })
 }
 
 /// [`run`] that must fail.
