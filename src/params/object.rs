@@ -9,7 +9,9 @@ use crate::codes::{Error, Result};
 use serde::de::value::{BorrowedStrDeserializer, StringDeserializer};
 use serde::de::{self, Deserialize, DeserializeSeed, Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
+use serde_path_to_error::{Deserializer as TrackingDeserializer, Track};
 use std::borrow::Cow;
+use std::cell::Cell;
 use std::fmt;
 
 /// The top-level JSON object of a method call, key by key, in the caller's order.
@@ -85,10 +87,12 @@ impl<'a> Params<'a> {
 
     /// Reads the params into `T`: 6017 naming the key by its path (`offlinePushInfo.desc`).
     pub(crate) fn read<T: Deserialize<'a>>(&self) -> Result<T> {
-        serde_path_to_error::deserialize::<_, T>(Object(self)).map_err(|e| {
-            let path = e.path().to_string();
-            describe("", &path, e.inner())
-        })
+        let failed_at = Cell::new(None);
+        let object = Object {
+            params: self,
+            failed_at: &failed_at,
+        };
+        T::deserialize(object).map_err(|e| describe("", &failed_at.take().unwrap_or_default(), &e))
     }
 }
 
@@ -138,15 +142,23 @@ impl<'de> Deserialize<'de> for Key<'de> {
 }
 
 /// [`Params`] as a serde map whose values are read from their text by serde_json.
-struct Object<'p, 'a>(&'p Params<'a>);
+///
+/// The path of a failure is tracked inside the failing value only: the top-level key is known
+/// here, and tracking it the generic way would copy every key of every call into a `String`.
+struct Object<'p, 'a> {
+    params: &'p Params<'a>,
+    /// The path of the value that failed, once one has.
+    failed_at: &'p Cell<Option<String>>,
+}
 
 impl<'de> Deserializer<'de> for Object<'_, 'de> {
     type Error = serde_json::Error;
 
     fn deserialize_any<V: Visitor<'de>>(self, v: V) -> std::result::Result<V::Value, Self::Error> {
         v.visit_map(Entries {
-            iter: self.0.entries.iter(),
+            iter: self.params.entries.iter(),
             value: None,
+            failed_at: self.failed_at,
         })
     }
 
@@ -159,7 +171,9 @@ impl<'de> Deserializer<'de> for Object<'_, 'de> {
 
 struct Entries<'p, 'a> {
     iter: std::slice::Iter<'p, (Cow<'a, str>, &'a RawValue)>,
-    value: Option<&'a RawValue>,
+    /// The current entry's key and value.
+    value: Option<(&'p str, &'a RawValue)>,
+    failed_at: &'p Cell<Option<String>>,
 }
 
 impl<'de> MapAccess<'de> for Entries<'_, 'de> {
@@ -172,7 +186,7 @@ impl<'de> MapAccess<'de> for Entries<'_, 'de> {
         let Some((k, v)) = self.iter.next() else {
             return Ok(None);
         };
-        self.value = Some(v);
+        self.value = Some((k, v));
         match k {
             Cow::Borrowed(k) => seed.deserialize(BorrowedStrDeserializer::new(k)),
             Cow::Owned(k) => seed.deserialize(StringDeserializer::new(k.clone())),
@@ -184,12 +198,22 @@ impl<'de> MapAccess<'de> for Entries<'_, 'de> {
         &mut self,
         seed: V,
     ) -> std::result::Result<V::Value, Self::Error> {
-        let raw = self
+        let (key, raw) = self
             .value
             .take()
             .ok_or_else(|| de::Error::custom("a value without its key"))?;
-        seed.deserialize(&mut serde_json::Deserializer::from_str(raw.get()))
-            .map_err(without_position)
+        let mut track = Track::new();
+        let mut json = serde_json::Deserializer::from_str(raw.get());
+        seed.deserialize(TrackingDeserializer::new(&mut json, &mut track))
+            .map_err(|e| {
+                let inner = track.path().to_string();
+                self.failed_at.set(Some(match inner.as_str() {
+                    "." => key.to_owned(),
+                    i if i.starts_with('[') => format!("{key}{i}"),
+                    i => format!("{key}.{i}"),
+                }));
+                without_position(e)
+            })
     }
 
     fn size_hint(&self) -> Option<usize> {
