@@ -139,7 +139,7 @@ fn submit(ctx: &Ctx, parsed: Result<(Target, i64)>, reply: Reply) {
                 dispatch: ctx.env.dispatch.clone(),
             };
             let conv = id.clone();
-            ctx.sender.submit(id, &conv, 1, Box::new(task));
+            ctx.sender.submit(&id, &conv, 1, Box::new(task));
         }
     }
 }

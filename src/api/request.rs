@@ -27,7 +27,7 @@ where
         dispatch: ctx.env.dispatch.clone(),
     };
     let conv = id.clone();
-    ctx.sender.submit(id, &conv, 1, Box::new(task));
+    ctx.sender.submit(&id, &conv, 1, Box::new(task));
 }
 
 struct Request<F> {

@@ -170,10 +170,10 @@ enum Sent {
 
 impl SendTask {
     pub(super) fn submit(self, ctx: &Ctx) {
-        let id = self.msg.id.clone();
         let conv = conversation(&self.msg);
         let rank = usize::from(self.msg.options.priority.rank());
-        ctx.sender.submit(id, &conv, rank, Box::new(self));
+        let msg = self.msg.clone();
+        ctx.sender.submit(&msg.id, &conv, rank, Box::new(self));
     }
 
     /// Records the outcome (committed before anyone hears of it, with a `dataDir`).

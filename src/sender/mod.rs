@@ -74,7 +74,7 @@ impl Sender {
     /// Queues a task. Queue full: a Low task is refused and a High/Normal one evicts the newest
     /// queued Low task; both refused and evicted tasks complete with `V2IM_ERR_QUEUE_FULL`.
     /// Closed (shutting down): the task completes with `V2IM_ERR_SHUTTING_DOWN`.
-    pub fn submit(&self, id: String, conv: &str, rank: usize, task: BoxTask) {
+    pub fn submit(&self, id: &str, conv: &str, rank: usize, task: BoxTask) {
         match self.queue.push(id, conv, rank, task) {
             Push::Queued => {}
             Push::Evicted(mut low) => low.abort(
@@ -210,11 +210,11 @@ mod tests {
         let poisoned = Arc::new(AtomicBool::new(false));
         let s = start_with(1, poisoned.clone());
         let (tx, rx) = crossbeam_channel::unbounded();
-        s.submit("p".into(), "a", 1, Box::new(Panics(tx.clone())));
+        s.submit("p", "a", 1, Box::new(Panics(tx.clone())));
         assert_eq!(rx.recv().unwrap(), codes::V2IM_ERR_PANIC);
         assert!(poisoned.load(Ordering::SeqCst));
         // The worker survived: the next task still runs.
-        s.submit("q".into(), "a", 1, Box::new(Panics(tx)));
+        s.submit("q", "a", 1, Box::new(Panics(tx)));
         assert_eq!(rx.recv().unwrap(), codes::V2IM_ERR_PANIC);
         s.shutdown();
     }
@@ -231,7 +231,7 @@ mod tests {
                 ran: ran_tx.clone(),
             })
         };
-        s.submit("0".into(), "a", 1, probe("blocker", Some(gate)));
+        s.submit("0", "a", 1, probe("blocker", Some(gate)));
         while s.queued() > 0 {
             std::thread::yield_now();
         }
@@ -247,7 +247,7 @@ mod tests {
         .enumerate()
         {
             s.submit(
-                format!("{}", i + 1),
+                &format!("{}", i + 1),
                 &format!("c{i}"),
                 rank,
                 probe(name, None),
@@ -271,13 +271,13 @@ mod tests {
                 ran: ran_tx.clone(),
             })
         };
-        s.submit("0".into(), "a", 1, probe("first", Some(gate)));
+        s.submit("0", "a", 1, probe("first", Some(gate)));
         while s.queued() > 0 {
             std::thread::yield_now();
         }
         // Queued behind "first": no worker can take them until it is done.
         for (i, name) in ["second", "third", "fourth"].into_iter().enumerate() {
-            s.submit(format!("{}", i + 1), "a", 1, probe(name, None));
+            s.submit(&format!("{}", i + 1), "a", 1, probe(name, None));
         }
         open.send(()).unwrap();
         let wait = std::time::Duration::from_secs(30);
@@ -292,7 +292,7 @@ mod tests {
         let (ran_tx, ran) = crossbeam_channel::unbounded();
         let (open, gate) = crossbeam_channel::bounded(0);
         s.submit(
-            "0".into(),
+            "0",
             "a",
             1,
             Box::new(Probe {
@@ -307,7 +307,7 @@ mod tests {
         // Same conversation: stays queued while the blocker is in flight.
         for i in 1..=3 {
             s.submit(
-                format!("{i}"),
+                &format!("{i}"),
                 "a",
                 1,
                 Box::new(Probe {

@@ -97,7 +97,7 @@ impl<T> Queue<T> {
 
     /// Queues `item` of request `id` in conversation `conv` at `rank` (0..RANKS). When full, a
     /// Low item is refused, and a High/Normal one evicts the newest queued Low item.
-    pub fn push(&self, id: String, conv: &str, rank: usize, item: T) -> Push<T> {
+    pub fn push(&self, id: &str, conv: &str, rank: usize, item: T) -> Push<T> {
         let rank = rank.min(RANKS - 1);
         let mut st = self.state.lock();
         if st.closed {
@@ -231,8 +231,8 @@ impl<T> State<T> {
     }
 
     /// Queues the item; true if it is ready to be taken (its conversation has nothing before it).
-    fn insert(&mut self, rank: usize, id: String, conv: &str, item: T) -> bool {
-        let id: Arc<str> = id.into();
+    fn insert(&mut self, rank: usize, id: &str, conv: &str, item: T) -> bool {
+        let id: Arc<str> = Arc::from(id);
         let seq = self.next_seq;
         self.next_seq += 1;
         let key: Arc<str> = match self.convs.get_key_value(conv) {
@@ -324,7 +324,7 @@ mod tests {
             .enumerate()
         {
             assert!(matches!(
-                q.push(format!("m{i}"), conv, *rank, i as u32),
+                q.push(&format!("m{i}"), conv, *rank, i as u32),
                 Push::Queued
             ));
         }
@@ -342,10 +342,10 @@ mod tests {
     #[test]
     fn a_busy_conversation_is_skipped_and_keeps_its_order() {
         let q = Queue::new(100);
-        q.push("1".into(), "a", 1, 1);
-        q.push("2".into(), "a", 1, 2);
-        q.push("3".into(), "b", 1, 3);
-        q.push("4".into(), "a", 1, 4);
+        q.push("1", "a", 1, 1);
+        q.push("2", "a", 1, 2);
+        q.push("3", "b", 1, 3);
+        q.push("4", "a", 1, 4);
         let (ca, first) = take(&q);
         assert_eq!(first, 1);
         // "a" is busy: the next worker gets "b", not a's second message.
@@ -362,10 +362,10 @@ mod tests {
     #[test]
     fn next_finishes_then_takes_by_priority() {
         let q = Queue::new(100);
-        q.push("1".into(), "a", 1, 1);
-        q.push("2".into(), "a", 1, 2);
-        q.push("3".into(), "b", 2, 3);
-        q.push("4".into(), "c", 0, 4);
+        q.push("1", "a", 1, 1);
+        q.push("2", "a", 1, 2);
+        q.push("3", "b", 2, 3);
+        q.push("4", "c", 0, 4);
         let t = q.pop().unwrap();
         assert_eq!(t.item, 4);
         // c finished: a's Normal head before b's Low.
@@ -385,28 +385,28 @@ mod tests {
     #[test]
     fn full_queue_refuses_low_and_evicts_newest_low() {
         let q = Queue::new(3);
-        q.push("l1".into(), "a", LOW, 1);
-        q.push("l2".into(), "b", LOW, 2);
-        q.push("n1".into(), "c", 1, 3);
-        assert!(matches!(q.push("l3".into(), "d", LOW, 4), Push::Full(4)));
-        match q.push("h1".into(), "e", 0, 5) {
+        q.push("l1", "a", LOW, 1);
+        q.push("l2", "b", LOW, 2);
+        q.push("n1", "c", 1, 3);
+        assert!(matches!(q.push("l3", "d", LOW, 4), Push::Full(4)));
+        match q.push("h1", "e", 0, 5) {
             Push::Evicted(2) => {}
             _ => panic!("expected eviction of the newest Low"),
         }
-        match q.push("h2".into(), "e", 0, 6) {
+        match q.push("h2", "e", 0, 6) {
             Push::Evicted(1) => {}
             _ => panic!("expected eviction of l1"),
         }
-        assert!(matches!(q.push("h3".into(), "e", 0, 7), Push::Full(7)));
+        assert!(matches!(q.push("h3", "e", 0, 7), Push::Full(7)));
         assert_eq!(q.len(), 3);
     }
 
     #[test]
     fn cancel_only_while_queued() {
         let q = Queue::new(10);
-        q.push("x".into(), "a", 1, 1);
-        q.push("y".into(), "a", 1, 2);
-        q.push("z".into(), "a", 1, 3);
+        q.push("x", "a", 1, 1);
+        q.push("y", "a", 1, 2);
+        q.push("z", "a", 1, 3);
         let t = q.pop().unwrap();
         assert_eq!(t.item, 1);
         assert_eq!(q.cancel("x"), None, "in flight");
@@ -419,8 +419,8 @@ mod tests {
     #[test]
     fn cancel_head_of_idle_conversation_makes_next_ready() {
         let q = Queue::new(10);
-        q.push("x".into(), "a", 1, 1);
-        q.push("y".into(), "a", 1, 2);
+        q.push("x", "a", 1, 1);
+        q.push("y", "a", 1, 2);
         assert_eq!(q.cancel("x"), Some(1));
         assert_eq!(take(&q).1, 2);
     }
@@ -431,18 +431,18 @@ mod tests {
         let q2 = q.clone();
         let waiter = std::thread::spawn(move || q2.pop().map(|t| t.item));
         std::thread::sleep(std::time::Duration::from_millis(20));
-        q.push("x".into(), "a", 2, 1);
+        q.push("x", "a", 2, 1);
         while q.len() > 0 {
             std::thread::yield_now();
         }
         // The waiting worker takes x; the next two stay queued ("a" is busy for y).
-        q.push("y".into(), "a", 0, 2);
-        q.push("z".into(), "b", 1, 3);
+        q.push("y", "a", 0, 2);
+        q.push("z", "b", 1, 3);
         assert_eq!(waiter.join().unwrap(), Some(1));
         let rest = q.close();
         assert_eq!(rest, vec![("y".into(), 2), ("z".into(), 3)]);
         assert!(q.pop().is_none());
-        assert!(matches!(q.push("w".into(), "a", 0, 4), Push::Closed(4)));
+        assert!(matches!(q.push("w", "a", 0, 4), Push::Closed(4)));
         let q3 = Arc::new(Queue::<u32>::new(10));
         let q4 = q3.clone();
         let idle = std::thread::spawn(move || q4.pop().is_none());
