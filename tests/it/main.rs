@@ -1,10 +1,11 @@
 //! The library's integration tests, in one binary (one link of the library and the server):
 //! each module drives the C ABI against a real v2im-server on 127.0.0.1 with a temporary
-//! database (`common`), or checks a generated artefact (`header`).
+//! database (`common`), or checks a generated artefact (`header`, `bench_results`).
 
 mod common;
 
 mod abi_errors;
+mod bench_results;
 mod callbacks;
 mod events_retry;
 mod header;
