@@ -60,9 +60,12 @@ impl<'a> Params<'a> {
         self.entries.iter().any(|(k, _)| keys.contains(&k.as_ref()))
     }
 
-    /// The value of `key` when it is a JSON string.
-    pub(crate) fn str(&self, key: &str) -> Option<String> {
-        serde_json::from_str(self.raw(key)?.get()).ok()
+    /// The value of `key` when it is a JSON string (borrowed from the text unless it holds an
+    /// escape: this runs on every call that names a message).
+    pub(crate) fn str(&self, key: &str) -> Option<Cow<'a, str>> {
+        serde_json::from_str::<Key<'a>>(self.raw(key)?.get())
+            .ok()
+            .map(|k| k.0)
     }
 
     /// The strings in the value of `key` when it is an array (other items skipped).
