@@ -212,7 +212,8 @@ const char *v2im_error_str(int32_t code);
  * - `out_client` or `config_json` NULL, or `config_json` longer than 8 MiB: 6017, and `cb` is
  *   not called;
  * - `config_json` not UTF-8 or not a JSON object: 6027, and `cb` is not called;
- * - a missing or mistyped key: 6017, and `cb` is called with a `desc` naming the key;
+ * - a missing or mistyped key, or a key given twice: 6017, and `cb` is called with a `desc`
+ *   naming the key;
  * - `dataDir` unusable: 6022; in use by another client: V2IM_ERR_DATA_DIR_IN_USE; `cb` is
  *   called with a `desc` naming the path.
  *

@@ -48,6 +48,9 @@ pub fn config(text: &[u8]) {
     if let Some(map) = v.as_object_mut() {
         map.remove(api::EXTRA_KEY);
     }
+    let mut params = crate::params::Params::parse(text).unwrap_or_default();
+    let _ = params.refuse_repeated_keys("config");
+    let _ = params.take(api::EXTRA_KEY);
     let _ = Config::parse(&v);
 }
 

@@ -159,8 +159,11 @@ pub(crate) fn call(
     cb: ResultCallback,
 ) -> Result<(), i32> {
     let m = methods::find(method).ok_or(codes::V2IM_ERR_UNKNOWN_METHOD)?;
+    // A repeated key is refused (before `@extra` is taken: two of those are refused too, and
+    // neither is echoed).
+    let repeated = params.refuse_repeated_keys("");
     let extra = params.take(EXTRA_KEY);
-    let known = params.refuse_unknown_keys((m.keys)());
+    let known = repeated.and_then(|()| params.refuse_unknown_keys((m.keys)()));
     if known.is_ok() {
         fault_in(ctx, &params);
     }

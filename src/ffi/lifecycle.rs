@@ -70,7 +70,8 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 /// - `out_client` or `config_json` NULL, or `config_json` longer than 8 MiB: 6017, and `cb` is
 ///   not called;
 /// - `config_json` not UTF-8 or not a JSON object: 6027, and `cb` is not called;
-/// - a missing or mistyped key: 6017, and `cb` is called with a `desc` naming the key;
+/// - a missing or mistyped key, or a key given twice: 6017, and `cb` is called with a `desc`
+///   naming the key;
 /// - `dataDir` unusable: 6022; in use by another client: V2IM_ERR_DATA_DIR_IN_USE; `cb` is
 ///   called with a `desc` naming the path.
 ///
@@ -102,11 +103,15 @@ pub unsafe extern "C" fn v2im_client_new(
         if let Some(c) = config.as_object_mut() {
             c.remove(crate::api::EXTRA_KEY);
         }
-        // Echoed as written, as a method's is.
-        let extra =
-            crate::params::Params::parse(text).and_then(|mut p| p.take(crate::api::EXTRA_KEY));
+        // Repeated keys are refused, and `@extra` echoed as written, as for a method's params.
+        let mut params = crate::params::Params::parse(text).unwrap_or_default();
+        let repeated = params.refuse_repeated_keys("config");
+        let extra = params.take(crate::api::EXTRA_KEY);
         let cb = ResultCallback::new(cb, UserData(user_data));
-        match Config::parse(&config).and_then(Client::start) {
+        match repeated
+            .and_then(|()| Config::parse(&config))
+            .and_then(Client::start)
+        {
             Err(e) => {
                 let json = result::failure(&e, &serde_json::Value::Null, extra);
                 cb.run(e.code, json.as_cstr());

@@ -4,7 +4,7 @@
 //! no tree of the whole object is built and dropped per call, and `@extra` is echoed exactly as
 //! it was written.
 
-use super::{describe, unknown_key};
+use super::{describe, prefix, unknown_key};
 use crate::codes::{Error, Result};
 use serde::de::value::{BorrowedStrDeserializer, StringDeserializer};
 use serde::de::{self, Deserialize, DeserializeSeed, Deserializer, MapAccess, Visitor};
@@ -27,32 +27,47 @@ impl<'a> Params<'a> {
         serde_json::from_str(text).ok()
     }
 
-    /// Removes `key` and returns its value's text (the last one if the key was repeated, which
-    /// [`Params::refuse_unknown_keys`] refuses anyway).
+    /// Removes `key` and returns its value's text; None when it is absent or given more than
+    /// once (which [`Params::refuse_repeated_keys`] refuses: check that first).
     pub(crate) fn take(&mut self, key: &str) -> Option<&'a RawValue> {
-        let mut taken = None;
+        let mut taken = Vec::new();
         self.entries.retain(|(k, v)| {
             let hit = k == key;
             if hit {
-                taken = Some(*v);
+                taken.push(*v);
             }
             !hit
         });
-        taken
+        match taken[..] {
+            [one] => Some(one),
+            _ => None,
+        }
     }
 
-    /// 6017 for the first key not in `known`, naming the closest known one, and for a key given
-    /// twice (which of the two values the caller meant cannot be told).
-    pub(crate) fn refuse_unknown_keys(&self, known: &[&str]) -> Result<()> {
+    /// 6017 for the first key given twice: which of the two values the caller meant cannot be
+    /// told. `what` prefixes the `desc` ("config", or empty for params).
+    pub(crate) fn refuse_repeated_keys(&self, what: &str) -> Result<()> {
         for (i, (k, _)) in self.entries.iter().enumerate() {
-            if !known.contains(&k.as_ref()) {
-                return Err(unknown_key("", "", k, known));
-            }
             if self.entries[..i].iter().any(|(seen, _)| seen == k) {
-                return Err(Error::invalid_param(format!("key \"{k}\" is given twice")));
+                return Err(Error::invalid_param(format!(
+                    "{}key \"{k}\" is given twice",
+                    prefix(what)
+                )));
             }
         }
         Ok(())
+    }
+
+    /// 6017 for the first key not in `known`, naming the closest known one.
+    pub(crate) fn refuse_unknown_keys(&self, known: &[&str]) -> Result<()> {
+        match self
+            .entries
+            .iter()
+            .find(|(k, _)| !known.contains(&k.as_ref()))
+        {
+            Some((k, _)) => Err(unknown_key("", "", k, known)),
+            None => Ok(()),
+        }
     }
 
     /// Whether any of `keys` is given.
@@ -281,6 +296,9 @@ mod tests {
             Some(r#"{ "n": 1.50 }"#)
         );
         assert!(p.take("@extra").is_none());
+        let mut twice = Params::parse(r#"{"@extra":1,"id":"a","@extra":2}"#).unwrap();
+        assert!(twice.take("@extra").is_none());
+        assert_eq!(twice.entries.len(), 1);
         let s: Sample = p.read().unwrap();
         assert_eq!((s.id.as_str(), s.count, s.push), ("a", 2, None));
     }
@@ -293,13 +311,17 @@ mod tests {
         assert_eq!(e.code, 6017);
         assert_eq!(e.desc, r#"unknown key "cuont" (did you mean "count"?)"#);
         let p = Params::parse(r#"{"id":"a","count":1,"id":"b"}"#).unwrap();
-        let e = p.refuse_unknown_keys(&known).unwrap_err();
+        assert!(p.refuse_unknown_keys(&known).is_ok());
+        let e = p.refuse_repeated_keys("").unwrap_err();
         assert_eq!(
             (e.code, e.desc.as_str()),
             (6017, r#"key "id" is given twice"#)
         );
+        let e = p.refuse_repeated_keys("config").unwrap_err();
+        assert_eq!(e.desc, r#"config: key "id" is given twice"#);
         let p = Params::parse(r#"{"id":"a","count":1}"#).unwrap();
         assert!(p.refuse_unknown_keys(&known).is_ok());
+        assert!(p.refuse_repeated_keys("").is_ok());
     }
 
     #[test]

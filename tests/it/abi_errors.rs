@@ -131,6 +131,14 @@ fn client_new_reports_bad_keys_through_the_callback_synchronously() {
         assert!(d.json["desc"].as_str().unwrap().contains(key), "{}", d.json);
         assert_eq!(d.json["@extra"], 7);
     }
+    // A key given twice: which value was meant cannot be told.
+    let mut out = sentinel;
+    let t = cstring(r#"{"sdkAppID":1,"userID":"u","userSig":"s","userID":"v","@extra":7}"#);
+    let rc = unsafe { v2im_client_new(t.as_ptr(), &mut out, Some(collect), sink.ptr()) };
+    assert_eq!((rc, out), (6017, sentinel));
+    let d = sink.rx.try_recv().expect("callback ran before return");
+    assert_eq!(d.json["desc"], "config: key \"userID\" is given twice");
+    assert_eq!(d.json["@extra"], 7);
     assert_no_callback(&sink);
 }
 
@@ -329,6 +337,11 @@ fn a_key_given_twice_is_refused_and_extra_comes_back_as_written() {
     let (code, text) = run("sendMessage", r#"{"id":"x","receiver":"bob","id":"y"}"#);
     assert_eq!(code, 6017, "{text}");
     assert!(text.contains(r#"key \"id\" is given twice"#), "{text}");
+    // Two `@extra`s: refused, and neither is echoed.
+    let (code, text) = run("createTextMessage", r#"{"text":"a","@extra":1,"@extra":2}"#);
+    assert_eq!(code, 6017, "{text}");
+    assert!(text.contains(r#"key \"@extra\" is given twice"#), "{text}");
+    assert!(!text.contains(r#""@extra":"#), "{text}");
     // @extra: its text as written, numbers and spacing included.
     let extra = r#"{ "n": 1.50, "big": 123456789012345678901234567890 }"#;
     let (code, text) = run(

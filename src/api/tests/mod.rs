@@ -27,6 +27,7 @@ pub(super) fn run_as(r: &Registry, user: &str, method: &str, v: Value) -> Result
     };
     let text = v.to_string();
     let params = Params::parse(&text).expect("a JSON object");
+    params.refuse_repeated_keys("")?;
     params.refuse_unknown_keys((m.keys)())?;
     let local = Local {
         registry: r,

@@ -16,6 +16,7 @@ fn text(r: &Registry, t: &str) -> String {
 fn parse(v: Value) -> Result<SendParams> {
     let text = v.to_string();
     let params = Params::parse(&text).expect("a JSON object");
+    params.refuse_repeated_keys("")?;
     params.refuse_unknown_keys(param_keys())?;
     SendParams::parse(&params)
 }
