@@ -140,16 +140,20 @@ fn multi_element_message_shows_first_of_each_kind() {
     assert_eq!(o["elemList"][4]["text"], "second");
 }
 
-#[test]
-fn merger_has_the_whole_template_at_every_level() {
-    let inner = sent_c2c(vec![text("a")], 5, 100);
-    let merger = Elem::Merger(Box::new(MergerElem {
+/// A merger element (title "T", one abstract line) of `messages`.
+fn merger_of(messages: Vec<Message>) -> Elem {
+    Elem::Merger(Box::new(MergerElem {
         title: "T".into(),
         abstract_list: vec!["a: a".into()],
         compatible_text: "upgrade".into(),
         is_layers_over_limit: false,
-        messages: vec![inner],
-    }));
+        messages,
+    }))
+}
+
+#[test]
+fn merger_has_the_whole_template_at_every_level() {
+    let merger = merger_of(vec![sent_c2c(vec![text("a")], 5, 100)]);
     let mut m = msg(vec![merger]);
     m.is_forward_message = true;
     let j = m.to_json();
@@ -172,13 +176,7 @@ fn merger_has_the_whole_template_at_every_level() {
 #[test]
 fn a_message_written_into_a_result_is_its_serialised_text() {
     let inner = sent_c2c(vec![text("a \"quoted\"\n")], 5, 100);
-    let merger = Elem::Merger(Box::new(MergerElem {
-        title: "T".into(),
-        abstract_list: vec!["a: a".into()],
-        compatible_text: "upgrade".into(),
-        is_layers_over_limit: false,
-        messages: vec![inner.clone()],
-    }));
+    let merger = merger_of(vec![inner.clone()]);
     for m in [msg(all_elems()), inner, msg(vec![merger])] {
         let mut out = b"[".to_vec();
         m.write_json(&mut out);

@@ -82,26 +82,31 @@ fn binary_prints_its_address_and_stops_cleanly_on_sigterm() {
     assert_eq!(health.into_string().unwrap(), "ok\n");
     assert_ok(&send_as_u1(&url));
 
-    let status = std::process::Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
+    let exit = terminate(&mut child);
+    assert!(exit.success(), "{exit:?}");
+    // What it acknowledged is in the database (WAL checkpointed into the main file).
+    let conn = rusqlite_count(&db);
+    assert_eq!(conn, 1);
+}
+
+/// Sends SIGTERM to `child` and waits (at most 15 s) for it to exit.
+fn terminate(child: &mut std::process::Child) -> std::process::ExitStatus {
+    // SAFETY: a plain kill(2) of our own child, which has not been waited for.
+    assert_eq!(
+        unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) },
+        0
+    );
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
-    let exit = loop {
+    loop {
         if let Some(st) = child.try_wait().unwrap() {
-            break st;
+            return st;
         }
         assert!(
             std::time::Instant::now() < deadline,
             "no exit after SIGTERM"
         );
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    };
-    assert!(exit.success(), "{exit:?}");
-    // What it acknowledged is in the database (WAL checkpointed into the main file).
-    let conn = rusqlite_count(&db);
-    assert_eq!(conn, 1);
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
 }
 
 /// A supervisor may stop the server the moment it has read "listening on": the stop signal is
@@ -111,22 +116,7 @@ fn sigterm_right_after_the_listening_line_is_a_clean_stop() {
     let dir = tempfile::tempdir().unwrap();
     for round in 0..10 {
         let (mut child, _) = spawn_binary(&dir.path().join(format!("early{round}.db")), &[]);
-        // SAFETY: a plain kill(2) of our own child, which has not been waited for.
-        assert_eq!(
-            unsafe { libc::kill(child.0.id() as libc::pid_t, libc::SIGTERM) },
-            0
-        );
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
-        let exit = loop {
-            if let Some(st) = child.0.try_wait().unwrap() {
-                break st;
-            }
-            assert!(
-                std::time::Instant::now() < deadline,
-                "round {round}: no exit after SIGTERM"
-            );
-            std::thread::sleep(std::time::Duration::from_millis(5));
-        };
+        let exit = terminate(&mut child.0);
         assert!(exit.success(), "round {round}: {exit:?}");
     }
 }
