@@ -2,7 +2,7 @@
 //! JSON the library writes for its object, and the enum values it names are the code's.
 
 use super::conversation::{self, Conversation};
-use super::elem::elem_key;
+use super::elem::elem_entry_key;
 use super::elem::tests::wire_media;
 use super::receipt::Receipt;
 use super::status::ElemType;
@@ -125,7 +125,7 @@ fn every_elem() -> Vec<(&'static str, Elem)> {
     // Received media: image, sound, file, video.
     let media = wire_media().map(|w| {
         let e = Elem::from_wire(&w);
-        (elem_key(e.elem_type()), e)
+        (elem_entry_key(e.elem_type()).name(), e)
     });
     let mut all = vec![
         ("textElem", Elem::Text { text: "hi".into() }),
@@ -225,7 +225,7 @@ fn v2tim_message_table_is_every_key() {
         ElemType::Face,
         ElemType::Merger,
     ] {
-        elem_types.push((t.value().into(), format!("`{}`", elem_key(t))));
+        elem_types.push((t.value().into(), format!("`{}`", elem_entry_key(t).name())));
     }
     assert_names(heading, &rows, "elemType", &elem_types);
     let status = [

@@ -2,6 +2,7 @@
 //!
 //! Image, sound, video and file elements live in `media`.
 
+use super::json_object::{key, serialize_object, JsonObject, Key};
 use super::media::{self, FileElem, ImageElem, LocalFiles, SoundElem, VideoElem};
 use super::message::Message;
 use super::status::ElemType;
@@ -295,19 +296,19 @@ impl Serialize for ContentView<'_> {
     }
 }
 
-/// The `V2TimMessage` key holding elements of a type.
-pub fn elem_key(t: ElemType) -> &'static str {
+/// The `V2TimMessage` key holding elements of a type, as a message's JSON entry writes it.
+pub(crate) fn elem_entry_key(t: ElemType) -> Key {
     match t {
-        ElemType::None => "elem",
-        ElemType::Text => "textElem",
-        ElemType::Custom => "customElem",
-        ElemType::Image => "imageElem",
-        ElemType::Sound => "soundElem",
-        ElemType::Video => "videoElem",
-        ElemType::File => "fileElem",
-        ElemType::Location => "locationElem",
-        ElemType::Face => "faceElem",
-        ElemType::Merger => "mergerElem",
+        ElemType::None => key!("elem"),
+        ElemType::Text => key!("textElem"),
+        ElemType::Custom => key!("customElem"),
+        ElemType::Image => key!("imageElem"),
+        ElemType::Sound => key!("soundElem"),
+        ElemType::Video => key!("videoElem"),
+        ElemType::File => key!("fileElem"),
+        ElemType::Location => key!("locationElem"),
+        ElemType::Face => key!("faceElem"),
+        ElemType::Merger => key!("mergerElem"),
     }
 }
 
@@ -330,49 +331,60 @@ pub(crate) struct ElemJson<'a> {
     pub with_messages: bool,
 }
 
-impl Serialize for ElemJson<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(None)?;
-        m.serialize_entry("elemType", &self.elem.elem_type().value())?;
+impl ElemJson<'_> {
+    /// The element's JSON object, written into `out`.
+    pub(crate) fn write_json(&self, out: &mut Vec<u8>) {
+        let mut m = JsonObject::new(out);
+        self.write_entries(&mut m);
+        m.end();
+    }
+
+    fn write_entries(&self, m: &mut JsonObject<'_>) {
+        m.entry(key!("elemType"), &self.elem.elem_type().value());
         match self.elem {
-            Elem::Text { text } => m.serialize_entry("text", text)?,
+            Elem::Text { text } => m.entry(key!("text"), text),
             Elem::Custom {
                 data,
                 desc,
                 extension,
             } => {
-                m.serialize_entry("data", data)?;
-                m.serialize_entry("desc", desc)?;
-                m.serialize_entry("extension", extension)?;
+                m.entry(key!("data"), data);
+                m.entry(key!("desc"), desc);
+                m.entry(key!("extension"), extension);
             }
             Elem::Location {
                 desc,
                 longitude,
                 latitude,
             } => {
-                m.serialize_entry("desc", desc)?;
-                m.serialize_entry("longitude", longitude)?;
-                m.serialize_entry("latitude", latitude)?;
+                m.entry(key!("desc"), desc);
+                m.entry(key!("longitude"), longitude);
+                m.entry(key!("latitude"), latitude);
             }
             Elem::Face { index, data } => {
-                m.serialize_entry("index", index)?;
-                m.serialize_entry("data", data)?;
+                m.entry(key!("index"), index);
+                m.entry(key!("data"), data);
             }
             Elem::Merger(g) => {
-                m.serialize_entry("isLayersOverLimit", &g.is_layers_over_limit)?;
-                m.serialize_entry("title", &g.title)?;
-                m.serialize_entry("abstractList", &g.abstract_list)?;
-                m.serialize_entry("compatibleText", &g.compatible_text)?;
+                m.entry(key!("isLayersOverLimit"), &g.is_layers_over_limit);
+                m.entry(key!("title"), &g.title);
+                m.entry(key!("abstractList"), &g.abstract_list);
+                m.entry(key!("compatibleText"), &g.compatible_text);
                 if self.with_messages {
-                    m.serialize_entry("messageList", &g.messages)?;
+                    m.entry(key!("messageList"), &g.messages);
                 }
             }
-            Elem::Image(e) => media::image_json(&mut m, e)?,
-            Elem::Sound(e) => media::sound_json(&mut m, e)?,
-            Elem::Video(e) => media::video_json(&mut m, e)?,
-            Elem::File(e) => media::file_json(&mut m, e)?,
+            Elem::Image(e) => media::image_json(m, e),
+            Elem::Sound(e) => media::sound_json(m, e),
+            Elem::Video(e) => media::video_json(m, e),
+            Elem::File(e) => media::file_json(m, e),
         }
-        m.end()
+    }
+}
+
+impl Serialize for ElemJson<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        serialize_object(s, 128, |m| self.write_entries(m))
     }
 }
 

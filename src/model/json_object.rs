@@ -4,40 +4,68 @@
 //! serde_json escapes a map's keys byte by byte like any other string; for a message that scan
 //! over its ~600 bytes of keys was the largest single item in the profile of
 //! `createTextMessage`. The keys written here are static names that need no escaping (checked in
-//! debug builds, which every message key passes through in the tests) and go into the buffer as
-//! they are; values still go through serde_json.
+//! debug builds, which every message key passes through in the tests), each made at compile time
+//! into the text that goes before its value (`,"name":`, see [`key!`]) and copied in one go;
+//! values still go through serde_json.
 
 use serde::ser::{Serialize, Serializer};
 use serde_json::value::RawValue;
 
+/// A key as it is written before its value: `,"name":`. Made by [`key!`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Key(pub(crate) &'static str);
+
+/// The [`Key`] of a literal name, put together at compile time.
+macro_rules! key {
+    ($name:literal) => {
+        $crate::model::json_object::Key(concat!(",\"", $name, "\":"))
+    };
+}
+pub(crate) use key;
+
+impl Key {
+    /// The name alone.
+    pub(crate) fn name(self) -> &'static str {
+        &self.0[2..self.0.len() - 2]
+    }
+}
+
 /// Writes `{"key":value,...}` into `out`.
 pub(crate) struct JsonObject<'a> {
     out: &'a mut Vec<u8>,
-    first: bool,
+    /// Where the object starts: each entry comes with its comma, and the first one's becomes
+    /// the opening brace.
+    start: usize,
 }
 
 impl<'a> JsonObject<'a> {
     pub(crate) fn new(out: &'a mut Vec<u8>) -> JsonObject<'a> {
-        out.push(b'{');
-        JsonObject { out, first: true }
+        let start = out.len();
+        JsonObject { out, start }
     }
 
-    /// One `"key":value`. `key` is a static name that needs no escaping: no `"`, `\` or
-    /// control character (checked in debug builds, and by the tests of every key).
-    pub(crate) fn entry<V: Serialize + ?Sized>(&mut self, key: &'static str, value: &V) {
-        debug_assert!(plain_key(key), "{key:?} needs escaping");
-        if !self.first {
-            self.out.push(b',');
-        }
-        self.first = false;
-        self.out.push(b'"');
-        self.out.extend_from_slice(key.as_bytes());
-        self.out.extend_from_slice(b"\":");
+    /// One `"key":value`. The name needs no escaping: no `"`, `\` or control character
+    /// (checked in debug builds, and by the tests of every key).
+    pub(crate) fn entry<V: Serialize + ?Sized>(&mut self, key: Key, value: &V) {
+        debug_assert!(plain_key(key.name()), "{key:?} needs escaping");
+        self.out.extend_from_slice(key.0.as_bytes());
         // Writing into a Vec cannot fail, and the model's values always serialise.
         let _ = serde_json::to_writer(&mut *self.out, value);
     }
 
+    /// One `"key":value` whose value `write` puts into the buffer itself (JSON, as the model's
+    /// own writers make it).
+    pub(crate) fn entry_with(&mut self, key: Key, write: impl FnOnce(&mut Vec<u8>)) {
+        debug_assert!(plain_key(key.name()), "{key:?} needs escaping");
+        self.out.extend_from_slice(key.0.as_bytes());
+        write(self.out);
+    }
+
     pub(crate) fn end(self) {
+        match self.out.get_mut(self.start) {
+            Some(comma) => *comma = b'{',
+            None => self.out.push(b'{'),
+        }
         self.out.push(b'}');
     }
 }
@@ -77,9 +105,9 @@ mod tests {
     impl Serialize for Sample {
         fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
             serialize_object(s, 64, |o| {
-                o.entry("text", "a \"quoted\"\n line");
-                o.entry("none", &None::<u8>);
-                o.entry("list", &[1, 2]);
+                o.entry(key!("text"), "a \"quoted\"\n line");
+                o.entry(key!("none"), &None::<u8>);
+                o.entry(key!("list"), &[1, 2]);
             })
         }
     }
@@ -106,6 +134,14 @@ mod tests {
             String::from_utf8(direct).unwrap(),
             format!("[{text},{text}]")
         );
+    }
+
+    #[test]
+    fn an_object_without_entries_is_empty_braces() {
+        let mut out = b"[".to_vec();
+        JsonObject::new(&mut out).end();
+        assert_eq!(out, b"[{}");
+        assert_eq!(key!("isSelf").name(), "isSelf");
     }
 
     #[test]

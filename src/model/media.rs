@@ -7,6 +7,7 @@
 //! does the REST form carry a downloadable element. Elements read from history have no local
 //! path.
 
+use super::json_object::{key, JsonObject};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde::{Deserialize, Serialize as DeriveSerialize};
 use v2im_wire::elem as wire;
@@ -366,52 +367,52 @@ impl Serialize for ImageJson<'_> {
 }
 
 /// `V2TimImageElem` keys (after `elemType`).
-pub(crate) fn image_json<M: SerializeMap>(m: &mut M, e: &ImageElem) -> Result<(), M::Error> {
-    m.serialize_entry("path", &e.path)?;
+pub(crate) fn image_json(m: &mut JsonObject<'_>, e: &ImageElem) {
+    m.entry(key!("path"), &e.path);
     // Not a V2TIM key; C's `image_elem_format` (JPG 1, GIF 2, PNG 3, BMP 4, 255 other).
-    m.serialize_entry("imageFormat", &e.format)?;
+    m.entry(key!("imageFormat"), &e.format);
     let list: Vec<ImageJson> = e
         .images
         .iter()
         .map(|image| ImageJson { elem: e, image })
         .collect();
-    m.serialize_entry("imageList", &list)
+    m.entry(key!("imageList"), &list);
 }
 
 /// `V2TimSoundElem` keys.
-pub(crate) fn sound_json<M: SerializeMap>(m: &mut M, e: &SoundElem) -> Result<(), M::Error> {
-    m.serialize_entry("path", &e.path)?;
-    m.serialize_entry("UUID", &e.uuid)?;
-    m.serialize_entry("dataSize", &e.size)?;
-    m.serialize_entry("duration", &e.duration)?;
-    m.serialize_entry("url", &e.url)?;
-    m.serialize_entry("localUrl", &e.path)
+pub(crate) fn sound_json(m: &mut JsonObject<'_>, e: &SoundElem) {
+    m.entry(key!("path"), &e.path);
+    m.entry(key!("UUID"), &e.uuid);
+    m.entry(key!("dataSize"), &e.size);
+    m.entry(key!("duration"), &e.duration);
+    m.entry(key!("url"), &e.url);
+    m.entry(key!("localUrl"), &e.path);
 }
 
 /// `V2TimVideoElem` keys.
-pub(crate) fn video_json<M: SerializeMap>(m: &mut M, e: &VideoElem) -> Result<(), M::Error> {
-    m.serialize_entry("videoPath", &e.video_path)?;
-    m.serialize_entry("UUID", &e.video_uuid)?;
-    m.serialize_entry("videoSize", &e.video_size)?;
-    m.serialize_entry("duration", &e.duration)?;
-    m.serialize_entry("videoType", &e.video_type)?;
-    m.serialize_entry("videoUrl", &e.video_url)?;
-    m.serialize_entry("snapshotPath", &e.snapshot_path)?;
-    m.serialize_entry("snapshotUUID", &e.snapshot_uuid)?;
-    m.serialize_entry("snapshotSize", &e.snapshot_size)?;
-    m.serialize_entry("snapshotWidth", &e.snapshot_width)?;
-    m.serialize_entry("snapshotHeight", &e.snapshot_height)?;
-    m.serialize_entry("snapshotUrl", &e.snapshot_url)?;
-    m.serialize_entry("localVideoUrl", &e.video_path)?;
-    m.serialize_entry("localSnapshotUrl", &e.snapshot_path)
+pub(crate) fn video_json(m: &mut JsonObject<'_>, e: &VideoElem) {
+    m.entry(key!("videoPath"), &e.video_path);
+    m.entry(key!("UUID"), &e.video_uuid);
+    m.entry(key!("videoSize"), &e.video_size);
+    m.entry(key!("duration"), &e.duration);
+    m.entry(key!("videoType"), &e.video_type);
+    m.entry(key!("videoUrl"), &e.video_url);
+    m.entry(key!("snapshotPath"), &e.snapshot_path);
+    m.entry(key!("snapshotUUID"), &e.snapshot_uuid);
+    m.entry(key!("snapshotSize"), &e.snapshot_size);
+    m.entry(key!("snapshotWidth"), &e.snapshot_width);
+    m.entry(key!("snapshotHeight"), &e.snapshot_height);
+    m.entry(key!("snapshotUrl"), &e.snapshot_url);
+    m.entry(key!("localVideoUrl"), &e.video_path);
+    m.entry(key!("localSnapshotUrl"), &e.snapshot_path);
 }
 
 /// `V2TimFileElem` keys.
-pub(crate) fn file_json<M: SerializeMap>(m: &mut M, e: &FileElem) -> Result<(), M::Error> {
-    m.serialize_entry("path", &e.path)?;
-    m.serialize_entry("fileName", &e.file_name)?;
-    m.serialize_entry("UUID", &e.uuid)?;
-    m.serialize_entry("url", &e.url)?;
-    m.serialize_entry("fileSize", &e.size)?;
-    m.serialize_entry("localUrl", &e.path)
+pub(crate) fn file_json(m: &mut JsonObject<'_>, e: &FileElem) {
+    m.entry(key!("path"), &e.path);
+    m.entry(key!("fileName"), &e.file_name);
+    m.entry(key!("UUID"), &e.uuid);
+    m.entry(key!("url"), &e.url);
+    m.entry(key!("fileSize"), &e.size);
+    m.entry(key!("localUrl"), &e.path);
 }

@@ -1,7 +1,7 @@
 //! `V2TimMessage`: what the registry keeps per message and what every result shows.
 
-use super::elem::{elem_key, Elem, ElemJson, WireView};
-use super::json_object::{serialize_object, JsonObject};
+use super::elem::{elem_entry_key, Elem, ElemJson, WireView};
+use super::json_object::{key, serialize_object, JsonObject};
 use super::options::SendOptions;
 use super::status::{ElemType, MessageStatus};
 use serde::ser::{Serialize, Serializer};
@@ -221,29 +221,43 @@ impl std::io::Write for ByteCount {
     }
 }
 
-/// The element of a kind for its `xxxElem` key, or `null`.
-struct FirstOf<'a>(&'a [Elem], ElemType);
+/// The message's first element of each type, by [`ElemType`] number: one pass over the
+/// elements for the ten `xxxElem` keys.
+fn first_of_each(elems: &[Elem]) -> [Option<&Elem>; ElemType::Merger as usize + 1] {
+    let mut first = [None; ElemType::Merger as usize + 1];
+    for e in elems.iter().rev() {
+        first[e.elem_type() as usize] = Some(e);
+    }
+    first
+}
 
-impl Serialize for FirstOf<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self.0.iter().find(|e| e.elem_type() == self.1) {
-            Some(e) => e.serialize(s),
-            None => s.serialize_none(),
+/// `xxxElem`: the message's first element of its type, or `null`.
+fn write_first(first: Option<&Elem>, out: &mut Vec<u8>) {
+    match first {
+        Some(elem) => ElemJson {
+            elem,
+            with_messages: true,
         }
+        .write_json(out),
+        None => out.extend_from_slice(b"null"),
     }
 }
 
 /// `elemList`: every element; the merger shown under `mergerElem` without its `messageList`.
-struct ElemList<'a>(&'a [Elem]);
-
-impl Serialize for ElemList<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let first_merger = self.0.iter().position(|e| matches!(e, Elem::Merger(_)));
-        s.collect_seq(self.0.iter().enumerate().map(|(i, elem)| ElemJson {
+fn write_elem_list(elems: &[Elem], out: &mut Vec<u8>) {
+    let first_merger = elems.iter().position(|e| matches!(e, Elem::Merger(_)));
+    out.push(b'[');
+    for (i, elem) in elems.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        ElemJson {
             elem,
             with_messages: Some(i) != first_merger,
-        }))
+        }
+        .write_json(out);
     }
+    out.push(b']');
 }
 
 impl Message {
@@ -258,48 +272,57 @@ impl Message {
     /// The `V2TimMessage`'s keys, in its order.
     fn write_entries(&self, m: &mut JsonObject<'_>) {
         const NULL: Option<&str> = None;
-        let e = &self.elems[..];
-        m.entry(elem_key(ElemType::Custom), &FirstOf(e, ElemType::Custom));
-        m.entry("elemType", &self.elem_type().value());
-        m.entry(elem_key(ElemType::Face), &FirstOf(e, ElemType::Face));
+        let first = first_of_each(&self.elems);
+        let elem = |m: &mut JsonObject<'_>, t: ElemType| {
+            m.entry_with(elem_entry_key(t), |o| write_first(first[t as usize], o))
+        };
+        elem(m, ElemType::Custom);
+        m.entry(key!("elemType"), &self.elem_type().value());
+        elem(m, ElemType::Face);
         let profile = self.profile.as_deref();
-        m.entry("faceUrl", &profile.and_then(|p| p.face_url.as_deref()));
-        m.entry(elem_key(ElemType::File), &FirstOf(e, ElemType::File));
-        m.entry("friendRemark", &NULL);
-        m.entry("groupAtUserList", &self.group_at_user_list);
-        m.entry("groupID", &self.group_id);
-        m.entry("groupTipsElem", &NULL);
-        m.entry("id", &self.id);
-        m.entry(elem_key(ElemType::Image), &FirstOf(e, ElemType::Image));
-        m.entry("isPeerRead", &self.is_peer_read);
-        m.entry("isRead", &self.is_read);
-        m.entry("isSelf", &self.is_self);
-        m.entry("localCustomData", &self.local_custom_data);
-        m.entry("localCustomInt", &self.local_custom_int);
         m.entry(
-            elem_key(ElemType::Location),
-            &FirstOf(e, ElemType::Location),
+            key!("faceUrl"),
+            &profile.and_then(|p| p.face_url.as_deref()),
         );
-        m.entry(elem_key(ElemType::Merger), &FirstOf(e, ElemType::Merger));
-        m.entry("messageFromWeb", &NULL);
-        m.entry("msgID", &self.msg_id);
-        m.entry("nameCard", &NULL);
-        m.entry("nickName", &profile.and_then(|p| p.nick_name.as_deref()));
-        m.entry("progress", &self.progress);
-        m.entry("random", &self.random);
-        m.entry("sender", &*self.sender);
-        m.entry("seq", &self.seq);
-        m.entry(elem_key(ElemType::Sound), &FirstOf(e, ElemType::Sound));
-        m.entry("status", &self.status.value());
-        m.entry(elem_key(ElemType::Text), &FirstOf(e, ElemType::Text));
-        m.entry("timestamp", &self.timestamp);
-        m.entry("userID", &self.user_id);
-        m.entry(elem_key(ElemType::Video), &FirstOf(e, ElemType::Video));
+        elem(m, ElemType::File);
+        m.entry(key!("friendRemark"), &NULL);
+        m.entry(key!("groupAtUserList"), &self.group_at_user_list);
+        m.entry(key!("groupID"), &self.group_id);
+        m.entry(key!("groupTipsElem"), &NULL);
+        m.entry(key!("id"), &self.id);
+        elem(m, ElemType::Image);
+        m.entry(key!("isPeerRead"), &self.is_peer_read);
+        m.entry(key!("isRead"), &self.is_read);
+        m.entry(key!("isSelf"), &self.is_self);
+        m.entry(key!("localCustomData"), &self.local_custom_data);
+        m.entry(key!("localCustomInt"), &self.local_custom_int);
+        elem(m, ElemType::Location);
+        elem(m, ElemType::Merger);
+        m.entry(key!("messageFromWeb"), &NULL);
+        m.entry(key!("msgID"), &self.msg_id);
+        m.entry(key!("nameCard"), &NULL);
+        m.entry(
+            key!("nickName"),
+            &profile.and_then(|p| p.nick_name.as_deref()),
+        );
+        m.entry(key!("progress"), &self.progress);
+        m.entry(key!("random"), &self.random);
+        m.entry(key!("sender"), &*self.sender);
+        m.entry(key!("seq"), &self.seq);
+        elem(m, ElemType::Sound);
+        m.entry(key!("status"), &self.status.value());
+        elem(m, ElemType::Text);
+        m.entry(key!("timestamp"), &self.timestamp);
+        m.entry(key!("userID"), &self.user_id);
+        elem(m, ElemType::Video);
         // Beyond V2TIM's returned template.
-        m.entry("targetGroupMemberList", &self.target_group_member_list);
-        m.entry("isForwardMessage", &self.is_forward_message);
+        m.entry(
+            key!("targetGroupMemberList"),
+            &self.target_group_member_list,
+        );
+        m.entry(key!("isForwardMessage"), &self.is_forward_message);
         self.options.write_entries(m);
-        m.entry("elemList", &ElemList(&self.elems));
+        m.entry_with(key!("elemList"), |o| write_elem_list(&self.elems, o));
     }
 }
 

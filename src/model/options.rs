@@ -3,7 +3,7 @@
 //! that merges onto it. Adding an option is one line in [`send_options!`] below plus its REST
 //! mapping in `rest.rs`.
 
-use super::json_object::JsonObject;
+use super::json_object::{key, JsonObject};
 use super::{OfflinePushInfo, Priority};
 use crate::params::nonempty_patch;
 use serde::{Deserialize, Serialize};
@@ -36,7 +36,7 @@ macro_rules! send_options {
 
             /// Writes each option under its V2TimMessage key.
             pub(crate) fn write_entries(&self, m: &mut JsonObject<'_>) {
-                $( m.entry($shown, &self.$field); )*
+                $( m.entry(key!($shown), &self.$field); )*
             }
         }
 
