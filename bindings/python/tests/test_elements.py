@@ -21,12 +21,12 @@ TIMEOUT = 30
 
 
 def library_elem_keys() -> Dict[str, str]:
-    """``ElemType`` variant -> ``xxxElem`` key, from ``elem_key`` in src/model/elem.rs."""
+    """``ElemType`` variant -> ``xxxElem`` key, from ``elem_entry_key`` in src/model/elem.rs."""
     src = (REPO / "src" / "model" / "elem.rs").read_text("utf-8")
-    body = src.split("fn elem_key", 1)[1].split("\n}", 1)[0]
-    keys = dict(re.findall(r'ElemType::(\w+)\s*=>\s*"(\w+)"', body))
+    body = src.split("fn elem_entry_key", 1)[1].split("\n}", 1)[0]
+    keys = dict(re.findall(r'ElemType::(\w+)\s*=>\s*key!\("(\w+)"\)', body))
     keys.pop("None", None)  # "elem": no element
-    assert len(keys) >= 9, f"elem_key not understood: {body}"
+    assert len(keys) >= 9, f"elem_entry_key not understood: {body}"
     return keys
 
 
