@@ -8,9 +8,14 @@
 //! group's frequency control would otherwise drop most of wrk's messages (and store none).
 
 use crate::{
-    die, rest_lua, sendmsg_lua, wrk, Check, Opts, Row, Server, Stat, APP, KEY, SENDER, TEXT,
+    die, median, rest_lua, sendmsg_lua, stat_cpu_ns, wrk, Check, Opts, Row, Server, Stat, APP, KEY,
+    SENDER, TEXT,
 };
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
 use std::process::Command;
+use std::time::Duration;
 
 const GROUP: &str = "bench-group";
 const CONNS: [usize; 2] = [4, 16];
@@ -26,6 +31,39 @@ fn group_lua(usersig: &str, base: u64, check: bool) -> String {
         base,
         check,
     )
+}
+
+/// The server's commits and the jobs they carried so far, from its `GET /metrics`.
+fn commits(url: &str) -> (u64, u64) {
+    let addr = url.trim_start_matches("http://");
+    let mut s = TcpStream::connect(addr).unwrap_or_else(|e| die(format!("/metrics: {e}")));
+    let _ = s.set_read_timeout(Some(Duration::from_secs(10)));
+    let req = format!("GET /metrics HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    s.write_all(req.as_bytes())
+        .unwrap_or_else(|e| die(format!("/metrics: {e}")));
+    let mut text = String::new();
+    let _ = s.read_to_string(&mut text);
+    let value = |name: &str| -> u64 {
+        text.lines()
+            .find_map(|l| l.strip_prefix(name)?.trim().parse().ok())
+            .unwrap_or_else(|| die(format!("/metrics has no {name}: {text}")))
+    };
+    (
+        value("v2im_store_commits_total "),
+        value("v2im_store_jobs_total "),
+    )
+}
+
+/// Runs wrk with `script` and measures, besides its rate, the server's CPU per request (µs)
+/// and the requests per commit.
+fn measured(conns: usize, secs: u64, server: &Server, script: &Path) -> (crate::Wrk, f64, f64) {
+    let stat = format!("/proc/{}/stat", server.child.id());
+    let (cpu0, (c0, j0)) = (stat_cpu_ns(&stat, false), commits(&server.url));
+    let w = wrk(conns, secs, &server.url, Some(script));
+    let (cpu1, (c1, j1)) = (stat_cpu_ns(&stat, false), commits(&server.url));
+    let jobs = (j1 - j0).max(1) as f64;
+    let per_commit = jobs / (c1 - c0).max(1) as f64;
+    (w, (cpu1 - cpu0) as f64 / jobs / 1000.0, per_commit)
 }
 
 pub(crate) fn server_rows(o: &Opts, rows: &mut Vec<Row>, notes: &mut Vec<String>) {
@@ -69,6 +107,9 @@ pub(crate) fn server_rows(o: &Opts, rows: &mut Vec<Row>, notes: &mut Vec<String>
     let rounds = o.rounds.min(3);
     for (i, conns) in CONNS.into_iter().enumerate() {
         let (mut health, mut c2c, mut group) = (Vec::new(), Vec::new(), Vec::new());
+        // Server CPU per send (µs) and sends per commit, each command.
+        let (mut c2c_cpu, mut c2c_batch, mut group_cpu, mut group_batch) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for r in 0..rounds {
             let base = 1_000_000_000 + 300_000_000 * (i * rounds + r) as u64;
             let (c2c_path, group_path) = (
@@ -78,8 +119,12 @@ pub(crate) fn server_rows(o: &Opts, rows: &mut Vec<Row>, notes: &mut Vec<String>
             std::fs::write(&c2c_path, sendmsg_lua(&sig, base, false)).unwrap_or_else(|e| die(e));
             std::fs::write(&group_path, group_lua(&sig, base, false)).unwrap_or_else(|e| die(e));
             let h = wrk(conns, o.secs, &format!("{}/healthz", server.url), None);
-            let c = wrk(conns, o.secs, &server.url, Some(&c2c_path));
-            let g = wrk(conns, o.secs, &server.url, Some(&group_path));
+            let (c, cpu, batch) = measured(conns, o.secs, &server, &c2c_path);
+            c2c_cpu.push(cpu);
+            c2c_batch.push(batch);
+            let (g, cpu, batch) = measured(conns, o.secs, &server, &group_path);
+            group_cpu.push(cpu);
+            group_batch.push(batch);
             for (what, w) in [("healthz", &h), ("sendmsg", &c), ("send_group_msg", &g)] {
                 if !w.errors.is_empty() {
                     notes.push(format!(
@@ -96,6 +141,15 @@ pub(crate) fn server_rows(o: &Opts, rows: &mut Vec<Row>, notes: &mut Vec<String>
             c2c.push(c.rps);
             group.push(g.rps);
         }
+        notes.push(format!(
+            "2b–2e, {conns} connections: server CPU per send (medians, µs; 10 ms ticks) \
+             sendmsg {:.1}, send_group_msg {:.1}; sends per commit (the server's /metrics) \
+             sendmsg {:.2}, send_group_msg {:.2}.",
+            median(&c2c_cpu),
+            median(&group_cpu),
+            median(&c2c_batch),
+            median(&group_batch)
+        ));
         let (health, c2c, group) = (Stat::of(&health), Stat::of(&c2c), Stat::of(&group));
         let (c2c_target, group_target): (&'static str, &'static str) = if conns == 4 {
             (
