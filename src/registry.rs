@@ -37,43 +37,86 @@ fn local_number(id: &str) -> Option<u64> {
     })
 }
 
-/// Messages by id. A local id's key is its number, so that 100,000 queued messages do not each
-/// hold a second copy of their id in the table.
-#[derive(Default)]
-struct ById {
-    local: HashMap<u64, Arc<Message>, FxBuild>,
-    /// Ids a server chose (msgIDs): the default, collision-resistant hasher.
-    other: HashMap<Box<str>, Arc<Message>>,
+/// The key of an id in a [`ById`]: a local id's number, or another id's text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum IdKey {
+    Local(u64),
+    Other(Box<str>),
 }
 
-impl ById {
-    fn get(&self, id: &str) -> Option<&Arc<Message>> {
+impl IdKey {
+    pub(crate) fn of(id: &str) -> IdKey {
+        match local_number(id) {
+            Some(n) => IdKey::Local(n),
+            None => IdKey::Other(id.into()),
+        }
+    }
+}
+
+/// Values by message id. A local id's key is its number, so that 100,000 queued messages do
+/// not each hold another copy of their id in a table (the registry's and the send queue's).
+pub(crate) struct ById<V> {
+    local: HashMap<u64, V, FxBuild>,
+    /// Ids a server chose (msgIDs): the default, collision-resistant hasher.
+    other: HashMap<Box<str>, V>,
+}
+
+impl<V> Default for ById<V> {
+    fn default() -> Self {
+        ById {
+            local: HashMap::default(),
+            other: HashMap::new(),
+        }
+    }
+}
+
+impl<V> ById<V> {
+    pub(crate) fn get(&self, id: &str) -> Option<&V> {
         match local_number(id) {
             Some(n) => self.local.get(&n),
             None => self.other.get(id),
         }
     }
 
-    fn get_mut(&mut self, id: &str) -> Option<&mut Arc<Message>> {
+    pub(crate) fn get_mut(&mut self, id: &str) -> Option<&mut V> {
         match local_number(id) {
             Some(n) => self.local.get_mut(&n),
             None => self.other.get_mut(id),
         }
     }
 
-    fn insert(&mut self, m: Arc<Message>) {
-        match local_number(&m.id) {
-            Some(n) => {
-                self.local.insert(n, m);
+    pub(crate) fn get_key(&self, key: &IdKey) -> Option<&V> {
+        match key {
+            IdKey::Local(n) => self.local.get(n),
+            IdKey::Other(id) => self.other.get(id),
+        }
+    }
+
+    pub(crate) fn insert(&mut self, key: IdKey, v: V) {
+        match key {
+            IdKey::Local(n) => {
+                self.local.insert(n, v);
             }
-            None => {
-                self.other.insert(m.id.as_str().into(), m);
+            IdKey::Other(id) => {
+                self.other.insert(id, v);
             }
         }
     }
 
+    pub(crate) fn remove_key(&mut self, key: &IdKey) -> Option<V> {
+        match key {
+            IdKey::Local(n) => self.local.remove(n),
+            IdKey::Other(id) => self.other.remove(id),
+        }
+    }
+
+    pub(crate) fn clear(&mut self) {
+        self.local.clear();
+        self.other.clear();
+    }
+
     #[cfg(test)]
-    fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.local.len() + self.other.len()
     }
 }
@@ -82,7 +125,7 @@ impl ById {
 struct Maps {
     /// Shared (`Arc`) so a result or a send queue can hold a message without copying it; a
     /// change copies it only while someone else still holds the old version.
-    by_id: ById,
+    by_id: ById<Arc<Message>>,
     /// msgID → id (server-chosen keys: the default, collision-resistant hasher).
     by_msg_id: HashMap<Box<str>, Box<str>>,
 }
@@ -145,7 +188,7 @@ impl Registry {
     pub fn insert_shared(&self, m: Arc<Message>) {
         let mut maps = self.maps.write();
         maps.index(&m);
-        maps.by_id.insert(m);
+        maps.by_id.insert(IdKey::of(&m.id), m);
     }
 
     /// A copy of the message with this local id or msgID.

@@ -124,7 +124,7 @@ impl Sender {
     /// retries and backoff sleeps, and joins the workers, each of which finishes its in-flight
     /// attempt first (bounded by `requestTimeoutMs`). Idempotent.
     pub fn shutdown(&self) {
-        for (_, mut t) in self.queue.close() {
+        for mut t in self.queue.close() {
             t.abort(
                 codes::V2IM_ERR_SHUTTING_DOWN,
                 "client is shutting down: request cancelled before it was sent",

@@ -6,7 +6,7 @@
 //! busy is ready to be taken. Every operation is O(log n): `ready` holds the heads by sequence
 //! number, so a queue full of one busy conversation costs workers nothing to skip.
 
-use crate::registry::FxBuild;
+use crate::registry::{ById, FxBuild, IdKey};
 use parking_lot::{Condvar, Mutex};
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::sync::Arc;
@@ -17,8 +17,8 @@ pub const RANKS: usize = 3;
 pub const LOW: usize = 2;
 
 struct Entry<T> {
-    /// Shared with `by_id`'s key: one allocation per queued request.
-    id: Arc<str>,
+    /// `by_id`'s key: a local id is its number, with no allocation of its own.
+    id: IdKey,
     conv: Arc<str>,
     item: T,
 }
@@ -43,7 +43,7 @@ struct State<T> {
     ready: [BTreeSet<u64>; RANKS],
     /// Application-chosen conversation ids and library-chosen message ids: FxHash.
     convs: HashMap<Arc<str>, Conv, FxBuild>,
-    by_id: HashMap<Arc<str>, (usize, u64), FxBuild>,
+    by_id: ById<(usize, u64)>,
     len: usize,
     closed: bool,
 }
@@ -80,7 +80,7 @@ impl<T> Queue<T> {
                 items: Default::default(),
                 ready: Default::default(),
                 convs: HashMap::default(),
-                by_id: HashMap::default(),
+                by_id: ById::default(),
                 len: 0,
                 closed: false,
             }),
@@ -190,13 +190,13 @@ impl<T> Queue<T> {
 
     /// Closes the queue and returns everything still queued (oldest first within each rank,
     /// High first). Workers waiting in `pop` return None.
-    pub fn close(&self) -> Vec<(Arc<str>, T)> {
+    pub fn close(&self) -> Vec<T> {
         let mut st = self.state.lock();
         st.closed = true;
         let mut out = Vec::with_capacity(st.len);
         for r in 0..RANKS {
             let items = std::mem::take(&mut st.items[r]);
-            out.extend(items.into_values().map(|e| (e.id, e.item)));
+            out.extend(items.into_values().map(|e| e.item));
             st.ready[r].clear();
         }
         st.by_id.clear();
@@ -232,7 +232,7 @@ impl<T> State<T> {
 
     /// Queues the item; true if it is ready to be taken (its conversation has nothing before it).
     fn insert(&mut self, rank: usize, id: &str, conv: &str, item: T) -> bool {
-        let id: Arc<str> = Arc::from(id);
+        let id = IdKey::of(id);
         let seq = self.next_seq;
         self.next_seq += 1;
         let key: Arc<str> = match self.convs.get_key_value(conv) {
@@ -263,8 +263,8 @@ impl<T> State<T> {
             .remove(&seq)
             .expect("queue index and items agree");
         self.len -= 1;
-        if self.by_id.get(&e.id) == Some(&(rank, seq)) {
-            self.by_id.remove(&e.id);
+        if self.by_id.get_key(&e.id) == Some(&(rank, seq)) {
+            self.by_id.remove_key(&e.id);
         }
         if let Some(c) = self.convs.get_mut(&e.conv) {
             let was_head = c.q[rank].front() == Some(&seq);
@@ -289,8 +289,8 @@ impl<T> State<T> {
             if let Some(seq) = self.ready[r].pop_first() {
                 let e = self.items[r].remove(&seq).expect("ready heads are queued");
                 self.len -= 1;
-                if self.by_id.get(&e.id) == Some(&(r, seq)) {
-                    self.by_id.remove(&e.id);
+                if self.by_id.get_key(&e.id) == Some(&(r, seq)) {
+                    self.by_id.remove_key(&e.id);
                 }
                 let c = self.convs.get_mut(&e.conv).expect("queued item has a conv");
                 c.q[r].pop_front();
@@ -425,6 +425,23 @@ mod tests {
         assert_eq!(take(&q).1, 2);
     }
 
+    /// Local ids are keyed by their number, other ids by their text: ids that differ only in
+    /// how a number is written stay apart, and each cancels its own request.
+    #[test]
+    fn local_and_other_ids_are_cancelled_each_by_its_own() {
+        let q = Queue::<u32>::new(10);
+        for (i, id) in ["v2im-7", "v2im-07", "v2im-70", "msg-7"].iter().enumerate() {
+            q.push(id, &format!("conv{i}"), 1, i as u32);
+        }
+        assert_eq!(q.cancel("v2im-07"), Some(1));
+        assert_eq!(q.cancel("v2im-07"), None);
+        assert_eq!(q.cancel("msg-7"), Some(3));
+        assert_eq!(q.cancel("v2im-7"), Some(0));
+        assert_eq!(q.cancel("v2im-8"), None);
+        assert_eq!(q.len(), 1);
+        assert_eq!(take(&q).1, 2);
+    }
+
     #[test]
     fn close_returns_everything_and_stops_workers() {
         let q = Arc::new(Queue::<u32>::new(10));
@@ -440,7 +457,7 @@ mod tests {
         q.push("z", "b", 1, 3);
         assert_eq!(waiter.join().unwrap(), Some(1));
         let rest = q.close();
-        assert_eq!(rest, vec![("y".into(), 2), ("z".into(), 3)]);
+        assert_eq!(rest, vec![2, 3]);
         assert!(q.pop().is_none());
         assert!(matches!(q.push("w", "a", 0, 4), Push::Closed(4)));
         let q3 = Arc::new(Queue::<u32>::new(10));
