@@ -133,6 +133,18 @@ fn stat_cpu_ns(path: &str, children: bool) -> u64 {
     ticks * 10_000_000
 }
 
+/// Sends one HTTP/1.1 request (`Connection: close`) to `addr` and returns the whole answer,
+/// head included; reads wait at most 10 s.
+fn http_exchange(addr: &str, req: &str) -> String {
+    let mut s = std::net::TcpStream::connect(addr).unwrap_or_else(|e| die(format!("{addr}: {e}")));
+    let _ = s.set_read_timeout(Some(Duration::from_secs(10)));
+    s.write_all(req.as_bytes())
+        .unwrap_or_else(|e| die(format!("{addr}: {e}")));
+    let mut answer = String::new();
+    let _ = std::io::Read::read_to_string(&mut s, &mut answer);
+    answer
+}
+
 fn loadavg() -> String {
     std::fs::read_to_string("/proc/loadavg")
         .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))

@@ -8,14 +8,11 @@
 //! group's frequency control would otherwise drop most of wrk's messages (and store none).
 
 use crate::{
-    die, median, rest_lua, sendmsg_lua, stat_cpu_ns, wrk, Check, Opts, Row, Server, Stat, APP, KEY,
-    SENDER, TEXT,
+    die, http_exchange, median, rest_lua, sendmsg_lua, stat_cpu_ns, wrk, Check, Opts, Row, Server,
+    Stat, APP, KEY, SENDER, TEXT,
 };
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::path::Path;
 use std::process::Command;
-use std::time::Duration;
 
 const GROUP: &str = "bench-group";
 const CONNS: [usize; 2] = [4, 16];
@@ -36,13 +33,10 @@ fn group_lua(usersig: &str, base: u64, check: bool) -> String {
 /// The server's commits and the jobs they carried so far, from its `GET /metrics`.
 fn commits(url: &str) -> (u64, u64) {
     let addr = url.trim_start_matches("http://");
-    let mut s = TcpStream::connect(addr).unwrap_or_else(|e| die(format!("/metrics: {e}")));
-    let _ = s.set_read_timeout(Some(Duration::from_secs(10)));
-    let req = format!("GET /metrics HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
-    s.write_all(req.as_bytes())
-        .unwrap_or_else(|e| die(format!("/metrics: {e}")));
-    let mut text = String::new();
-    let _ = s.read_to_string(&mut text);
+    let text = http_exchange(
+        addr,
+        &format!("GET /metrics HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"),
+    );
     let value = |name: &str| -> u64 {
         text.lines()
             .find_map(|l| l.strip_prefix(name)?.trim().parse().ok())

@@ -5,8 +5,7 @@
 
 use super::*;
 use std::collections::HashSet;
-use std::io::{Read, Write};
-use std::net::TcpStream;
+use std::io::Write;
 use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
@@ -107,11 +106,7 @@ fn stored(server: &Server) -> u64 {
             "POST /v4/openim/get_c2c_unread_msg_num?sdkappid={APP}&identifier=administrator&usersig={q}&random=1&contenttype=json HTTP/1.1\r\nHost: {addr}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
             body.len()
         );
-        let mut s = TcpStream::connect(&addr).unwrap_or_else(|e| die(e));
-        let _ = s.set_read_timeout(Some(Duration::from_secs(10)));
-        s.write_all(req.as_bytes()).unwrap_or_else(|e| die(e));
-        let mut answer = String::new();
-        let _ = s.read_to_string(&mut answer);
+        let answer = http_exchange(&addr, &req);
         let n = answer
             .split("\"AllC2CUnreadMsgNum\":")
             .nth(1)
