@@ -595,21 +595,37 @@ fn sendmsg_lua(usersig: &str, base: u64, check: bool) -> String {
 
 /// [`sendmsg_lua`] to the one receiver `to` (one conversation) when given.
 fn sendmsg_lua_to(usersig: &str, base: u64, check: bool, to: Option<&str>) -> String {
+    let expect = check.then_some(ANSWER_OK);
+    sendmsg_lua_as(usersig, base, expect, to, SENDER)
+}
+
+/// [`sendmsg_lua_to`] with `From_Account` set to `from`; `expect` adds a response hook that
+/// counts the answers that do not contain it.
+fn sendmsg_lua_as(
+    usersig: &str,
+    base: u64,
+    expect: Option<&str>,
+    to: Option<&str>,
+    from: &str,
+) -> String {
     let to_account = match to {
         Some(t) => format!("\"{t}\""),
         None => format!("\"r' .. (counter % {RECEIVERS}) .. '\""),
     };
     let body = format!(
-        r#"'{{"SyncOtherMachine":1,"From_Account":"{SENDER}","To_Account":{to_account},"MsgSeq":' .. counter .. ',"MsgRandom":' .. r .. ',"MsgBody":[{{"MsgType":"TIMTextElem","MsgContent":{{"Text":"{TEXT}"}}}}]}}'"#
+        r#"'{{"SyncOtherMachine":1,"From_Account":"{from}","To_Account":{to_account},"MsgSeq":' .. counter .. ',"MsgRandom":' .. r .. ',"MsgBody":[{{"MsgType":"TIMTextElem","MsgContent":{{"Text":"{TEXT}"}}}}]}}'"#
     );
-    rest_lua(usersig, "openim/sendmsg", &body, base, check)
+    rest_lua(usersig, "openim/sendmsg", &body, base, expect)
 }
+
+/// What every answer of a successful REST command contains.
+const ANSWER_OK: &str = r#""ActionStatus":"OK""#;
 
 /// A wrk Lua script POSTing to the REST `command` as the sender: `body` is a Lua expression
 /// that may use `counter` (this thread's request number) and `r` (a random unique per thread
-/// and round, so the server's duplicate check never drops one); `check` adds a response hook
-/// that counts answers that are not `ActionStatus: OK` and prints `BAD n`.
-fn rest_lua(usersig: &str, command: &str, body: &str, base: u64, check: bool) -> String {
+/// and round, so the server's duplicate check never drops one); `expect` adds a response hook
+/// that counts the answers that are not HTTP 200 or do not contain it, and prints `BAD n`.
+fn rest_lua(usersig: &str, command: &str, body: &str, base: u64, expect: Option<&str>) -> String {
     let mut s = format!(
         r#"local threads = {{}}
 function setup(thread)
@@ -629,10 +645,11 @@ function request()
 end
 "#
     );
-    if check {
+    if let Some(expect) = expect {
+        s.push_str(&format!("local expect = '{expect}'\n"));
         s.push_str(
             r#"function response(status, headers, body)
-  if status ~= 200 or not string.find(body, '"ActionStatus":"OK"', 1, true) then
+  if status ~= 200 or not string.find(body, expect, 1, true) then
     bad = bad + 1
     if bad == 1 then io.stderr:write("wrk: bad answer: " .. status .. " " .. body .. "\n") end
   end
