@@ -45,7 +45,8 @@ pub(super) struct Row {
 /// every page it touches (7 % of the writer's time in a profile). A failure here fails the
 /// whole transaction anyway, which is rolled back.
 fn insert_sql(n: usize) -> String {
-    let mut sql = String::from("INSERT OR FAIL INTO inbox(id, account, kind, ref_id, data, time) VALUES ");
+    let mut sql =
+        String::from("INSERT OR FAIL INTO inbox(id, account, kind, ref_id, data, time) VALUES ");
     for i in 0..n {
         sql.push_str(if i == 0 {
             "(?,?,?,?,?,?)"
