@@ -121,7 +121,7 @@ fn measured(conns: usize, secs: u64, server: &Server, script: &Path) -> Stored {
 
 /// Runs wrk with `script`, whose every answer is refused before the store, and returns its
 /// rate, the server's CPU per request and the whole machine's (µs).
-fn refused(conns: usize, secs: u64, server: &Server, script: &Path) -> (crate::Wrk, f64, f64) {
+fn run_refused(conns: usize, secs: u64, server: &Server, script: &Path) -> (crate::Wrk, f64, f64) {
     let stat = format!("/proc/{}/stat", server.child.id());
     let (cpu0, m0) = (stat_cpu_ns(&stat, false), machine_busy_ns());
     let w = wrk(conns, secs, &server.url, Some(script));
@@ -192,23 +192,23 @@ pub(crate) fn server_rows(o: &Opts, rows: &mut Vec<Row>, notes: &mut Vec<String>
     // Per connection count: the writer's CPU per stored sendmsg (µs) and its sends per commit.
     let mut writer = Vec::new();
     for (i, conns) in CONNS.into_iter().enumerate() {
-        let (mut health, mut c2c, mut group, mut bounced) =
+        let (mut health, mut c2c, mut group, mut refused) =
             (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         // Server CPU per request (µs) and sends per commit, each command.
         let (mut c2c_cpu, mut c2c_writer, mut c2c_batch, mut group_cpu, mut group_batch) =
             (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
-        let (mut bounced_cpu, mut c2c_machine, mut bounced_machine) =
+        let (mut refused_cpu, mut c2c_machine, mut refused_machine) =
             (Vec::new(), Vec::new(), Vec::new());
         for r in 0..rounds {
             let base = 1_000_000_000 + 300_000_000 * (i * rounds + r) as u64;
-            let (c2c_path, group_path, bounced_path) = (
+            let (c2c_path, group_path, refused_path) = (
                 o.tmp.join(format!("c2c-{conns}-{r}.lua")),
                 o.tmp.join(format!("group-{conns}-{r}.lua")),
                 o.tmp.join(format!("refused-{conns}-{r}.lua")),
             );
             std::fs::write(&c2c_path, sendmsg_lua(&sig, base, false)).unwrap_or_else(|e| die(e));
             std::fs::write(&group_path, group_lua(&sig, base, false)).unwrap_or_else(|e| die(e));
-            std::fs::write(&bounced_path, refused_lua(&sig, base, false))
+            std::fs::write(&refused_path, refused_lua(&sig, base, false))
                 .unwrap_or_else(|e| die(e));
             let h = wrk(conns, o.secs, &format!("{}/healthz", server.url), None);
             let c = measured(conns, o.secs, &server, &c2c_path);
@@ -219,9 +219,9 @@ pub(crate) fn server_rows(o: &Opts, rows: &mut Vec<Row>, notes: &mut Vec<String>
             let g = measured(conns, o.secs, &server, &group_path);
             group_cpu.push(g.cpu);
             group_batch.push(g.per_commit);
-            let (b, cpu, machine) = refused(conns, o.secs, &server, &bounced_path);
-            bounced_cpu.push(cpu);
-            bounced_machine.push(machine);
+            let (b, cpu, machine) = run_refused(conns, o.secs, &server, &refused_path);
+            refused_cpu.push(cpu);
+            refused_machine.push(machine);
             for (what, w) in [
                 ("healthz", &h),
                 ("sendmsg", &c.wrk),
@@ -243,7 +243,7 @@ pub(crate) fn server_rows(o: &Opts, rows: &mut Vec<Row>, notes: &mut Vec<String>
             health.push(h.rps);
             c2c.push(c.wrk.rps);
             group.push(g.wrk.rps);
-            bounced.push(b.rps);
+            refused.push(b.rps);
         }
         notes.push(format!(
             "2b–2e, {conns} connections: server CPU per send (medians, µs; 10 ms ticks) \
@@ -256,31 +256,31 @@ pub(crate) fn server_rows(o: &Opts, rows: &mut Vec<Row>, notes: &mut Vec<String>
             median(&group_batch)
         ));
         writer.push((median(&c2c_writer), median(&c2c_batch)));
-        let (health, c2c, group, bounced) = (
+        let (health, c2c, group, refused) = (
             Stat::of(&health),
             Stat::of(&c2c),
             Stat::of(&group),
-            Stat::of(&bounced),
+            Stat::of(&refused),
         );
         // At 0.5 × /healthz the machine has `cores / rate` of CPU per send. A send refused
         // before the store shows what the rest of a request costs (wrk's share and the
         // server's HTTP and JSON work): what is left of the budget is what storing may cost.
         let budget = cores * 1e6 / (0.5 * health.med);
-        let (stored, bounced_all) = (median(&c2c_machine), median(&bounced_machine));
+        let (stored, refused_all) = (median(&c2c_machine), median(&refused_machine));
         notes.push(format!(
             "2f–2g, {conns} connections: a sendmsg refused right after its body is parsed \
              (nothing stored) reaches {:.2} × /healthz. At 0.5 × /healthz the {cores:.0} cores \
-             have {budget:.1} µs of CPU per send. A refused sendmsg uses {bounced_all:.1} µs of \
+             have {budget:.1} µs of CPU per send. A refused sendmsg uses {refused_all:.1} µs of \
              the machine's CPU (wrk, kernel and server; the server {:.1}), a stored one \
              {stored:.1} µs (the server {:.1}): storing may cost {:.1} µs and costs {:.1} µs \
              (medians; CPU from /proc/stat, 10 ms ticks).",
-            bounced.med / health.med,
-            median(&bounced_cpu),
+            refused.med / health.med,
+            median(&refused_cpu),
             median(&c2c_cpu),
-            budget - bounced_all,
-            stored - bounced_all,
+            budget - refused_all,
+            stored - refused_all,
         ));
-        let (c2c_target, group_target, bounced_target): (&'static str, &'static str, &'static str) =
+        let (c2c_target, group_target, refused_target): (&'static str, &'static str, &'static str) =
             if conns == 4 {
                 (
                     "2b. server: durable sendmsg ≥ 0.5 × /healthz, 4 connections (a server of its own, with the group below)",
@@ -307,10 +307,10 @@ pub(crate) fn server_rows(o: &Opts, rows: &mut Vec<Row>, notes: &mut Vec<String>
             check: Check::AtLeast(group.med / health.med, 0.5),
         });
         rows.push(Row {
-            target: bounced_target,
-            measured: format!("refused sendmsg {}", bounced.show(per_s)),
+            target: refused_target,
+            measured: format!("refused sendmsg {}", refused.show(per_s)),
             baseline: format!("/healthz {}", health.show(per_s)),
-            check: Check::Figure(bounced.med / health.med),
+            check: Check::Figure(refused.med / health.med),
         });
     }
     // The writer's CPU per send is a commit's share plus the send's own work: solved for the
@@ -323,7 +323,7 @@ pub(crate) fn server_rows(o: &Opts, rows: &mut Vec<Row>, notes: &mut Vec<String>
                 "2b–2g: the writer thread's CPU per stored sendmsg ({w4:.1} µs at {b4:.2} sends \
                  per commit, {w16:.1} µs at {b16:.2}) is {commit:.1} µs per commit plus \
                  {send:.1} µs per send: the send's own statements, events and answer, however \
-                 many share a commit."
+                 many share a commit (a solution of two noisy figures: it moves between runs)."
             ));
         }
     }
