@@ -32,6 +32,39 @@ const TARGET_ROWS: &[&str] = &[
     "1", "2", "2b", "2c", "2d", "2e", "3a", "4a", "4c", "5", "7a", "7b",
 ];
 
+/// Rows without a target that show why the server's rows miss theirs: a sendmsg refused right
+/// after parsing, which stores nothing, against `/healthz` at 4 and 16 connections.
+const SERVER_CEILING_ROWS: &[&str] = &["2f", "2g"];
+
+#[test]
+fn the_server_rows_come_with_what_a_send_that_stores_nothing_reaches() {
+    let r = results();
+    let rows = r["rows"].as_array().expect("rows");
+    for want in SERVER_CEILING_ROWS {
+        let row = rows
+            .iter()
+            .find(|row| id(row) == *want)
+            .unwrap_or_else(|| panic!("bench/results.json has no row {want}"));
+        let ratio = row["ratio"].as_f64().expect("a ratio");
+        assert!(ratio > 0.0, "row {want}: ratio {ratio}");
+        assert!(row["limit"].is_null(), "row {want} has no target");
+        assert!(
+            row["measured"]
+                .as_str()
+                .is_some_and(|m| m.starts_with("refused sendmsg ")),
+            "row {want}: {}",
+            row["measured"]
+        );
+    }
+    let notes = repo("bench/RESULTS.md");
+    for conns in [4, 16] {
+        assert!(
+            notes.contains(&format!("- 2f–2g, {conns} connections: ")),
+            "RESULTS.md has no note on the room for storing at {conns} connections"
+        );
+    }
+}
+
 #[test]
 fn every_target_has_a_row_whose_verdict_follows_from_its_ratio() {
     let r = results();
